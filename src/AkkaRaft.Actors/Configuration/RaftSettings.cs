@@ -1,0 +1,175 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Configuration;
+
+namespace AkkaRaft.Actors.Configuration;
+
+/// <summary>
+/// Validated settings of one Raft peer, read from the <c>akka.raft</c> section
+/// (defaults in the embedded <c>reference.conf</c>). Instances are only made by
+/// <see cref="Create(Config)"/>, <see cref="Create(ActorSystem)"/> and the
+/// <c>With…</c> methods, each of which validates the result, so a
+/// <see cref="RaftSettings"/> in hand is always coherent.
+/// </summary>
+public sealed class RaftSettings
+{
+    /// <summary>The HOCON path this class reads.</summary>
+    public const string ConfigPath = "akka.raft";
+
+    /// <summary>Name of the Raft group; messages carrying another one are dropped.</summary>
+    public string ClusterId { get; }
+
+    /// <summary>This peer's id; empty until set with <see cref="WithPeerId"/> or <c>akka.raft.peer-id</c>.</summary>
+    public string PeerId { get; }
+
+    /// <summary>Ids of every member of the group, this peer included, in configuration order.</summary>
+    public ImmutableArray<string> Members { get; }
+
+    /// <summary>Lower bound of the randomized election timeout.</summary>
+    public TimeSpan ElectionTimeoutMin { get; }
+
+    /// <summary>Upper bound (inclusive) of the randomized election timeout.</summary>
+    public TimeSpan ElectionTimeoutMax { get; }
+
+    /// <summary>Interval between a leader's heartbeats to each follower.</summary>
+    public TimeSpan HeartbeatInterval { get; }
+
+    /// <summary>Most entries in one AppendEntries message.</summary>
+    public int MaxEntriesPerMessage { get; }
+
+    /// <summary>Most command bytes in one AppendEntries message.</summary>
+    public long MaxBytesPerMessage { get; }
+
+    /// <summary>Most AppendEntries messages with entries in flight to one follower.</summary>
+    public int MaxInflightMessages { get; }
+
+    private RaftSettings(
+        string clusterId, string peerId, ImmutableArray<string> members,
+        TimeSpan electionTimeoutMin, TimeSpan electionTimeoutMax, TimeSpan heartbeatInterval,
+        int maxEntriesPerMessage, long maxBytesPerMessage, int maxInflightMessages)
+    {
+        ClusterId = clusterId;
+        PeerId = peerId;
+        Members = members;
+        ElectionTimeoutMin = electionTimeoutMin;
+        ElectionTimeoutMax = electionTimeoutMax;
+        HeartbeatInterval = heartbeatInterval;
+        MaxEntriesPerMessage = maxEntriesPerMessage;
+        MaxBytesPerMessage = maxBytesPerMessage;
+        MaxInflightMessages = maxInflightMessages;
+        Validate();
+    }
+
+    /// <summary>The embedded <c>reference.conf</c>: every key with its default.</summary>
+    public static Config DefaultConfig() => ReferenceConfig.Value;
+
+    private static readonly Lazy<Config> ReferenceConfig = new(() =>
+    {
+        using var stream = typeof(RaftSettings).Assembly.GetManifestResourceStream("AkkaRaft.Actors.reference.conf")
+            ?? throw new InvalidOperationException("AkkaRaft.Actors.reference.conf is not embedded in the assembly");
+        using var reader = new StreamReader(stream);
+        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+    });
+
+    /// <summary>Reads the settings from the system's configuration, with <see cref="DefaultConfig"/> as fallback.</summary>
+    /// <exception cref="ConfigurationException">A key is missing, malformed or inconsistent; the message names it.</exception>
+    public static RaftSettings Create(ActorSystem system) => Create(system.Settings.Config);
+
+    /// <summary>Reads the settings from a configuration that holds an <c>akka.raft</c> section (or none, for the defaults).</summary>
+    /// <exception cref="ConfigurationException">A key is missing, malformed or inconsistent; the message names it.</exception>
+    public static RaftSettings Create(Config config)
+    {
+        var raft = config.WithFallback(DefaultConfig()).GetConfig(ConfigPath);
+        return new RaftSettings(
+            clusterId: Read(raft, "cluster-id", c => c.GetString("cluster-id")),
+            peerId: Read(raft, "peer-id", c => c.GetString("peer-id", "")),
+            members: Read(raft, "members", c => c.GetStringList("members").ToImmutableArray()),
+            electionTimeoutMin: Read(raft, "election-timeout-min", c => c.GetTimeSpan("election-timeout-min", allowInfinite: false)),
+            electionTimeoutMax: Read(raft, "election-timeout-max", c => c.GetTimeSpan("election-timeout-max", allowInfinite: false)),
+            heartbeatInterval: Read(raft, "heartbeat-interval", c => c.GetTimeSpan("heartbeat-interval", allowInfinite: false)),
+            maxEntriesPerMessage: Read(raft, "replication.max-entries-per-message", c => c.GetInt("replication.max-entries-per-message")),
+            maxBytesPerMessage: Read(raft, "replication.max-bytes-per-message", c => c.GetByteSize("replication.max-bytes-per-message") ?? -1),
+            maxInflightMessages: Read(raft, "replication.max-inflight-messages", c => c.GetInt("replication.max-inflight-messages")));
+    }
+
+    /// <summary>A copy for the peer <paramref name="peerId"/>, which must be one of <see cref="Members"/>.</summary>
+    public RaftSettings WithPeerId(string peerId) => Copy(peerId: peerId);
+
+    /// <summary>A copy with another group name.</summary>
+    public RaftSettings WithClusterId(string clusterId) => Copy(clusterId: clusterId);
+
+    /// <summary>A copy with another member list (this peer, if set, must be in it).</summary>
+    public RaftSettings WithMembers(IEnumerable<string> members) => Copy(members: members.ToImmutableArray());
+
+    /// <summary>A copy with other election timeout bounds.</summary>
+    public RaftSettings WithElectionTimeout(TimeSpan min, TimeSpan max) => Copy(electionTimeoutMin: min, electionTimeoutMax: max);
+
+    /// <summary>A copy with another heartbeat interval.</summary>
+    public RaftSettings WithHeartbeatInterval(TimeSpan interval) => Copy(heartbeatInterval: interval);
+
+    /// <summary>A copy with other replication limits.</summary>
+    public RaftSettings WithReplication(int? maxEntriesPerMessage = null, long? maxBytesPerMessage = null, int? maxInflightMessages = null) =>
+        Copy(maxEntriesPerMessage: maxEntriesPerMessage, maxBytesPerMessage: maxBytesPerMessage, maxInflightMessages: maxInflightMessages);
+
+    private RaftSettings Copy(
+        string? clusterId = null, string? peerId = null, ImmutableArray<string>? members = null,
+        TimeSpan? electionTimeoutMin = null, TimeSpan? electionTimeoutMax = null, TimeSpan? heartbeatInterval = null,
+        int? maxEntriesPerMessage = null, long? maxBytesPerMessage = null, int? maxInflightMessages = null) =>
+        new(clusterId ?? ClusterId, peerId ?? PeerId, members ?? Members,
+            electionTimeoutMin ?? ElectionTimeoutMin, electionTimeoutMax ?? ElectionTimeoutMax, heartbeatInterval ?? HeartbeatInterval,
+            maxEntriesPerMessage ?? MaxEntriesPerMessage, maxBytesPerMessage ?? MaxBytesPerMessage, maxInflightMessages ?? MaxInflightMessages);
+
+    private void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ClusterId))
+            throw Invalid("cluster-id", "must not be empty");
+        if (Members.IsDefaultOrEmpty)
+            throw Invalid("members", "must list at least one peer id");
+        if (Members.Any(string.IsNullOrWhiteSpace))
+            throw Invalid("members", "contains an empty peer id");
+        var duplicate = Members.GroupBy(m => m, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+            throw Invalid("members", $"lists the peer id '{duplicate.Key}' more than once");
+        if (PeerId.Length > 0 && !Members.Contains(PeerId, StringComparer.Ordinal))
+            throw Invalid("peer-id", $"'{PeerId}' is not one of members [{string.Join(", ", Members)}]");
+        if (ElectionTimeoutMin <= TimeSpan.Zero)
+            throw Invalid("election-timeout-min", $"must be positive, is {ElectionTimeoutMin}");
+        if (ElectionTimeoutMax <= TimeSpan.Zero)
+            throw Invalid("election-timeout-max", $"must be positive, is {ElectionTimeoutMax}");
+        if (ElectionTimeoutMin > ElectionTimeoutMax)
+            throw Invalid("election-timeout-min", $"({ElectionTimeoutMin}) must not exceed election-timeout-max ({ElectionTimeoutMax})");
+        if (HeartbeatInterval <= TimeSpan.Zero)
+            throw Invalid("heartbeat-interval", $"must be positive, is {HeartbeatInterval}");
+        if (HeartbeatInterval >= ElectionTimeoutMin)
+            throw Invalid("heartbeat-interval", $"({HeartbeatInterval}) must be shorter than election-timeout-min ({ElectionTimeoutMin}), or followers time out between heartbeats");
+        if (MaxEntriesPerMessage <= 0)
+            throw Invalid("replication.max-entries-per-message", $"must be positive, is {MaxEntriesPerMessage}");
+        if (MaxBytesPerMessage <= 0)
+            throw Invalid("replication.max-bytes-per-message", $"must be positive, is {MaxBytesPerMessage}");
+        if (MaxInflightMessages <= 0)
+            throw Invalid("replication.max-inflight-messages", $"must be positive, is {MaxInflightMessages}");
+    }
+
+    private static T Read<T>(Config raft, string key, Func<Config, T> read)
+    {
+        if (!raft.HasPath(key))
+            throw Invalid(key, "is missing");
+        try
+        {
+            return read(raft);
+        }
+        catch (Exception e)
+        {
+            throw Invalid(key, $"cannot be read: {e.Message}");
+        }
+    }
+
+    private static ConfigurationException Invalid(string key, string problem) =>
+        new($"{ConfigPath}.{key} {problem}");
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"RaftSettings(cluster-id={ClusterId}, peer-id={PeerId}, members=[{string.Join(",", Members)}], " +
+        $"election-timeout={ElectionTimeoutMin.TotalMilliseconds}-{ElectionTimeoutMax.TotalMilliseconds}ms, " +
+        $"heartbeat={HeartbeatInterval.TotalMilliseconds}ms)";
+}

@@ -1,0 +1,24 @@
+using Akka.Actor;
+
+namespace AkkaRaft.Actors.Messages;
+
+/// <summary>The election timer fired: no leader was heard from and no vote granted in time.</summary>
+internal sealed class ElectionTimeout : INoSerializationVerificationNeeded
+{
+    public static readonly ElectionTimeout Instance = new();
+    private ElectionTimeout() { }
+}
+
+/// <summary>The leader's periodic heartbeat timer fired.</summary>
+internal sealed class HeartbeatTick : INoSerializationVerificationNeeded
+{
+    public static readonly HeartbeatTick Instance = new();
+    private HeartbeatTick() { }
+}
+
+/// <summary>The leader sends what its proposals appended, once the mailbox burst is read.</summary>
+internal sealed class FlushProposals : INoSerializationVerificationNeeded
+{
+    public static readonly FlushProposals Instance = new();
+    private FlushProposals() { }
+}

@@ -1,0 +1,48 @@
+namespace AkkaRaft.Actors.Messages;
+
+/// <summary>The three roles of a Raft peer (Raft paper §5.1).</summary>
+public enum RaftRole
+{
+    /// <summary>Answers leaders and candidates; starts an election when the leader goes quiet.</summary>
+    Follower,
+
+    /// <summary>Asks the other peers for votes in a new term.</summary>
+    Candidate,
+
+    /// <summary>Accepts commands and replicates them; at most one per term.</summary>
+    Leader,
+}
+
+/// <summary>Ask a peer for its <see cref="RaftState"/> (the lab's <c>GetState</c>).</summary>
+public sealed class GetState
+{
+    /// <summary>The only instance.</summary>
+    public static readonly GetState Instance = new();
+
+    private GetState() { }
+}
+
+/// <summary>A snapshot of a peer's view, the answer to <see cref="GetState"/>.</summary>
+/// <param name="PeerId">The peer's id.</param>
+/// <param name="Term">Its current term.</param>
+/// <param name="Role">Its role.</param>
+/// <param name="LeaderId">The leader it knows of in <paramref name="Term"/>, if any (itself when leader).</param>
+/// <param name="LastLogIndex">Index of its last log entry.</param>
+/// <param name="CommitIndex">Highest index it knows to be committed.</param>
+/// <param name="LastApplied">Highest index it has applied to its state machine.</param>
+public sealed record RaftState(string PeerId, long Term, RaftRole Role, string? LeaderId, long LastLogIndex, long CommitIndex, long LastApplied)
+{
+    /// <summary>True when the peer believes it is the leader of <see cref="Term"/>.</summary>
+    public bool IsLeader => Role == RaftRole.Leader;
+}
+
+/// <summary>
+/// Published on the ActorSystem's EventStream whenever a peer's role, term or known leader
+/// changes, so monitors and tests can follow elections without polling.
+/// </summary>
+/// <param name="ClusterId">The Raft group.</param>
+/// <param name="PeerId">The peer whose view changed.</param>
+/// <param name="Term">Its term after the change.</param>
+/// <param name="Role">Its role after the change.</param>
+/// <param name="LeaderId">The leader it knows of after the change, if any.</param>
+public sealed record RaftRoleChanged(string ClusterId, string PeerId, long Term, RaftRole Role, string? LeaderId);

@@ -1,0 +1,65 @@
+using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Persistence;
+using AkkaRaft.Actors.Quorum;
+
+namespace AkkaRaft.Actors;
+
+public sealed partial class RaftActor
+{
+    private VoteTally? _votes;
+
+    /// <summary>Raft §5.2: start an election in the next term, voting for itself, durably, before asking anyone.</summary>
+    private void BecomeCandidate()
+    {
+        var term = _currentTerm + 1;
+        PersistThen(new HardStateChanged(term, _id), () =>
+        {
+            ResetLeaderState();
+            _role = RaftRole.Candidate;
+            _leaderId = null;
+            _votes = new VoteTally(_settings.Members.Length);
+            _votes.Record(_id, granted: true);
+            Timers.Cancel(HeartbeatTimerKey);
+            ResetElectionTimer(); // a split vote times out into yet another term
+            Become(Campaigning);
+            _logger.Info("{0} became candidate at term {1}", _id, term);
+            PublishIfChanged();
+            if (_votes.Won)
+            {
+                BecomeLeader(); // a group of one
+                return;
+            }
+            var request = new RequestVote(_settings.ClusterId, _id, term, _log.LastIndex, _log.LastTerm);
+            foreach (var peer in _others) Send(peer, request);
+        });
+    }
+
+    private void Campaigning()
+    {
+        Command<IRaftMessage>(m => OnRaftMessage(m, CandidateHandles));
+        Command<ElectionTimeout>(_ => BecomeCandidate());
+        Command<Propose>(_ => Sender.Tell(new NotLeader(_id, null)));
+        Command<GetState>(_ => ReplyState());
+        Command<HeartbeatTick>(_ => { });
+        Command<FlushProposals>(_ => { });
+    }
+
+    private void CandidateHandles(IRaftMessage message)
+    {
+        switch (message)
+        {
+            case RequestVoteResult r:
+                _votes!.Record(r.From, r.VoteGranted);
+                if (_votes.Won) BecomeLeader();
+                break;
+            case AppendEntries ae:
+                // Raft §5.2: a leader of this very term exists; recognise it.
+                BecomeFollower(_currentTerm, ae.From);
+                HandleAppendEntries(ae);
+                break;
+            case RequestVote rv:
+                HandleRequestVote(rv); // refused: a candidate has voted for itself in this term
+                break;
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using AkkaRaft.Actors.Log;
+using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Persistence;
+using AkkaRaft.Actors.Replication;
+
+namespace AkkaRaft.Actors;
+
+public sealed partial class RaftActor
+{
+    /// <summary>Becomes a follower of <paramref name="term"/> (already durable), knowing <paramref name="leaderId"/> if given.</summary>
+    private void BecomeFollower(long term, string? leaderId)
+    {
+        var wasRole = _role;
+        ResetLeaderState();
+        _votes = null;
+        _role = RaftRole.Follower;
+        _leaderId = leaderId;
+        Timers.Cancel(HeartbeatTimerKey);
+        ResetElectionTimer();
+        Become(Following);
+        if (wasRole != RaftRole.Follower || _lastPublished is null)
+            _logger.Info("{0} became follower at term {1}", _id, term);
+        PublishIfChanged();
+    }
+
+    private void Following()
+    {
+        Command<IRaftMessage>(m => OnRaftMessage(m, FollowerHandles));
+        Command<ElectionTimeout>(_ => BecomeCandidate());
+        Command<Propose>(_ => Sender.Tell(new NotLeader(_id, _leaderId)));
+        Command<GetState>(_ => ReplyState());
+        Command<HeartbeatTick>(_ => { });
+        Command<FlushProposals>(_ => { });
+    }
+
+    /// <summary>A follower's answer to a message of its current term.</summary>
+    private void FollowerHandles(IRaftMessage message)
+    {
+        switch (message)
+        {
+            case RequestVote rv:
+                HandleRequestVote(rv);
+                break;
+            case AppendEntries ae:
+                HandleAppendEntries(ae);
+                break;
+            // Vote and append results of this term reach a follower only after it stepped down: late, ignored.
+        }
+    }
+
+    /// <summary>
+    /// Figure 2, AppendEntries receiver, at the current term. The reply, and any commit it enables,
+    /// waits until new entries are durable.
+    /// </summary>
+    private void HandleAppendEntries(AppendEntries ae)
+    {
+        if (_leaderId != ae.From)
+        {
+            _leaderId = ae.From;
+            _logger.Info("{0} follows leader {1} at term {2}", _id, ae.From, _currentTerm);
+            PublishIfChanged();
+        }
+        ResetElectionTimer();
+
+        if (!_log.Matches(ae.PrevLogIndex, ae.PrevLogTerm))
+        {
+            var (conflictTerm, conflictIndex) = FastBackup.Hint(_log, ae.PrevLogIndex);
+            Send(ae.From, new AppendEntriesResult(_settings.ClusterId, _id, _currentTerm, false, 0, ae.PrevLogIndex, conflictTerm, conflictIndex));
+            return;
+        }
+
+        // The log matches up to PrevLogIndex. Only entries that are missing, or that really conflict
+        // (same index, other term), change it: a stale or duplicated message changes nothing (§5.3).
+        var events = new List<IRaftEvent>(2);
+        if (_log.FindConflict(ae.Entries) is { } first)
+        {
+            if (first <= _log.LastIndex)
+            {
+                if (first <= _commitIndex)
+                {
+                    // Leader Completeness makes this impossible; refusing keeps a committed entry from being lost.
+                    _logger.Error("{0} refused to truncate committed index {1} (commit {2}) on AppendEntries from {3} at term {4}", _id, first, _commitIndex, ae.From, ae.Term);
+                    return;
+                }
+                events.Add(new LogTruncated(first));
+            }
+            events.Add(new EntriesAppended(ae.Entries.Where(e => e.Index >= first).ToArray()));
+        }
+
+        var matchIndex = ae.LastIndex;
+        void Acknowledge()
+        {
+            Send(ae.From, new AppendEntriesResult(_settings.ClusterId, _id, _currentTerm, true, matchIndex, 0, 0, 0));
+            // Figure 2: commitIndex = min(leaderCommit, index of last new entry).
+            AdvanceCommit(Math.Min(ae.LeaderCommit, matchIndex));
+        }
+        if (events.Count == 0) Acknowledge();
+        else PersistThen(events, Acknowledge);
+    }
+}

@@ -1,0 +1,164 @@
+using Akka.Actor;
+using AkkaRaft.Actors.Log;
+using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Persistence;
+using AkkaRaft.Actors.Quorum;
+using AkkaRaft.Actors.Replication;
+
+namespace AkkaRaft.Actors;
+
+public sealed partial class RaftActor
+{
+    private readonly Dictionary<string, FollowerProgress> _progress = new(StringComparer.Ordinal);
+
+    /// <summary>Commands accepted since the last flush; appended and sent together, so a burst costs one write and one message per follower.</summary>
+    private readonly List<LogEntry> _proposed = new();
+
+    private bool _flushScheduled;
+
+    private void ResetLeaderState()
+    {
+        _progress.Clear();
+        _proposed.Clear();
+        _flushScheduled = false;
+    }
+
+    /// <summary>Raft §5.2: won the election; assert leadership at once and then every heartbeat interval.</summary>
+    private void BecomeLeader()
+    {
+        _role = RaftRole.Leader;
+        _leaderId = _id;
+        _votes = null;
+        foreach (var peer in _others)
+            _progress[peer] = new FollowerProgress(_log.LastIndex + 1, _settings.MaxInflightMessages);
+        Timers.Cancel(ElectionTimerKey);
+        Timers.StartPeriodicTimer(HeartbeatTimerKey, HeartbeatTick.Instance, _settings.HeartbeatInterval);
+        Become(Leading);
+        _logger.Info("{0} became leader at term {1}", _id, _currentTerm);
+        PublishIfChanged();
+        foreach (var peer in _others) SendAppend(peer, heartbeat: true);
+        MaybeCommit(); // a group of one commits alone
+    }
+
+    private void Leading()
+    {
+        Command<IRaftMessage>(m => OnRaftMessage(m, LeaderHandles));
+        Command<Propose>(OnPropose);
+        Command<FlushProposals>(_ => Flush());
+        Command<HeartbeatTick>(_ => OnHeartbeat());
+        Command<GetState>(_ => ReplyState());
+        Command<ElectionTimeout>(_ => { }); // a stale timer from before; leaders do not time out
+    }
+
+    private void LeaderHandles(IRaftMessage message)
+    {
+        switch (message)
+        {
+            case AppendEntriesResult r:
+                OnAppendResult(r);
+                break;
+            case RequestVote rv:
+                HandleRequestVote(rv); // refused: a leader has voted for itself in this term
+                break;
+            case AppendEntries ae:
+                // Election Safety (§5.2) makes this impossible; acting on it could only diverge.
+                _logger.Error("{0} is leader at term {1} but {2} claims the same term; ignoring it", _id, _currentTerm, ae.From);
+                break;
+        }
+    }
+
+    private void OnPropose(Propose propose)
+    {
+        var entry = new LogEntry(_log.LastIndex + _proposed.Count + 1, _currentTerm, propose.Command);
+        _proposed.Add(entry);
+        Sender.Tell(new ProposeAccepted(entry.Index, entry.Term));
+        ScheduleFlush();
+    }
+
+    /// <summary>
+    /// Defers sending until the mailbox's current burst has been read: the flush message queues behind it,
+    /// so concurrent proposals share one journal write and one AppendEntries per follower, yet none waits
+    /// for a heartbeat.
+    /// </summary>
+    private void ScheduleFlush()
+    {
+        if (_flushScheduled) return;
+        _flushScheduled = true;
+        Self.Tell(FlushProposals.Instance);
+    }
+
+    private void Flush()
+    {
+        _flushScheduled = false;
+        if (_proposed.Count > 0)
+        {
+            var batch = _proposed.ToArray();
+            _proposed.Clear();
+            // The leader counts itself once its own write is durable; followers may store the entries in
+            // parallel (Raft thesis §10.2.1), so the sends below do not wait for the write.
+            PersistThen(new EntriesAppended(batch), MaybeCommit);
+        }
+        foreach (var peer in _others) SendAppend(peer, heartbeat: false);
+    }
+
+    private void OnHeartbeat()
+    {
+        foreach (var peer in _others)
+        {
+            _progress[peer].HeartbeatElapsed();
+            SendAppend(peer, heartbeat: true);
+        }
+    }
+
+    /// <summary>
+    /// Sends what <paramref name="peer"/> lacks: batches up to the message limits, pipelined up to the in-flight
+    /// limit, or a single probe while its match point is unknown. With nothing to send, an empty AppendEntries
+    /// goes when it is a heartbeat or the follower has not yet heard the current commit index.
+    /// </summary>
+    private void SendAppend(string peer, bool heartbeat)
+    {
+        var progress = _progress[peer];
+        var sent = false;
+        while (!progress.IsPaused && progress.Next <= _log.LastIndex)
+        {
+            var entries = _log.Slice(progress.Next, _settings.MaxEntriesPerMessage, _settings.MaxBytesPerMessage);
+            SendAppendEntries(peer, progress, entries);
+            progress.Sent(entries[^1].Index);
+            sent = true;
+        }
+        if (!sent && (heartbeat || progress.SentCommit < _commitIndex))
+            SendAppendEntries(peer, progress, Array.Empty<LogEntry>());
+    }
+
+    private void SendAppendEntries(string peer, FollowerProgress progress, IReadOnlyList<LogEntry> entries)
+    {
+        var prev = progress.Next - 1;
+        progress.SentCommit = _commitIndex;
+        Send(peer, new AppendEntries(_settings.ClusterId, _id, _currentTerm, prev, _log.TermAt(prev)!.Value, entries, _commitIndex));
+    }
+
+    private void OnAppendResult(AppendEntriesResult r)
+    {
+        var progress = _progress[r.From];
+        if (r.Success)
+        {
+            if (progress.Acknowledged(r.MatchIndex)) MaybeCommit();
+            SendAppend(r.From, heartbeat: false);
+            return;
+        }
+        if (progress.Rejected(r.RejectedPrevLogIndex, FastBackup.NextIndex(_log, r)))
+            SendAppend(r.From, heartbeat: true);
+    }
+
+    /// <summary>Moves the commit index to what a majority holds, if that entry is of this term (Figure 8), and tells followers promptly.</summary>
+    private void MaybeCommit()
+    {
+        if (_role != RaftRole.Leader) return;
+        var matches = new List<long>(_others.Length + 1) { _durableIndex };
+        foreach (var peer in _others) matches.Add(_progress[peer].Match);
+        var commit = CommitRule.Advance(matches, _commitIndex, _currentTerm, _log.TermAt);
+        if (commit <= _commitIndex) return;
+        AdvanceCommit(commit);
+        ScheduleFlush();
+    }
+}

@@ -1,0 +1,279 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Event;
+using Akka.Persistence;
+using AkkaRaft.Actors.Configuration;
+using AkkaRaft.Actors.Log;
+using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Persistence;
+
+namespace AkkaRaft.Actors;
+
+/// <summary>
+/// One Raft peer. Its roles (Follower, Candidate, Leader) are behaviours switched with <c>Become</c>;
+/// its term, vote and log are event-sourced through Akka.Persistence and are durable before the peer
+/// answers any RPC that depends on them (Raft paper Figure 2). Create it with <see cref="Props"/>.
+/// </summary>
+public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
+{
+    private const string ElectionTimerKey = "election";
+    private const string HeartbeatTimerKey = "heartbeat";
+
+    private readonly RaftSettings _settings;
+    private readonly RaftPeers _peerDirectory;
+    private readonly Random _random;
+    private readonly IActorRef? _applyTo;
+    private readonly ILoggingAdapter _logger = Context.GetLogger();
+    private readonly string _id;
+    private readonly string[] _others;
+    private IReadOnlyDictionary<string, ICanTell> _routes = new Dictionary<string, ICanTell>();
+
+    // Persistent state (Figure 2): rebuilt from the journal on every start.
+    private long _currentTerm;
+    private string? _votedFor;
+    private readonly RaftLog _log = new();
+
+    /// <summary>Last log index known to be in the journal (the leader counts itself only up to here).</summary>
+    private long _durableIndex;
+
+    // Volatile state.
+    private long _commitIndex;
+    private long _lastApplied;
+    private RaftRole _role = RaftRole.Follower;
+    private string? _leaderId;
+    private RaftRoleChanged? _lastPublished;
+
+    /// <inheritdoc />
+    public override string PersistenceId { get; }
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>
+    /// Props for the peer <c>settings.PeerId</c>. <paramref name="peers"/> must reach every other member.
+    /// </summary>
+    /// <exception cref="ConfigurationException">The peer id is unset, or the peers do not match the members.</exception>
+    public static Props Props(RaftSettings settings, RaftPeers peers, RaftActorOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(peers);
+        if (settings.PeerId.Length == 0)
+            throw new ConfigurationException($"{RaftSettings.ConfigPath}.peer-id is empty: set it in HOCON or with RaftSettings.WithPeerId");
+        var others = settings.Members.Where(m => m != settings.PeerId).ToHashSet(StringComparer.Ordinal);
+        var missing = others.Where(m => !peers.Ids.Contains(m)).ToArray();
+        if (missing.Length > 0)
+            throw new ConfigurationException($"no route to member(s) {string.Join(", ", missing)} of {RaftSettings.ConfigPath}.members");
+        var strangers = peers.Ids.Where(p => !others.Contains(p)).ToArray();
+        if (strangers.Length > 0)
+            throw new ConfigurationException($"route(s) given for {string.Join(", ", strangers)}, which {(strangers.Contains(settings.PeerId) ? "include this peer itself or " : "")}are not other members of {RaftSettings.ConfigPath}.members");
+        return Akka.Actor.Props.Create(() => new RaftActor(settings, peers, options ?? new RaftActorOptions()));
+    }
+
+    /// <summary>The persistence id of a peer: one journal stream per (group, peer).</summary>
+    public static string PersistenceIdFor(string clusterId, string peerId) => $"raft-{clusterId}-{peerId}";
+
+    /// <summary>Used by <see cref="Props"/>, which validates the arguments first; create peers through it.</summary>
+    public RaftActor(RaftSettings settings, RaftPeers peers, RaftActorOptions options)
+    {
+        _settings = settings;
+        _peerDirectory = peers;
+        _random = options.Random ?? new Random();
+        _applyTo = options.ApplyTo;
+        _id = settings.PeerId;
+        _others = settings.Members.Where(m => m != _id).ToArray();
+        PersistenceId = PersistenceIdFor(settings.ClusterId, settings.PeerId);
+
+        Recover<HardStateChanged>(ApplyEvent);
+        Recover<EntriesAppended>(ApplyEvent);
+        Recover<LogTruncated>(ApplyEvent);
+        Recover<RecoveryCompleted>(_ => OnRecovered());
+
+        // Until recovery completes the persistence layer stashes every command; then a follower starts.
+        Following();
+    }
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        _routes = _peerDirectory.Bind(Context);
+        base.PreStart();
+    }
+
+    private void OnRecovered()
+    {
+        _durableIndex = _log.LastIndex;
+        _logger.Info("{0} recovered at term {1} with {2} log entries (voted for {3})", _id, _currentTerm, _log.LastIndex, _votedFor ?? "nobody");
+        // Raft §5.2: every peer starts as a follower; the election timer starts only now, after recovery.
+        BecomeFollower(_currentTerm, null);
+    }
+
+    // ---- Persistent state: one way to change it, in the journal and in memory alike ----
+
+    private void ApplyEvent(IRaftEvent e)
+    {
+        switch (e)
+        {
+            case HardStateChanged h:
+                _currentTerm = h.Term;
+                _votedFor = h.VotedFor;
+                break;
+            case EntriesAppended a:
+                _log.Append(a.Entries);
+                break;
+            case LogTruncated t:
+                _log.TruncateFrom(t.FromIndex);
+                _durableIndex = Math.Min(_durableIndex, t.FromIndex - 1);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Changes memory at once and the journal before <paramref name="then"/> runs. Commands arriving
+    /// meanwhile are stashed by Akka.Persistence, so nothing observes the change before it is durable,
+    /// and any reply that depends on it is sent from <paramref name="then"/> (Figure 2: "updated on
+    /// stable storage before responding to RPCs").
+    /// </summary>
+    private void PersistThen(IReadOnlyList<IRaftEvent> events, Action then)
+    {
+        foreach (var e in events) ApplyEvent(e);
+        var remaining = events.Count;
+        PersistAll(events, e =>
+        {
+            if (e is EntriesAppended a && a.Entries.Count > 0)
+                _durableIndex = Math.Max(_durableIndex, a.Entries[^1].Index);
+            if (--remaining == 0) then();
+        });
+    }
+
+    private void PersistThen(IRaftEvent e, Action then) => PersistThen(new[] { e }, then);
+
+    /// <inheritdoc />
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        _logger.Error(cause, "{0} could not write {1} to its journal; stopping so nothing unwritten is acknowledged", _id, @event.GetType().Name);
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    /// <inheritdoc />
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        _logger.Error(reason, "{0} could not recover its Raft state from the journal ({1}); it stays stopped rather than start with an empty log", _id, reason.Message);
+        base.OnRecoveryFailure(reason, message);
+    }
+
+    // ---- Messages from other peers: admission and terms, shared by every role ----
+
+    /// <summary>
+    /// Entry point of every <see cref="IRaftMessage"/> in every role: drop strangers, answer stale terms,
+    /// step down on newer terms (Figure 2, "Rules for Servers: all servers"), then let the role handle it.
+    /// </summary>
+    private void OnRaftMessage(IRaftMessage message, Action<IRaftMessage> roleHandler)
+    {
+        if (message.ClusterId != _settings.ClusterId)
+        {
+            _logger.Warning("{0} dropped {1} from {2} of cluster '{3}' (this is '{4}')", _id, message.GetType().Name, message.From, message.ClusterId, _settings.ClusterId);
+            return;
+        }
+        if (!_routes.ContainsKey(message.From))
+        {
+            _logger.Warning("{0} dropped {1} from '{2}', which is not another member of [{3}]", _id, message.GetType().Name, message.From, string.Join(", ", _settings.Members));
+            return;
+        }
+        if (message.Term < _currentTerm)
+        {
+            // A stale requester learns the newer term from our answer; stale answers are simply late.
+            switch (message)
+            {
+                case RequestVote rv:
+                    Send(rv.From, new RequestVoteResult(_settings.ClusterId, _id, _currentTerm, false));
+                    break;
+                case AppendEntries ae:
+                    Send(ae.From, new AppendEntriesResult(_settings.ClusterId, _id, _currentTerm, false, 0, ae.PrevLogIndex, 0, 0));
+                    break;
+            }
+            return;
+        }
+        if (message.Term > _currentTerm)
+        {
+            // Raft §5.1: a newer term makes any role a follower of that term, durably, before it answers.
+            StepDown(message.Term, () => FollowerHandles(message));
+            return;
+        }
+        roleHandler(message);
+    }
+
+    private void StepDown(long term, Action then) =>
+        PersistThen(new HardStateChanged(term, null), () =>
+        {
+            BecomeFollower(term, null);
+            then();
+        });
+
+    /// <summary>
+    /// Figure 2, RequestVote receiver, at the current term: grant when not yet voted for another in this term
+    /// and the candidate's log is at least as up-to-date (§5.4.1). The vote is durable before it is sent.
+    /// </summary>
+    private void HandleRequestVote(RequestVote rv)
+    {
+        var mayVote = _votedFor is null || _votedFor == rv.From;
+        var upToDate = _log.IsUpToDate(rv.LastLogIndex, rv.LastLogTerm);
+        if (!mayVote || !upToDate)
+        {
+            _logger.Debug("{0} refused its vote to {1} at term {2} (voted for {3}, candidate log up to date: {4})", _id, rv.From, _currentTerm, _votedFor ?? "nobody", upToDate);
+            Send(rv.From, new RequestVoteResult(_settings.ClusterId, _id, _currentTerm, false));
+            return;
+        }
+        void Grant()
+        {
+            // Granting a vote restarts the election timer (Figure 2, Followers).
+            ResetElectionTimer();
+            Send(rv.From, new RequestVoteResult(_settings.ClusterId, _id, _currentTerm, true));
+        }
+        if (_votedFor == rv.From) Grant();
+        else PersistThen(new HardStateChanged(_currentTerm, rv.From), () =>
+        {
+            _logger.Info("{0} voted for {1} at term {2}", _id, rv.From, _currentTerm);
+            Grant();
+        });
+    }
+
+    private void Send(string peerId, IRaftMessage message) => _routes[peerId].Tell(message, Self);
+
+    // ---- Messages every role answers the same way ----
+
+    private void ReplyState() => Sender.Tell(new RaftState(_id, _currentTerm, _role, _leaderId, _log.LastIndex, _commitIndex, _lastApplied));
+
+    /// <summary>Applies every committed entry not yet applied, in order (Figure 2, all servers).</summary>
+    private void AdvanceCommit(long commitIndex)
+    {
+        if (commitIndex <= _commitIndex) return;
+        _commitIndex = Math.Min(commitIndex, _log.LastIndex);
+        while (_lastApplied < _commitIndex)
+        {
+            _lastApplied++;
+            var entry = _log[_lastApplied];
+            _applyTo?.Tell(new Applied(_id, entry.Index, entry.Term, entry.Command), Self);
+        }
+    }
+
+    // ---- Timers ----
+
+    private TimeSpan NextElectionTimeout()
+    {
+        var min = _settings.ElectionTimeoutMin.Ticks;
+        var span = _settings.ElectionTimeoutMax.Ticks - min;
+        return TimeSpan.FromTicks(min + (long)(_random.NextDouble() * (span + 1)));
+    }
+
+    private void ResetElectionTimer() => Timers.StartSingleTimer(ElectionTimerKey, ElectionTimeout.Instance, NextElectionTimeout());
+
+    // ---- Observability ----
+
+    private void PublishIfChanged()
+    {
+        var now = new RaftRoleChanged(_settings.ClusterId, _id, _currentTerm, _role, _leaderId);
+        if (now == _lastPublished) return;
+        _lastPublished = now;
+        Context.System.EventStream.Publish(now);
+    }
+}

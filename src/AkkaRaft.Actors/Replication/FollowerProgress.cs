@@ -1,0 +1,104 @@
+namespace AkkaRaft.Actors.Replication;
+
+/// <summary>How the leader is currently talking to one follower.</summary>
+internal enum ReplicationMode
+{
+    /// <summary>Where the follower's log matches is unknown: one AppendEntries at a time, until one succeeds.</summary>
+    Probe,
+
+    /// <summary>The follower matched: batches are pipelined, up to the in-flight limit.</summary>
+    Replicate,
+}
+
+/// <summary>
+/// The leader's bookkeeping for one follower (Figure 2's nextIndex and matchIndex, plus the in-flight window).
+/// Pure data: the actor decides when to send, this decides what the answers mean.
+/// </summary>
+internal sealed class FollowerProgress
+{
+    private readonly Queue<long> _inflight = new();
+    private readonly int _maxInflight;
+
+    public FollowerProgress(long nextIndex, int maxInflight)
+    {
+        Next = Math.Max(1, nextIndex);
+        _maxInflight = maxInflight;
+    }
+
+    /// <summary>Index of the next entry to send.</summary>
+    public long Next { get; private set; }
+
+    /// <summary>Highest index known to be replicated on the follower.</summary>
+    public long Match { get; private set; }
+
+    public ReplicationMode Mode { get; private set; } = ReplicationMode.Probe;
+
+    /// <summary>The commit index last sent to this follower.</summary>
+    public long SentCommit { get; set; }
+
+    /// <summary>In probe mode: a probe is out and unanswered (cleared by each heartbeat tick, so a lost one is resent).</summary>
+    public bool ProbeOutstanding { get; private set; }
+
+    public int Inflight => _inflight.Count;
+
+    /// <summary>True when no message with entries may be sent now.</summary>
+    public bool IsPaused => Mode == ReplicationMode.Probe ? ProbeOutstanding : _inflight.Count >= _maxInflight;
+
+    /// <summary>An AppendEntries carrying entries up to <paramref name="lastIndex"/> was sent.</summary>
+    public void Sent(long lastIndex)
+    {
+        if (Mode == ReplicationMode.Probe)
+        {
+            ProbeOutstanding = true;
+            return;
+        }
+        _inflight.Enqueue(lastIndex);
+        Next = lastIndex + 1;
+    }
+
+    /// <summary>The follower holds everything up to <paramref name="matchIndex"/>. Returns true when <see cref="Match"/> grew.</summary>
+    public bool Acknowledged(long matchIndex)
+    {
+        while (_inflight.Count > 0 && _inflight.Peek() <= matchIndex) _inflight.Dequeue();
+        var grew = matchIndex > Match;
+        if (grew) Match = matchIndex;
+        if (Mode == ReplicationMode.Probe)
+        {
+            // The probe landed: from here on, pipeline after what is known to match.
+            Mode = ReplicationMode.Replicate;
+            ProbeOutstanding = false;
+            Next = Match + 1;
+        }
+        else if (Next <= Match)
+        {
+            Next = Match + 1;
+        }
+        return grew;
+    }
+
+    /// <summary>
+    /// The follower refused an AppendEntries whose previous index was <paramref name="rejectedPrev"/>;
+    /// <paramref name="hintNext"/> is where the fast-backup hint says to resume. Returns false when the
+    /// refusal is stale (it answers a message sent before something newer was learnt) and changes nothing.
+    /// </summary>
+    public bool Rejected(long rejectedPrev, long hintNext)
+    {
+        if (Mode == ReplicationMode.Replicate)
+        {
+            if (rejectedPrev <= Match) return false;
+        }
+        else if (rejectedPrev != Next - 1)
+        {
+            return false;
+        }
+        // Never go back past what is known to match, never forward past the refused position.
+        Next = Math.Max(Match + 1, Math.Min(hintNext, rejectedPrev));
+        Mode = ReplicationMode.Probe;
+        ProbeOutstanding = false;
+        _inflight.Clear();
+        return true;
+    }
+
+    /// <summary>A heartbeat interval passed: allow one more probe, so a lost probe or answer does not stall the follower.</summary>
+    public void HeartbeatElapsed() => ProbeOutstanding = false;
+}

@@ -1,0 +1,329 @@
+using System.Diagnostics;
+using Akka.Actor;
+using AkkaRaft.Actors;
+using AkkaRaft.Actors.Configuration;
+using AkkaRaft.Actors.Messages;
+using Akka.Configuration;
+using Xunit.Sdk;
+
+namespace AkkaRaft.Tests.Harness;
+
+/// <summary>
+/// N Raft peers in one ActorSystem behind a <see cref="SimNetwork"/>: the C# counterpart of the lab's
+/// config.go. Peers are numbered 0..N-1 (ids n1..nN). Every committed entry each peer applies is checked
+/// as the lab's applier does: same command at the same index on every peer, in order, no gaps, no repeats.
+/// </summary>
+internal sealed class RaftCluster : IDisposable
+{
+    private static int _clusters;
+
+    private readonly ActorSystem _system;
+    private readonly IActorRef?[] _peers;
+    private readonly int[] _incarnation;
+    private readonly IActorRef[][] _links;
+    private readonly object _gate = new();
+    private readonly Dictionary<long, byte[]>[] _applied;
+    private readonly long[] _lastApplied;
+    private readonly List<string> _applyErrors = new();
+    private TaskCompletionSource _appliedPulse = NewPulse();
+
+    public RaftCluster(ActorSystem system, int peers, bool unreliable = false, Func<RaftSettings, RaftSettings>? tune = null, int seed = 0)
+    {
+        _system = system;
+        N = peers;
+        var clusterNumber = Interlocked.Increment(ref _clusters);
+        var baseSettings = RaftSettings.Create(ConfigurationFactory.ParseString(
+            $"akka.raft {{ cluster-id = \"c{clusterNumber}\", members = [{string.Join(",", Enumerable.Range(0, peers).Select(i => $"\"{Id(i)}\""))}] }}"));
+        Settings = tune is null ? baseSettings : tune(baseSettings);
+        Network = new SimNetwork(peers, seed == 0 ? clusterNumber : seed);
+        Network.SetUnreliable(unreliable);
+        _peers = new IActorRef?[peers];
+        _incarnation = new int[peers];
+        _applied = Enumerable.Range(0, peers).Select(_ => new Dictionary<long, byte[]>()).ToArray();
+        _lastApplied = new long[peers];
+        _links = Enumerable.Range(0, peers).Select(from => Enumerable.Range(0, peers)
+            .Select(to => system.ActorOf(Props.Create(() => new LinkActor(from, to, Network)), $"{Settings.ClusterId}-link-{from}-{to}"))
+            .ToArray()).ToArray();
+        for (var i = 0; i < peers; i++) Start(i);
+    }
+
+    public int N { get; }
+    public RaftSettings Settings { get; }
+    public SimNetwork Network { get; }
+
+    /// <summary>One election timeout as the lab uses it: the configured maximum.</summary>
+    public TimeSpan ElectionTimeout => Settings.ElectionTimeoutMax;
+
+    public static string Id(int i) => $"n{i + 1}";
+    public static int IndexOf(string id) => int.Parse(id.AsSpan(1)) - 1;
+
+    public IActorRef? Peer(int i) => _peers[i];
+
+    // ---- network (lab: connect, disconnect, setunreliable, setlongreordering, rpcCount, bytesTotal) ----
+
+    public void Connect(int i) => Network.SetConnected(i, true);
+    public void Disconnect(int i) => Network.SetConnected(i, false);
+    public bool IsConnected(int i) => Network.IsConnected(i);
+    public void SetUnreliable(bool on) => Network.SetUnreliable(on);
+    public void SetLongReordering(bool on) => Network.SetLongReordering(on);
+    public long RpcCount(int i) => Network.RpcCount(i);
+    public long RpcTotal() => Network.RpcTotal();
+    public long BytesTotal() => Network.BytesTotal();
+
+    // ---- peer lifecycle (lab: start1, crash1) ----
+
+    /// <summary>Starts peer i from whatever its journal holds, with a fresh state machine. Does not connect it.</summary>
+    public void Start(int i)
+    {
+        if (_peers[i] is not null) throw new InvalidOperationException($"{Id(i)} is already running");
+        var incarnation = ++_incarnation[i];
+        lock (_gate)
+        {
+            _applied[i].Clear();
+            _lastApplied[i] = 0;
+        }
+        var applier = _system.ActorOf(Props.Create(() => new ApplierActor(this, i, incarnation)), $"{Settings.ClusterId}-applier-{i}-{incarnation}");
+        var routes = Enumerable.Range(0, N).Where(j => j != i).ToDictionary(Id, j => _links[i][j]);
+        var peer = _system.ActorOf(
+            RaftActor.Props(Settings.WithPeerId(Id(i)), RaftPeers.FromRefs(routes), new RaftActorOptions { ApplyTo = applier, Random = new Random(Settings.ClusterId.GetHashCode() ^ (i * 7919) ^ incarnation) }),
+            $"{Settings.ClusterId}-{Id(i)}-{incarnation}");
+        _peers[i] = peer;
+        Network.SetTarget(i, peer);
+    }
+
+    /// <summary>Disconnects peer i and stops its actor; its journal survives for <see cref="Start"/>.</summary>
+    public async Task Crash(int i)
+    {
+        Disconnect(i);
+        var peer = _peers[i];
+        if (peer is null) return;
+        Network.SetTarget(i, null);
+        _peers[i] = null;
+        var terminated = peer.WatchAsync();
+        _system.Stop(peer);
+        await terminated;
+    }
+
+    // ---- queries (lab: GetState, checkOneLeader, checkTerms, checkNoLeader) ----
+
+    public async Task<RaftState?> GetState(int i)
+    {
+        var peer = _peers[i];
+        if (peer is null) return null;
+        try { return await peer.Ask<RaftState>(AkkaRaft.Actors.Messages.GetState.Instance, TimeSpan.FromSeconds(3)); }
+        catch (AskTimeoutException) { return null; }
+    }
+
+    private async Task<(int Peer, RaftState State)[]> ConnectedStates()
+    {
+        var connected = Enumerable.Range(0, N).Where(IsConnected).ToArray();
+        var states = await Task.WhenAll(connected.Select(GetState));
+        return connected.Zip(states).Where(p => p.Second is not null).Select(p => (p.First, p.Second!)).ToArray();
+    }
+
+    /// <summary>
+    /// Waits, up to 5 s, for a leader among the connected peers and returns the leader of the highest term.
+    /// Fails at once if two connected peers lead the same term. Where the lab sleeps half a second before
+    /// each look, this returns as soon as the view is settled (every connected peer is in the leader's
+    /// term, so a reconnected stale leader has stepped down), and at the deadline accepts any leader.
+    /// </summary>
+    public async Task<int> CheckOneLeader()
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var states = await ConnectedStates();
+            var leaders = states.Where(s => s.State.IsLeader).GroupBy(s => s.State.Term).ToArray();
+            var twice = leaders.FirstOrDefault(g => g.Count() > 1);
+            if (twice is not null)
+                throw new XunitException($"term {twice.Key} has {twice.Count()} leaders: {string.Join(", ", twice.Select(s => Id(s.Peer)))}");
+            var newest = leaders.OrderByDescending(g => g.Key).FirstOrDefault();
+            var timedOut = deadline.Elapsed > TimeSpan.FromSeconds(5);
+            if (newest is not null && (timedOut || states.All(s => s.State.Term == newest.Key)))
+                return newest.Single().Peer;
+            if (timedOut)
+                throw new XunitException("expected one leader within 5 s, got none");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>All connected peers agree on the term (waiting up to 2 s for heartbeats to spread it); returns it.</summary>
+    public async Task<long> CheckTerms()
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var terms = (await ConnectedStates()).Select(s => s.State.Term).Distinct().ToArray();
+            if (terms.Length == 1) return terms[0];
+            if (deadline.Elapsed > TimeSpan.FromSeconds(2))
+                throw new XunitException($"servers disagree on term: {string.Join(", ", terms)}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>No connected peer believes it is leader.</summary>
+    public async Task CheckNoLeader()
+    {
+        var leaders = (await ConnectedStates()).Where(s => s.State.IsLeader).ToArray();
+        if (leaders.Length > 0)
+            throw new XunitException($"expected no leader among connected servers, but {string.Join(", ", leaders.Select(s => $"{Id(s.Peer)} (term {s.State.Term})"))} claims to be one");
+    }
+
+    // ---- agreement (lab: Start, nCommitted, one, wait) ----
+
+    /// <summary>Offers a command to peer i directly (as the lab calls rf.Start). Null when i is down or did not answer.</summary>
+    public async Task<object?> Propose(int i, byte[] command)
+    {
+        var peer = _peers[i];
+        if (peer is null) return null;
+        try { return await peer.Ask<object>(new Propose(command), TimeSpan.FromSeconds(2)); }
+        catch (AskTimeoutException) { return null; }
+    }
+
+    /// <summary>How many peers have applied <paramref name="index"/>, and the command (fails if two applied different commands).</summary>
+    public (int Count, byte[]? Command) NCommitted(long index)
+    {
+        lock (_gate)
+        {
+            ThrowIfApplyErrors();
+            var count = 0;
+            byte[]? command = null;
+            for (var i = 0; i < N; i++)
+            {
+                if (!_applied[i].TryGetValue(index, out var c)) continue;
+                if (command is not null && !command.AsSpan().SequenceEqual(c))
+                    throw new XunitException($"committed values do not match at index {index}");
+                command = c;
+                count++;
+            }
+            return (count, command);
+        }
+    }
+
+    /// <summary>
+    /// The lab's one(): offers <paramref name="command"/> to connected peers in turn until a leader accepts,
+    /// then waits up to 2 s for <paramref name="expectedServers"/> peers to apply it at that index; with
+    /// <paramref name="retry"/> it offers again after a miss. Fails after 10 s. Returns the index.
+    /// </summary>
+    public async Task<long> One(byte[] command, int expectedServers, bool retry)
+    {
+        var deadline = Stopwatch.StartNew();
+        var starts = 0;
+        while (deadline.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            long index = -1;
+            for (var k = 0; k < N; k++)
+            {
+                starts = (starts + 1) % N;
+                if (!IsConnected(starts)) continue;
+                if (await Propose(starts, command) is ProposeAccepted accepted)
+                {
+                    index = accepted.Index;
+                    break;
+                }
+            }
+            if (index != -1)
+            {
+                var wait = Stopwatch.StartNew();
+                while (wait.Elapsed < TimeSpan.FromSeconds(2))
+                {
+                    var (count, applied) = NCommitted(index);
+                    if (count > 0 && count >= expectedServers && applied!.AsSpan().SequenceEqual(command))
+                        return index;
+                    await WaitForApply(TimeSpan.FromMilliseconds(20));
+                }
+                if (!retry)
+                    throw new XunitException($"one({Describe(command)}) failed to reach agreement at index {index}");
+            }
+            else
+            {
+                await Task.Delay(50);
+            }
+        }
+        throw new XunitException($"one({Describe(command)}) failed to reach agreement in 10 s");
+    }
+
+    public Task<long> One(int command, int expectedServers, bool retry) => One(Cmd(command), expectedServers, retry);
+
+    /// <summary>The lab's wait(): until <paramref name="n"/> peers applied <paramref name="index"/>; null if a peer's term passes <paramref name="startTerm"/> first.</summary>
+    public async Task<byte[]?> Wait(long index, int n, long startTerm)
+    {
+        var pause = TimeSpan.FromMilliseconds(10);
+        for (var iter = 0; iter < 30; iter++)
+        {
+            var (count, _) = NCommitted(index);
+            if (count >= n) break;
+            await WaitForApply(pause);
+            if (pause < TimeSpan.FromSeconds(1)) pause *= 2;
+            if (startTerm > -1)
+            {
+                foreach (var i in Enumerable.Range(0, N))
+                {
+                    if (await GetState(i) is { } s && s.Term > startTerm) return null; // someone moved on; can't expect a commit
+                }
+            }
+        }
+        var (final, command) = NCommitted(index);
+        if (final < n) throw new XunitException($"only {final} decided for index {index}; wanted {n}");
+        return command;
+    }
+
+    /// <summary>The commands used by the ports: a 4-byte big-endian integer, as the lab uses ints.</summary>
+    public static byte[] Cmd(int value) => [(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value];
+
+    private static string Describe(byte[] command) => command.Length == 4 ? ((command[0] << 24) | (command[1] << 16) | (command[2] << 8) | command[3]).ToString() : $"{command.Length} bytes";
+
+    // ---- the applier checks ----
+
+    internal void OnApplied(int peer, int incarnation, Applied applied)
+    {
+        lock (_gate)
+        {
+            if (incarnation != _incarnation[peer]) return; // a message from a crashed incarnation
+            if (applied.Index != _lastApplied[peer] + 1)
+                _applyErrors.Add($"{Id(peer)} applied index {applied.Index} after {_lastApplied[peer]} (out of order, a gap or a repeat)");
+            for (var j = 0; j < N; j++)
+            {
+                if (_applied[j].TryGetValue(applied.Index, out var other) && !other.AsSpan().SequenceEqual(applied.Command))
+                    _applyErrors.Add($"commit index={applied.Index} server={Id(peer)} {Describe(applied.Command)} != server={Id(j)} {Describe(other)}");
+            }
+            _applied[peer][applied.Index] = applied.Command;
+            _lastApplied[peer] = Math.Max(_lastApplied[peer], applied.Index);
+            var pulse = _appliedPulse;
+            _appliedPulse = NewPulse();
+            pulse.TrySetResult();
+        }
+    }
+
+    /// <summary>Throws when any applier check failed so far.</summary>
+    public void ThrowIfApplyErrors()
+    {
+        lock (_gate)
+        {
+            if (_applyErrors.Count > 0) throw new XunitException("apply error: " + string.Join("; ", _applyErrors));
+        }
+    }
+
+    private Task WaitForApply(TimeSpan atMost)
+    {
+        Task pulse;
+        lock (_gate) pulse = _appliedPulse.Task;
+        return Task.WhenAny(pulse, Task.Delay(atMost));
+    }
+
+    private static TaskCompletionSource NewPulse() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Dispose()
+    {
+        for (var i = 0; i < N; i++)
+        {
+            if (_peers[i] is { } p) _system.Stop(p);
+        }
+    }
+
+    private sealed class ApplierActor : ReceiveActor
+    {
+        public ApplierActor(RaftCluster cluster, int peer, int incarnation) =>
+            Receive<Applied>(a => cluster.OnApplied(peer, incarnation, a));
+    }
+}

@@ -1,0 +1,267 @@
+using System.Runtime.Serialization;
+using System.Text;
+using Akka.Serialization;
+using AkkaRaft.Actors.Log;
+using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Persistence;
+
+namespace AkkaRaft.Actors.Serialization;
+
+/// <summary>
+/// Compact binary encoding of every AkkaRaft message that crosses the wire and every event the peer writes
+/// to its journal. Each type has a short, stable manifest; integers are variable-length. Bytes that do not
+/// decode raise a <see cref="SerializationException"/> naming the manifest and the problem, never a partial
+/// object. Bound in <c>reference.conf</c>.
+/// </summary>
+public sealed class RaftSerializer : SerializerWithStringManifest
+{
+    /// <summary>The serializer id bound in reference.conf.</summary>
+    public const int SerializerId = 4817;
+
+    // Manifests are part of the storage and wire format: never change or reuse one.
+    internal const string RequestVoteManifest = "RV";
+    internal const string RequestVoteResultManifest = "RVR";
+    internal const string AppendEntriesManifest = "AE";
+    internal const string AppendEntriesResultManifest = "AER";
+    internal const string ProposeManifest = "P";
+    internal const string ProposeAcceptedManifest = "PA";
+    internal const string NotLeaderManifest = "NL";
+    internal const string GetStateManifest = "GS";
+    internal const string RaftStateManifest = "ST";
+    internal const string HardStateManifest = "E-HS";
+    internal const string EntriesAppendedManifest = "E-EA";
+    internal const string LogTruncatedManifest = "E-LT";
+
+    /// <summary>Created by Akka.NET's serialization extension.</summary>
+    public RaftSerializer(ExtendedActorSystem system) : base(system) { }
+
+    /// <inheritdoc />
+    public override int Identifier => SerializerId;
+
+    /// <inheritdoc />
+    public override string Manifest(object o) => o switch
+    {
+        RequestVote => RequestVoteManifest,
+        RequestVoteResult => RequestVoteResultManifest,
+        AppendEntries => AppendEntriesManifest,
+        AppendEntriesResult => AppendEntriesResultManifest,
+        Propose => ProposeManifest,
+        ProposeAccepted => ProposeAcceptedManifest,
+        NotLeader => NotLeaderManifest,
+        GetState => GetStateManifest,
+        RaftState => RaftStateManifest,
+        HardStateChanged => HardStateManifest,
+        EntriesAppended => EntriesAppendedManifest,
+        LogTruncated => LogTruncatedManifest,
+        _ => throw new ArgumentException($"{nameof(RaftSerializer)} cannot serialize {o.GetType().FullName}"),
+    };
+
+    /// <inheritdoc />
+    public override byte[] ToBinary(object obj)
+    {
+        using var stream = new MemoryStream(obj is AppendEntries ae ? 64 + ae.Entries.Sum(e => e.Command.Length + 12) : 64);
+        using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            switch (obj)
+            {
+                case RequestVote m:
+                    Header(w, m);
+                    w.Write7BitEncodedInt64(m.LastLogIndex);
+                    w.Write7BitEncodedInt64(m.LastLogTerm);
+                    break;
+                case RequestVoteResult m:
+                    Header(w, m);
+                    w.Write(m.VoteGranted);
+                    break;
+                case AppendEntries m:
+                    Header(w, m);
+                    w.Write7BitEncodedInt64(m.PrevLogIndex);
+                    w.Write7BitEncodedInt64(m.PrevLogTerm);
+                    w.Write7BitEncodedInt64(m.LeaderCommit);
+                    WriteEntries(w, m.Entries);
+                    break;
+                case AppendEntriesResult m:
+                    Header(w, m);
+                    w.Write(m.Success);
+                    w.Write7BitEncodedInt64(m.MatchIndex);
+                    w.Write7BitEncodedInt64(m.RejectedPrevLogIndex);
+                    w.Write7BitEncodedInt64(m.ConflictTerm);
+                    w.Write7BitEncodedInt64(m.ConflictIndex);
+                    break;
+                case Propose m:
+                    WriteBytes(w, m.Command);
+                    break;
+                case ProposeAccepted m:
+                    w.Write7BitEncodedInt64(m.Index);
+                    w.Write7BitEncodedInt64(m.Term);
+                    break;
+                case NotLeader m:
+                    w.Write(m.PeerId);
+                    WriteOptional(w, m.LeaderId);
+                    break;
+                case GetState:
+                    break;
+                case RaftState m:
+                    w.Write(m.PeerId);
+                    w.Write7BitEncodedInt64(m.Term);
+                    w.Write((byte)m.Role);
+                    WriteOptional(w, m.LeaderId);
+                    w.Write7BitEncodedInt64(m.LastLogIndex);
+                    w.Write7BitEncodedInt64(m.CommitIndex);
+                    w.Write7BitEncodedInt64(m.LastApplied);
+                    break;
+                case HardStateChanged e:
+                    w.Write7BitEncodedInt64(e.Term);
+                    WriteOptional(w, e.VotedFor);
+                    break;
+                case EntriesAppended e:
+                    WriteEntries(w, e.Entries);
+                    break;
+                case LogTruncated e:
+                    w.Write7BitEncodedInt64(e.FromIndex);
+                    break;
+                default:
+                    throw new ArgumentException($"{nameof(RaftSerializer)} cannot serialize {obj.GetType().FullName}");
+            }
+        }
+        return stream.ToArray();
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="SerializationException">The bytes are not a valid encoding for <paramref name="manifest"/>.</exception>
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        try
+        {
+            var r = new Reader(bytes);
+            object result = manifest switch
+            {
+                RequestVoteManifest => new RequestVote(r.String(), r.String(), r.Long(), r.Long(), r.Long()),
+                RequestVoteResultManifest => new RequestVoteResult(r.String(), r.String(), r.Long(), r.Bool()),
+                AppendEntriesManifest => ReadAppendEntries(r),
+                AppendEntriesResultManifest => new AppendEntriesResult(r.String(), r.String(), r.Long(), r.Bool(), r.Long(), r.Long(), r.Long(), r.Long()),
+                ProposeManifest => new Propose(r.Bytes()),
+                ProposeAcceptedManifest => new ProposeAccepted(r.Long(), r.Long()),
+                NotLeaderManifest => new NotLeader(r.String(), r.OptionalString()),
+                GetStateManifest => GetState.Instance,
+                RaftStateManifest => new RaftState(r.String(), r.Long(), r.Role(), r.OptionalString(), r.Long(), r.Long(), r.Long()),
+                HardStateManifest => new HardStateChanged(r.Long(), r.OptionalString()),
+                EntriesAppendedManifest => new EntriesAppended(r.Entries()),
+                LogTruncatedManifest => new LogTruncated(r.Long()),
+                _ => throw new SerializationException($"unknown AkkaRaft manifest '{manifest}'"),
+            };
+            r.End();
+            return result;
+        }
+        catch (Exception e) when (e is EndOfStreamException or FormatException or DecoderFallbackException or OverflowException or InvalidDataException)
+        {
+            throw new SerializationException($"cannot decode AkkaRaft '{manifest}' from {bytes.Length} bytes: {e.Message}", e);
+        }
+    }
+
+    private static AppendEntries ReadAppendEntries(Reader r)
+    {
+        var (clusterId, from, term) = (r.String(), r.String(), r.Long());
+        var (prevIndex, prevTerm, commit) = (r.Long(), r.Long(), r.Long());
+        return new AppendEntries(clusterId, from, term, prevIndex, prevTerm, r.Entries(), commit);
+    }
+
+    private static void Header(BinaryWriter w, IRaftMessage m)
+    {
+        w.Write(m.ClusterId);
+        w.Write(m.From);
+        w.Write7BitEncodedInt64(m.Term);
+    }
+
+    private static void WriteEntries(BinaryWriter w, IReadOnlyList<LogEntry> entries)
+    {
+        w.Write7BitEncodedInt(entries.Count);
+        foreach (var e in entries)
+        {
+            w.Write7BitEncodedInt64(e.Index);
+            w.Write7BitEncodedInt64(e.Term);
+            WriteBytes(w, e.Command);
+        }
+    }
+
+    private static void WriteBytes(BinaryWriter w, byte[] bytes)
+    {
+        w.Write7BitEncodedInt(bytes.Length);
+        w.Write(bytes);
+    }
+
+    private static void WriteOptional(BinaryWriter w, string? value)
+    {
+        w.Write(value is not null);
+        if (value is not null) w.Write(value);
+    }
+
+    /// <summary>Reads with every length checked against what remains, so hostile bytes cannot make it allocate.</summary>
+    private sealed class Reader
+    {
+        private readonly BinaryReader _r;
+        private readonly long _length;
+
+        public Reader(byte[] bytes)
+        {
+            _length = bytes.Length;
+            _r = new BinaryReader(new MemoryStream(bytes, writable: false), new UTF8Encoding(false, throwOnInvalidBytes: true));
+        }
+
+        private long Remaining => _length - _r.BaseStream.Position;
+
+        public long Long() => _r.Read7BitEncodedInt64();
+
+        public bool Bool() => _r.ReadByte() switch
+        {
+            0 => false,
+            1 => true,
+            var b => throw new InvalidDataException($"byte {b} is not a boolean"),
+        };
+
+        public string String()
+        {
+            var length = _r.Read7BitEncodedInt();
+            if (length < 0 || length > Remaining) throw new InvalidDataException($"string of {length} bytes with {Remaining} left");
+            _r.BaseStream.Position -= SizeOf7Bit(length);
+            return _r.ReadString();
+        }
+
+        public string? OptionalString() => Bool() ? String() : null;
+
+        public byte[] Bytes()
+        {
+            var length = _r.Read7BitEncodedInt();
+            if (length < 0 || length > Remaining) throw new InvalidDataException($"{length} command bytes with {Remaining} left");
+            return _r.ReadBytes(length);
+        }
+
+        public RaftRole Role()
+        {
+            var b = _r.ReadByte();
+            return Enum.IsDefined(typeof(RaftRole), (int)b) ? (RaftRole)b : throw new InvalidDataException($"byte {b} is not a role");
+        }
+
+        public IReadOnlyList<LogEntry> Entries()
+        {
+            var count = _r.Read7BitEncodedInt();
+            // Every entry takes at least three bytes (index, term, length), which bounds a hostile count.
+            if (count < 0 || count > Remaining / 3) throw new InvalidDataException($"{count} entries with {Remaining} bytes left");
+            var entries = new LogEntry[count];
+            for (var i = 0; i < count; i++) entries[i] = new LogEntry(Long(), Long(), Bytes());
+            return entries;
+        }
+
+        public void End()
+        {
+            if (Remaining != 0) throw new InvalidDataException($"{Remaining} unexpected trailing bytes");
+        }
+
+        private static int SizeOf7Bit(int value)
+        {
+            var size = 1;
+            while ((value >>= 7) != 0) size++;
+            return size;
+        }
+    }
+}

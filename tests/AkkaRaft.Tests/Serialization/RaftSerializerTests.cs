@@ -1,0 +1,132 @@
+using System.Runtime.Serialization;
+using Akka.TestKit.Xunit2;
+using AkkaRaft.Actors.Log;
+using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Persistence;
+using AkkaRaft.Actors.Serialization;
+
+namespace AkkaRaft.Tests.Serialization;
+
+public sealed class RaftSerializerTests : TestKit
+{
+    private readonly RaftSerializer _serializer;
+
+    public RaftSerializerTests() : base("akka.loglevel = WARNING") =>
+        _serializer = new RaftSerializer((ExtendedActorSystem)Sys);
+
+    private static readonly LogEntry[] SomeEntries =
+    [
+        new(7, 3, [1, 2, 3]),
+        new(8, 3, []),
+        new(9, 4, Enumerable.Range(0, 300).Select(i => (byte)i).ToArray()),
+    ];
+
+    /// <summary>One instance of every type the serializer owns, with non-default values in every field.</summary>
+    public static TheoryData<object> Samples() => new()
+    {
+        new RequestVote("c1", "n1", 5, 120, 4),
+        new RequestVoteResult("c1", "n2", 5, true),
+        new RequestVoteResult("clüster", "n2", long.MaxValue, false),
+        new AppendEntries("c1", "n1", 5, 6, 3, SomeEntries, 6),
+        new AppendEntries("c1", "n1", 5, 0, 0, Array.Empty<LogEntry>(), 0),
+        new AppendEntriesResult("c1", "n3", 5, true, 9, 0, 0, 0),
+        new AppendEntriesResult("c1", "n3", 5, false, 0, 12, 2, 10),
+        new Propose([9, 8, 7]),
+        new ProposeAccepted(10, 5),
+        new NotLeader("n2", "n1"),
+        new NotLeader("n2", null),
+        GetState.Instance,
+        new RaftState("n1", 5, RaftRole.Leader, "n1", 10, 9, 8),
+        new RaftState("n3", 0, RaftRole.Follower, null, 0, 0, 0),
+        new HardStateChanged(5, "n2"),
+        new HardStateChanged(6, null),
+        new EntriesAppended(SomeEntries),
+        new LogTruncated(7),
+    };
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void Every_type_round_trips(object original)
+    {
+        var bytes = _serializer.ToBinary(original);
+        var back = _serializer.FromBinary(bytes, _serializer.Manifest(original));
+        Assert.Equal(Describe(original), Describe(back));
+    }
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void The_system_binds_every_type_to_this_serializer(object original)
+    {
+        AkkaRaft.Actors.Configuration.RaftConfig.Inject(Sys);
+        Assert.IsType<RaftSerializer>(Sys.Serialization.FindSerializerFor(original));
+    }
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void Truncated_bytes_give_a_serialization_error(object original)
+    {
+        var bytes = _serializer.ToBinary(original);
+        var manifest = _serializer.Manifest(original);
+        for (var length = 0; length < bytes.Length; length++)
+        {
+            var cut = bytes[..length];
+            var e = Assert.Throws<SerializationException>(() => _serializer.FromBinary(cut, manifest));
+            Assert.Contains(manifest, e.Message);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void Trailing_bytes_give_a_serialization_error(object original)
+    {
+        var bytes = _serializer.ToBinary(original).Append((byte)0).ToArray();
+        Assert.Throws<SerializationException>(() => _serializer.FromBinary(bytes, _serializer.Manifest(original)));
+    }
+
+    [Fact]
+    public void Random_bytes_never_throw_anything_but_a_serialization_error()
+    {
+        var random = new Random(12345);
+        var manifests = Samples().Select((object[] row) => _serializer.Manifest(row[0])).Distinct().ToArray();
+        for (var i = 0; i < 20_000; i++)
+        {
+            var bytes = new byte[random.Next(0, 64)];
+            random.NextBytes(bytes);
+            var manifest = manifests[i % manifests.Length];
+            try
+            {
+                _serializer.FromBinary(bytes, manifest);
+            }
+            catch (SerializationException)
+            {
+                // the only acceptable failure
+            }
+        }
+    }
+
+    [Fact]
+    public void A_huge_declared_length_is_refused_without_allocating_it()
+    {
+        // Propose: a 7-bit length of 2^31-1 followed by nothing.
+        byte[] bytes = [0xFF, 0xFF, 0xFF, 0xFF, 0x07];
+        var e = Assert.Throws<SerializationException>(() => _serializer.FromBinary(bytes, RaftSerializer.ProposeManifest));
+        Assert.Contains("left", e.Message);
+    }
+
+    [Fact]
+    public void An_unknown_manifest_is_named_in_the_error()
+    {
+        var e = Assert.Throws<SerializationException>(() => _serializer.FromBinary([], "XYZ"));
+        Assert.Contains("XYZ", e.Message);
+    }
+
+    /// <summary>Records compare byte arrays by reference; compare their contents instead.</summary>
+    private static string Describe(object o) => o switch
+    {
+        AppendEntries ae => $"{ae with { Entries = [] }} [{string.Join(";", ae.Entries.Select(Describe))}]",
+        EntriesAppended ea => $"EA [{string.Join(";", ea.Entries.Select(Describe))}]",
+        LogEntry e => $"{e.Index}/{e.Term}/{Convert.ToHexString(e.Command)}",
+        Propose p => $"P {Convert.ToHexString(p.Command)}",
+        _ => o.ToString()!,
+    };
+}

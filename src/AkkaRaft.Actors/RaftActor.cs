@@ -69,6 +69,23 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
         return Akka.Actor.Props.Create(() => new RaftActor(settings, peers, options ?? new RaftActorOptions()));
     }
 
+    /// <summary>
+    /// Props for the peer wrapped in a supervisor that restarts it from its journal, with exponential backoff
+    /// between <paramref name="minBackoff"/> and <paramref name="maxBackoff"/>, after a journal write fails, and
+    /// leaves it stopped when its journal cannot be recovered (a peer never starts over with an empty log).
+    /// Route the other peers to the supervisor: its reference stays valid across restarts.
+    /// </summary>
+    /// <exception cref="ConfigurationException">As for <see cref="Props"/>.</exception>
+    public static Props SupervisedProps(RaftSettings settings, RaftPeers peers, RaftActorOptions? options = null, TimeSpan? minBackoff = null, TimeSpan? maxBackoff = null)
+    {
+        var peerProps = Props(settings, peers, options);
+        var min = minBackoff ?? TimeSpan.FromMilliseconds(200);
+        var max = maxBackoff ?? TimeSpan.FromSeconds(10);
+        if (min <= TimeSpan.Zero || max < min)
+            throw new ArgumentOutOfRangeException(nameof(minBackoff), $"backoff must satisfy 0 < min ({min}) <= max ({max})");
+        return Akka.Actor.Props.Create(() => new RaftPeerSupervisor(peerProps, settings.PeerId, min, max));
+    }
+
     /// <summary>The persistence id of a peer: one journal stream per (group, peer).</summary>
     public static string PersistenceIdFor(string clusterId, string peerId) => $"raft-{clusterId}-{peerId}";
 
@@ -81,6 +98,7 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
         _applyTo = options.ApplyTo;
         _id = settings.PeerId;
         _others = settings.Members.Where(m => m != _id).ToArray();
+        RaftConfig.Inject(Context.System); // journal events go through RaftSerializer
         PersistenceId = PersistenceIdFor(settings.ClusterId, settings.PeerId);
 
         Recover<HardStateChanged>(ApplyEvent);
@@ -150,14 +168,26 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     /// <inheritdoc />
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
-        _logger.Error(cause, "{0} could not write {1} to its journal; stopping so nothing unwritten is acknowledged", _id, @event.GetType().Name);
+        // Akka.Persistence stops the actor: nothing that waited on this write is acknowledged, and the
+        // next incarnation recovers from what the journal really holds.
+        _logger.Error(cause, "{0} could not write {1} to its journal ({2}); stopping so nothing unwritten is acknowledged", _id, @event.GetType().Name, cause.Message);
         base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    /// <inheritdoc />
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        // The default keeps running, but memory already holds the rejected change (a vote, entries): stop, so
+        // the peer recovers from the journal rather than act on state that is not durable.
+        _logger.Error(cause, "{0}'s journal rejected {1} ({2}); stopping so the peer recovers from what is durable", _id, @event.GetType().Name, cause.Message);
+        Context.Stop(Self);
     }
 
     /// <inheritdoc />
     protected override void OnRecoveryFailure(Exception reason, object? message = null)
     {
-        _logger.Error(reason, "{0} could not recover its Raft state from the journal ({1}); it stays stopped rather than start with an empty log", _id, reason.Message);
+        _logger.Error(reason, "{0} cannot recover its Raft state from the journal: {1}. It stays stopped rather than start with an empty log", _id, reason.Message);
+        Context.Parent.Tell(new RecoveryFailed(_id, reason.Message));
         base.OnRecoveryFailure(reason, message);
     }
 

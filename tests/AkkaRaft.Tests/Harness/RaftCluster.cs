@@ -118,7 +118,7 @@ internal sealed class RaftCluster : IDisposable
     {
         var connected = Enumerable.Range(0, N).Where(IsConnected).ToArray();
         var states = await Task.WhenAll(connected.Select(GetState));
-        return connected.Zip(states).Where(p => p.Second is not null).Select(p => (p.First, p.Second!)).ToArray();
+        return connected.Select((peer, k) => (Peer: peer, State: states[k])).Where(p => p.State is not null).Select(p => (p.Peer, p.State!)).ToArray();
     }
 
     /// <summary>

@@ -20,6 +20,9 @@ internal sealed record BenchOptions(IReadOnlyList<int> Proposers, TimeSpan Warmu
           --warmup 2            seconds proposed but not measured before each row (default 2)
           --command-bytes 64    size of each proposed command (default 64)
           --help                this text
+
+        Each row starts a fresh ActorSystem and elects a leader. Memory grows with every commit: the peers' logs
+        and the in-memory journal keep every entry (there is no log compaction yet), so keep durations short.
         """;
 
     /// <summary>Parses <paramref name="args"/>; on a mistake returns null and says what is wrong in <paramref name="error"/>.</summary>

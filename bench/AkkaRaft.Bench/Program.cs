@@ -58,11 +58,10 @@ static async Task<RunResult> Run(int proposers, BenchOptions options, bool descr
 
     cluster.ApplyTo.Tell(new StartProposing(cluster.Peer(leader.PeerId), leader.PeerId, leader.Term, proposers));
     await Task.Delay(options.Warmup);
-    var gcBefore = GcCounters.Now();
     cluster.ApplyTo.Tell(BeginMeasurement.Instance);
     await Task.Delay(options.Duration);
     var measurement = await cluster.ApplyTo.Ask<Measurement>(EndMeasurement.Instance, TimeSpan.FromSeconds(30));
-    return RunResult.From(proposers, measurement, GcCounters.Now() - gcBefore);
+    return RunResult.From(proposers, measurement);
 }
 
 static string Quote(string arg) => arg.Length > 0 && !arg.Any(char.IsWhiteSpace) && !arg.Contains('"') ? arg : $"\"{arg.Replace("\"", "\\\"")}\"";

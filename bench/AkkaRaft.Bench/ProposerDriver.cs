@@ -24,11 +24,12 @@ internal sealed class ProposerDriver : ReceiveActor
     /// <summary>Send timestamps of accepted proposals by log index, until the leader applies them.</summary>
     private readonly Dictionary<long, long> _inflight = new();
 
-    private readonly List<long> _latencies = new(1 << 16);
+    private readonly LatencyRecorder _latencies = new();
     private long _sequence;
     private bool _measuring;
     private bool _stopped;
     private long _measureStart;
+    private GcCounters _gcAtStart;
     private string? _failure;
 
     /// <summary>
@@ -55,14 +56,16 @@ internal sealed class ProposerDriver : ReceiveActor
         {
             _latencies.Clear();
             _measuring = true;
+            _gcAtStart = GcCounters.Now();
             _measureStart = Stopwatch.GetTimestamp();
         });
         Receive<EndMeasurement>(_ =>
         {
             var elapsed = Stopwatch.GetElapsedTime(_measureStart);
+            var gc = GcCounters.Now() - _gcAtStart;
             _measuring = false;
             _stopped = true;
-            Sender.Tell(new Measurement(_latencies.ToArray(), elapsed, _failure));
+            Sender.Tell(new Measurement(_latencies.ToArray(), elapsed, gc, _failure));
         });
     }
 
@@ -130,5 +133,5 @@ internal sealed class EndMeasurement
     private EndMeasurement() { }
 }
 
-/// <summary>What one run measured: commit latencies in <see cref="Stopwatch"/> ticks, over <see cref="Elapsed"/>.</summary>
-internal sealed record Measurement(long[] LatencyTicks, TimeSpan Elapsed, string? Failure);
+/// <summary>What one run measured over <see cref="Elapsed"/>: commit latencies in <see cref="Stopwatch"/> ticks, and the collector's work.</summary>
+internal sealed record Measurement(long[] LatencyTicks, TimeSpan Elapsed, GcCounters Gc, string? Failure);

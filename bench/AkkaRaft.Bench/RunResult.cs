@@ -17,7 +17,7 @@ internal readonly record struct GcCounters(long AllocatedBytes, int Gen0, int Ge
 /// <summary>One table row: the commits of one proposer count over the measured window.</summary>
 internal sealed record RunResult(int Proposers, long Commits, double PerSecond, double P50Ms, double P99Ms, double MaxMs, GcCounters Gc, string? Failure)
 {
-    public static RunResult From(int proposers, Measurement m, GcCounters gc)
+    public static RunResult From(int proposers, Measurement m)
     {
         var sorted = m.LatencyTicks;
         Array.Sort(sorted);
@@ -28,7 +28,7 @@ internal sealed record RunResult(int Proposers, long Commits, double PerSecond, 
             Percentile(sorted, 0.50),
             Percentile(sorted, 0.99),
             sorted.Length == 0 ? double.NaN : Ms(sorted[^1]),
-            gc,
+            m.Gc,
             m.Failure);
     }
 

@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using Akka.Persistence.Sql;
 using AkkaRaft.Actors;
 using AkkaRaft.Actors.Configuration;
 using AkkaRaft.Actors.Messages;
@@ -24,9 +25,13 @@ internal sealed class BenchCluster : IAsyncDisposable
         """;
 
     private readonly Dictionary<string, IActorRef> _peers;
+    private readonly string? _dataDirectory;
+    private readonly ActorSystem[] _peerSystems;
 
-    private BenchCluster(ActorSystem system, RaftSettings settings, IActorRef applyTo, Dictionary<string, IActorRef> peers)
+    private BenchCluster(ActorSystem system, RaftSettings settings, IActorRef applyTo, Dictionary<string, IActorRef> peers, string? dataDirectory, ActorSystem[] peerSystems)
     {
+        _dataDirectory = dataDirectory;
+        _peerSystems = peerSystems;
         System = system;
         Settings = settings;
         ApplyTo = applyTo;
@@ -40,18 +45,39 @@ internal sealed class BenchCluster : IAsyncDisposable
     /// <summary>The actor every peer applies committed entries to.</summary>
     public IActorRef ApplyTo { get; }
 
-    /// <summary>Starts the peers; <paramref name="applyTo"/> makes the apply target once the system exists.</summary>
-    public static BenchCluster Start(Func<ActorSystem, IActorRef> applyTo)
+    /// <summary>
+    /// Starts the peers; <paramref name="applyTo"/> makes the apply target once the system exists. With
+    /// <paramref name="journal"/> "sqlite" each peer runs in an ActorSystem of its own with its own SQLite database
+    /// file (Akka.Persistence.Sql, Microsoft.Data.Sqlite) in a new temporary directory, removed on dispose.
+    /// </summary>
+    public static BenchCluster Start(string journal, Func<ActorSystem, IActorRef> applyTo)
     {
-        var system = ActorSystem.Create("akkaraft-bench", ConfigurationFactory.ParseString(Hocon));
+        var config = ConfigurationFactory.ParseString(Hocon);
+        var system = ActorSystem.Create("akkaraft-bench", config);
         var settings = RaftSettings.Create(system);
         var target = applyTo(system);
+        string? dataDirectory = null;
+        var peerSystems = settings.Members.ToDictionary(id => id, _ => system);
+        if (journal == "sqlite")
+        {
+            dataDirectory = Directory.CreateTempSubdirectory("akkaraft-bench-").FullName;
+            foreach (var id in settings.Members)
+            {
+                var file = Path.Combine(dataDirectory, id + ".db");
+                peerSystems[id] = ActorSystem.Create($"akkaraft-bench-{id}", ConfigurationFactory.ParseString($$"""
+                        akka.persistence.journal.plugin = "akka.persistence.journal.sql"
+                        akka.persistence.journal.sql { connection-string = "Data Source={{file}}", provider-name = "SQLite.MS", auto-initialize = true }
+                        akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
+                        akka.persistence.snapshot-store.sql { connection-string = "Data Source={{file}}", provider-name = "SQLite.MS", auto-initialize = true }
+                        """).WithFallback(config).WithFallback(SqlPersistence.DefaultConfiguration));
+            }
+        }
         var proxies = settings.Members.ToDictionary(id => id, id => system.ActorOf(Props.Create(() => new Forwarder()), $"to-{id}"));
-        var options = new RaftActorOptions { ApplyTo = target };
-        var peers = settings.Members.ToDictionary(id => id, id => system.ActorOf(
-            RaftActor.Props(settings.WithPeerId(id), RaftPeers.FromRefs(proxies.Where(p => p.Key != id).ToDictionary(p => p.Key, p => p.Value)), options), id));
+        var peers = settings.Members.ToDictionary(id => id, id => peerSystems[id].ActorOf(
+            RaftActor.Props(settings.WithPeerId(id), RaftPeers.FromRefs(proxies.Where(p => p.Key != id).ToDictionary(p => p.Key, p => p.Value)),
+                new RaftActorOptions { ApplyTo = target }), id));
         foreach (var (id, proxy) in proxies) proxy.Tell(peers[id]);
-        return new BenchCluster(system, settings, target, peers);
+        return new BenchCluster(system, settings, target, peers, dataDirectory, peerSystems.Values.Where(s => s != system).ToArray());
     }
 
     public IActorRef Peer(string id) => _peers[id];
@@ -64,7 +90,7 @@ internal sealed class BenchCluster : IAsyncDisposable
         {
             foreach (var peer in _peers.Values)
             {
-                var state = await peer.Ask<RaftState>(GetState.Instance, TimeSpan.FromSeconds(2));
+                var state = await peer.Ask<RaftState>(GetState.Instance, TimeSpan.FromSeconds(15)); // first start creates the SQLite tables
                 if (state.IsLeader) return state;
             }
             await Task.Delay(20);
@@ -74,8 +100,10 @@ internal sealed class BenchCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await Task.WhenAll(_peerSystems.Select(s => s.Terminate()));
         await System.Terminate();
         System.Dispose();
+        if (_dataDirectory is not null) Directory.Delete(_dataDirectory, recursive: true);
     }
 }
 

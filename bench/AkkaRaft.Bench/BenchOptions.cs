@@ -3,13 +3,15 @@ using System.Globalization;
 namespace AkkaRaft.Bench;
 
 /// <summary>What one invocation measures, read from the command line.</summary>
-internal sealed record BenchOptions(IReadOnlyList<int> Proposers, TimeSpan Warmup, TimeSpan Duration, int CommandBytes)
+internal sealed record BenchOptions(IReadOnlyList<int> Proposers, TimeSpan Warmup, TimeSpan Duration, int CommandBytes, IReadOnlyList<string> Journals)
 {
-    public static readonly BenchOptions Default = new(new[] { 1, 64 }, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10), 64);
+    public static readonly string[] KnownJournals = ["memory", "sqlite"];
+
+    public static readonly BenchOptions Default = new(new[] { 1, 64 }, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10), 64, KnownJournals);
 
     public const string Usage = """
         AkkaRaft.Bench: commit throughput and latency of a 3-peer AkkaRaft group in one process
-        (in-memory journal, closed-loop proposers).
+        (closed-loop proposers), with the in-memory journal and with the SQLite journal.
 
         usage:
           dotnet run -c Release --project bench/AkkaRaft.Bench -- [options]
@@ -19,6 +21,9 @@ internal sealed record BenchOptions(IReadOnlyList<int> Proposers, TimeSpan Warmu
           --duration 10         measured seconds per row (default 10)
           --warmup 2            seconds proposed but not measured before each row (default 2)
           --command-bytes 64    size of each proposed command (default 64)
+          --journal memory,sqlite  journals to measure (default both): memory is Akka's in-memory journal;
+                                sqlite gives each peer its own database file (Akka.Persistence.Sql,
+                                Microsoft.Data.Sqlite) in a fresh temporary directory
           --help                this text
 
         Each row starts a fresh ActorSystem and elects a leader. Memory grows with every commit: the peers' logs
@@ -83,6 +88,16 @@ internal sealed record BenchOptions(IReadOnlyList<int> Proposers, TimeSpan Warmu
                         return null;
                     }
                     options = options with { CommandBytes = bytes };
+                    break;
+                case "--journal":
+                    var journals = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    var unknown = journals.FirstOrDefault(j => !KnownJournals.Contains(j));
+                    if (journals.Length == 0 || unknown is not null)
+                    {
+                        error = $"--journal: '{unknown ?? value}' is not one of {string.Join(", ", KnownJournals)}";
+                        return null;
+                    }
+                    options = options with { Journals = journals };
                     break;
                 default:
                     error = $"unknown option '{name}'";

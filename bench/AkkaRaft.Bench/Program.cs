@@ -31,9 +31,12 @@ Console.WriteLine("warning: Debug build; numbers are not representative (use -c 
 #endif
 
 var rows = new List<RunResult>();
-for (var i = 0; i < options.Proposers.Count; i++)
+foreach (var journal in options.Journals)
 {
-    rows.Add(await Run(options.Proposers[i], options, describeCluster: i == 0));
+    for (var i = 0; i < options.Proposers.Count; i++)
+    {
+        rows.Add(await Run(journal, options.Proposers[i], options, describeCluster: rows.Count == 0));
+    }
 }
 Console.WriteLine();
 Console.Write(RunResult.Table(rows));
@@ -41,27 +44,27 @@ Console.Write(RunResult.Table(rows));
 Console.WriteLine($"peak working set: {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 >> 20} MiB");
 return rows.Any(r => r.Failure is not null) ? 1 : 0;
 
-static async Task<RunResult> Run(int proposers, BenchOptions options, bool describeCluster)
+static async Task<RunResult> Run(string journal, int proposers, BenchOptions options, bool describeCluster)
 {
-    await using var cluster = BenchCluster.Start(system =>
+    await using var cluster = BenchCluster.Start(journal, system =>
         system.ActorOf(Props.Create(() => new ProposerDriver(options.CommandBytes)), "proposers"));
     var leader = await cluster.WaitForLeader(TimeSpan.FromSeconds(10));
     if (describeCluster)
     {
         var s = cluster.Settings;
-        Console.WriteLine($"cluster: {string.Join(", ", s.Members)} in one ActorSystem, in-memory journal; election timeout " +
+        Console.WriteLine($"cluster: {string.Join(", ", s.Members)} in one ActorSystem; election timeout " +
                           $"{s.ElectionTimeoutMin.TotalMilliseconds}-{s.ElectionTimeoutMax.TotalMilliseconds} ms, heartbeat {s.HeartbeatInterval.TotalMilliseconds} ms, " +
                           $"≤{s.MaxEntriesPerMessage} entries and ≤{s.MaxInflightMessages} messages in flight per follower");
         Console.WriteLine($"load: closed-loop proposers, {options.CommandBytes}-byte commands; warm-up {options.Warmup.TotalSeconds} s, measured {options.Duration.TotalSeconds} s per row");
     }
-    Console.WriteLine($"  {proposers} proposer(s): leader {leader.PeerId} at term {leader.Term}; warming up, then measuring ...");
+    Console.WriteLine($"  {journal} journal, {proposers} proposer(s): leader {leader.PeerId} at term {leader.Term}; warming up, then measuring ...");
 
     cluster.ApplyTo.Tell(new StartProposing(cluster.Peer(leader.PeerId), leader.PeerId, leader.Term, proposers));
     await Task.Delay(options.Warmup);
     cluster.ApplyTo.Tell(BeginMeasurement.Instance);
     await Task.Delay(options.Duration);
     var measurement = await cluster.ApplyTo.Ask<Measurement>(EndMeasurement.Instance, TimeSpan.FromSeconds(30));
-    return RunResult.From(proposers, measurement);
+    return RunResult.From(journal, proposers, measurement);
 }
 
 static string Quote(string arg) => arg.Length > 0 && !arg.Any(char.IsWhiteSpace) && !arg.Contains('"') ? arg : $"\"{arg.Replace("\"", "\\\"")}\"";

@@ -15,13 +15,14 @@ internal readonly record struct GcCounters(long AllocatedBytes, int Gen0, int Ge
 }
 
 /// <summary>One table row: the commits of one proposer count over the measured window.</summary>
-internal sealed record RunResult(int Proposers, long Commits, double PerSecond, double P50Ms, double P99Ms, double MaxMs, GcCounters Gc, string? Failure)
+internal sealed record RunResult(string Journal, int Proposers, long Commits, double PerSecond, double P50Ms, double P99Ms, double MaxMs, GcCounters Gc, string? Failure)
 {
-    public static RunResult From(int proposers, Measurement m)
+    public static RunResult From(string journal, int proposers, Measurement m)
     {
         var sorted = m.LatencyTicks;
         Array.Sort(sorted);
         return new RunResult(
+            journal,
             proposers,
             sorted.Length,
             sorted.Length / m.Elapsed.TotalSeconds,
@@ -42,13 +43,13 @@ internal sealed record RunResult(int Proposers, long Commits, double PerSecond, 
     {
         var ci = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine("| proposers | commits | commits/s | p50 ms | p99 ms | max ms | alloc/commit | GCs gen0/1/2 | GC paused ms |");
-        sb.AppendLine("|----------:|--------:|----------:|-------:|-------:|-------:|-------------:|-------------:|-------------:|");
+        sb.AppendLine("| journal | proposers | commits | commits/s | p50 ms | p99 ms | max ms | alloc/commit | GCs gen0/1/2 | GC paused ms |");
+        sb.AppendLine("|---------|----------:|--------:|----------:|-------:|-------:|-------:|-------------:|-------------:|-------------:|");
         foreach (var r in rows)
         {
             var alloc = r.Commits == 0 ? "-" : $"{r.Gc.AllocatedBytes / (double)r.Commits / 1024:F1} KiB";
             sb.AppendLine(string.Create(ci,
-                $"| {r.Proposers,9} | {r.Commits,7} | {r.PerSecond,9:F0} | {r.P50Ms,6:F3} | {r.P99Ms,6:F3} | {r.MaxMs,6:F2} | {alloc,12} | {$"{r.Gc.Gen0}/{r.Gc.Gen1}/{r.Gc.Gen2}",12} | {r.Gc.Paused.TotalMilliseconds,12:F0} |"));
+                $"| {r.Journal,-7} | {r.Proposers,9} | {r.Commits,7} | {r.PerSecond,9:F0} | {r.P50Ms,6:F3} | {r.P99Ms,6:F3} | {r.MaxMs,6:F2} | {alloc,12} | {$"{r.Gc.Gen0}/{r.Gc.Gen1}/{r.Gc.Gen2}",12} | {r.Gc.Paused.TotalMilliseconds,12:F0} |"));
             if (r.Failure is not null) sb.AppendLine($"  ^ FAILED: {r.Failure}");
         }
         return sb.ToString();

@@ -100,6 +100,8 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
         _others = settings.Members.Where(m => m != _id).ToArray();
         RaftConfig.Inject(Context.System); // journal events go through RaftSerializer
         PersistenceId = PersistenceIdFor(settings.ClusterId, settings.PeerId);
+        if (options.JournalPluginId is not null) JournalPluginId = options.JournalPluginId;
+        if (options.SnapshotPluginId is not null) SnapshotPluginId = options.SnapshotPluginId;
 
         Recover<HardStateChanged>(ApplyEvent);
         Recover<EntriesAppended>(ApplyEvent);

@@ -16,4 +16,14 @@ public sealed record RaftActorOptions
     /// each index once per incarnation of the peer (a restarted peer applies again from index 1).
     /// </summary>
     public IActorRef? ApplyTo { get; init; }
+
+    /// <summary>
+    /// HOCON path of the Akka.Persistence journal plugin this peer writes to (for example
+    /// <c>akka.persistence.journal.sql-n1</c>); null means the system's default, <c>akka.persistence.journal.plugin</c>.
+    /// Lets several peers in one ActorSystem each keep their own journal.
+    /// </summary>
+    public string? JournalPluginId { get; init; }
+
+    /// <summary>HOCON path of the snapshot store plugin; null means the system's default.</summary>
+    public string? SnapshotPluginId { get; init; }
 }

@@ -36,7 +36,7 @@ public sealed partial class RaftActor
 
     private void Campaigning()
     {
-        Command<IRaftMessage>(m => OnRaftMessage(m, CandidateHandles));
+        Command<IRaftMessage>(m => OnRaftMessage(m, _asCandidate));
         Command<ElectionTimeout>(_ => BecomeCandidate());
         Command<Propose>(_ => Sender.Tell(new NotLeader(_id, null)));
         Command<GetState>(_ => ReplyState());

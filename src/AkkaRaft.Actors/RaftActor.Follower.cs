@@ -25,7 +25,7 @@ public sealed partial class RaftActor
 
     private void Following()
     {
-        Command<IRaftMessage>(m => OnRaftMessage(m, FollowerHandles));
+        Command<IRaftMessage>(m => OnRaftMessage(m, _asFollower));
         Command<ElectionTimeout>(_ => BecomeCandidate());
         Command<Propose>(_ => Sender.Tell(new NotLeader(_id, _leaderId)));
         Command<GetState>(_ => ReplyState());

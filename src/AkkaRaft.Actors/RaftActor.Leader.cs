@@ -42,7 +42,7 @@ public sealed partial class RaftActor
 
     private void Leading()
     {
-        Command<IRaftMessage>(m => OnRaftMessage(m, LeaderHandles));
+        Command<IRaftMessage>(m => OnRaftMessage(m, _asLeader));
         Command<Propose>(OnPropose);
         Command<FlushProposals>(_ => Flush());
         Command<HeartbeatTick>(_ => OnHeartbeat());
@@ -154,9 +154,10 @@ public sealed partial class RaftActor
     private void MaybeCommit()
     {
         if (_role != RaftRole.Leader) return;
-        var matches = new List<long>(_others.Length + 1) { _durableIndex };
-        foreach (var peer in _others) matches.Add(_progress[peer].Match);
-        var commit = CommitRule.Advance(matches, _commitIndex, _currentTerm, _log.TermAt);
+        Span<long> matches = stackalloc long[_others.Length + 1];
+        matches[0] = _durableIndex;
+        for (var i = 0; i < _others.Length; i++) matches[i + 1] = _progress[_others[i]].Match;
+        var commit = CommitRule.Advance(matches, _commitIndex, _currentTerm, _termAt);
         if (commit <= _commitIndex) return;
         AdvanceCommit(commit);
         ScheduleFlush();

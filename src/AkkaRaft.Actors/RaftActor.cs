@@ -28,6 +28,12 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     private readonly string[] _others;
     private IReadOnlyDictionary<string, ICanTell> _routes = new Dictionary<string, ICanTell>();
 
+    // Delegates made once, not per message, on the replication path.
+    private readonly Action<IRaftMessage> _asFollower;
+    private readonly Action<IRaftMessage> _asCandidate;
+    private readonly Action<IRaftMessage> _asLeader;
+    private readonly Func<long, long?> _termAt;
+
     // Persistent state (Figure 2): rebuilt from the journal on every start.
     private long _currentTerm;
     private string? _votedFor;
@@ -95,6 +101,10 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
         _settings = settings;
         _peerDirectory = peers;
         _random = options.Random ?? new Random();
+        _asFollower = FollowerHandles;
+        _asCandidate = CandidateHandles;
+        _asLeader = LeaderHandles;
+        _termAt = _log.TermAt;
         _applyTo = options.ApplyTo;
         _id = settings.PeerId;
         _others = settings.Members.Where(m => m != _id).ToArray();

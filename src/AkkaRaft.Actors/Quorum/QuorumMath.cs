@@ -10,11 +10,15 @@ internal static class QuorumMath
     /// The highest index that a majority of <paramref name="matchIndexes"/> (one per voter, the leader's own
     /// included) have reached: sort descending and take the majority-th value.
     /// </summary>
-    public static long MajorityMatched(IReadOnlyCollection<long> matchIndexes)
+    public static long MajorityMatched(IReadOnlyCollection<long> matchIndexes) => MajorityMatched(matchIndexes.ToArray().AsSpan());
+
+    /// <summary>As <see cref="MajorityMatched(IReadOnlyCollection{long})"/>, sorting <paramref name="matchIndexes"/> in place (no allocation).</summary>
+    public static long MajorityMatched(Span<long> matchIndexes)
     {
-        if (matchIndexes.Count == 0) throw new ArgumentException("no voters", nameof(matchIndexes));
-        var sorted = matchIndexes.OrderByDescending(i => i).ToArray();
-        return sorted[Majority(sorted.Length) - 1];
+        if (matchIndexes.Length == 0) throw new ArgumentException("no voters", nameof(matchIndexes));
+        matchIndexes.Sort();
+        // Ascending order: the value that a majority have reached or passed.
+        return matchIndexes[matchIndexes.Length - Majority(matchIndexes.Length)];
     }
 }
 

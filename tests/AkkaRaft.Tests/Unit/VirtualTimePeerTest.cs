@@ -1,0 +1,107 @@
+using Akka.Configuration;
+using Akka.TestKit;
+using Akka.TestKit.Xunit2;
+using AkkaRaft.Actors;
+using AkkaRaft.Actors.Configuration;
+using AkkaRaft.Actors.Log;
+using AkkaRaft.Actors.Messages;
+using Xunit.Abstractions;
+
+namespace AkkaRaft.Tests.Unit;
+
+/// <summary>
+/// One real <see cref="RaftActor"/> ("n1") on virtual time, with <see cref="TestProbe"/>s standing in for
+/// the other two members ("n2", "n3"). Nothing happens until a test advances the clock, so every timeout
+/// is exact: the election timeout is pinned to <see cref="ElectionTimeout"/>.
+/// </summary>
+public abstract class VirtualTimePeerTest : TestKit
+{
+    protected const string ClusterId = "akkaraft";
+
+    /// <summary>The pinned election timeout (min == max), the reference.conf minimum.</summary>
+    protected static readonly TimeSpan ElectionTimeout = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>The reference.conf heartbeat interval.</summary>
+    protected static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long to wait, in real time, to be sure a message is not coming.</summary>
+    protected static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(100);
+
+    private const string VirtualTimeConfig = """
+        akka.loglevel = WARNING
+        akka.stdout-loglevel = WARNING
+        akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit"
+        akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
+        akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
+        """;
+
+    protected VirtualTimePeerTest(ITestOutputHelper output) : base(VirtualTimeConfig, output: output)
+    {
+        P2 = CreateTestProbe("n2");
+        P3 = CreateTestProbe("n3");
+    }
+
+    /// <summary>The member "n2".</summary>
+    protected TestProbe P2 { get; }
+
+    /// <summary>The member "n3".</summary>
+    protected TestProbe P3 { get; }
+
+    /// <summary>Settings of n1 in {n1, n2, n3}: reference.conf defaults, election timeout pinned.</summary>
+    protected static RaftSettings Settings() =>
+        RaftSettings.Create(ConfigurationFactory.ParseString("akka.raft.members = [n1, n2, n3]"))
+            .WithPeerId("n1")
+            .WithElectionTimeout(ElectionTimeout, ElectionTimeout);
+
+    /// <summary>
+    /// Starts n1 and waits until it has recovered and answers as a follower, so its election timer
+    /// runs from the virtual time of this call.
+    /// </summary>
+    protected async Task<IActorRef> StartPeerAsync(RaftActorOptions? options = null)
+    {
+        var routes = new Dictionary<string, IActorRef> { ["n2"] = P2.Ref, ["n3"] = P3.Ref };
+        var peer = Sys.ActorOf(RaftActor.Props(Settings(), RaftPeers.FromRefs(routes), options), "n1");
+        var state = await StateOf(peer);
+        Assert.Equal(RaftRole.Follower, state.Role);
+        return peer;
+    }
+
+    /// <summary>Starts n1 and lets it time out into a candidate of term 1 (both probes hold its RequestVote).</summary>
+    protected async Task<IActorRef> StartCandidateAsync(RaftActorOptions? options = null)
+    {
+        var peer = await StartPeerAsync(options);
+        Advance(ElectionTimeout);
+        P2.ExpectMsg<RequestVote>(rv => rv.Term == 1);
+        P3.ExpectMsg<RequestVote>(rv => rv.Term == 1);
+        return peer;
+    }
+
+    /// <summary>Makes n1 leader of term 1 with n2's vote; consumes the first heartbeats.</summary>
+    protected async Task<IActorRef> StartLeaderAsync(RaftActorOptions? options = null)
+    {
+        var peer = await StartCandidateAsync(options);
+        peer.Tell(new RequestVoteResult(ClusterId, "n2", 1, true), P2.Ref);
+        P2.ExpectMsg<AppendEntries>(ae => ae.Term == 1 && ae.Entries.Count == 0);
+        P3.ExpectMsg<AppendEntries>(ae => ae.Term == 1 && ae.Entries.Count == 0);
+        return peer;
+    }
+
+    protected static Task<RaftState> StateOf(IActorRef peer) => peer.Ask<RaftState>(GetState.Instance, TimeSpan.FromSeconds(3));
+
+    protected void Advance(TimeSpan span) => ((TestScheduler)Sys.Scheduler).Advance(span);
+
+    protected static RequestVote VoteRequest(string from, long term, long lastLogIndex = 0, long lastLogTerm = 0) =>
+        new(ClusterId, from, term, lastLogIndex, lastLogTerm);
+
+    protected static AppendEntries Append(string from, long term, long prevLogIndex, long prevLogTerm, IReadOnlyList<LogEntry> entries, long leaderCommit = 0) =>
+        new(ClusterId, from, term, prevLogIndex, prevLogTerm, entries, leaderCommit);
+
+    protected static AppendEntries Heartbeat(string from, long term, long prevLogIndex = 0, long prevLogTerm = 0, long leaderCommit = 0) =>
+        Append(from, term, prevLogIndex, prevLogTerm, Array.Empty<LogEntry>(), leaderCommit);
+
+    /// <summary>Consecutive entries from <paramref name="firstIndex"/>, one per term; the command is the index.</summary>
+    protected static LogEntry[] Entries(long firstIndex, params long[] terms) =>
+        terms.Select((t, i) => new LogEntry(firstIndex + i, t, Command(firstIndex + i))).ToArray();
+
+    protected static byte[] Command(long n) => BitConverter.GetBytes(n);
+}

@@ -42,6 +42,7 @@ public sealed partial class RaftActor
         Command<GetState>(_ => ReplyState());
         Command<HeartbeatTick>(_ => { });
         Command<FlushProposals>(_ => { });
+        SnapshotCommands();
     }
 
     private void CandidateHandles(IRaftMessage message)
@@ -56,6 +57,10 @@ public sealed partial class RaftActor
                 // Raft §5.2: a leader of this very term exists; recognise it.
                 BecomeFollower(_currentTerm, ae.From);
                 HandleAppendEntries(ae);
+                break;
+            case InstallSnapshot snapshot:
+                BecomeFollower(_currentTerm, snapshot.From);
+                HandleInstallSnapshot(snapshot);
                 break;
             case RequestVote rv:
                 HandleRequestVote(rv); // refused: a candidate has voted for itself in this term

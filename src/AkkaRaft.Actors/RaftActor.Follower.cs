@@ -31,6 +31,7 @@ public sealed partial class RaftActor
         Command<GetState>(_ => ReplyState());
         Command<HeartbeatTick>(_ => { });
         Command<FlushProposals>(_ => { });
+        SnapshotCommands();
     }
 
     /// <summary>A follower's answer to a message of its current term.</summary>
@@ -44,8 +45,23 @@ public sealed partial class RaftActor
             case AppendEntries ae:
                 HandleAppendEntries(ae);
                 break;
+            case InstallSnapshot snapshot:
+                HandleInstallSnapshot(snapshot);
+                break;
             // Vote and append results of this term reach a follower only after it stepped down: late, ignored.
         }
+    }
+
+    /// <summary>A message of the current term from the leader: learn it, and hold off elections (Figure 2, Followers).</summary>
+    private void RecogniseLeader(string leaderId)
+    {
+        if (_leaderId != leaderId)
+        {
+            _leaderId = leaderId;
+            _logger.Info("{0} follows leader {1} at term {2}", _id, leaderId, _currentTerm);
+            PublishIfChanged();
+        }
+        ResetElectionTimer();
     }
 
     /// <summary>
@@ -54,15 +70,10 @@ public sealed partial class RaftActor
     /// </summary>
     private void HandleAppendEntries(AppendEntries ae)
     {
-        if (_leaderId != ae.From)
-        {
-            _leaderId = ae.From;
-            _logger.Info("{0} follows leader {1} at term {2}", _id, ae.From, _currentTerm);
-            PublishIfChanged();
-        }
-        ResetElectionTimer();
+        RecogniseLeader(ae.From);
 
-        if (!_log.Matches(ae.PrevLogIndex, ae.PrevLogTerm))
+        // Below the snapshot every entry is committed, so it matches the leader's: only the part past it is checked.
+        if (ae.PrevLogIndex >= _log.SnapshotIndex && !_log.Matches(ae.PrevLogIndex, ae.PrevLogTerm))
         {
             var (conflictTerm, conflictIndex) = FastBackup.Hint(_log, ae.PrevLogIndex);
             Send(ae.From, new AppendEntriesResult(_settings.ClusterId, _id, _currentTerm, false, 0, ae.PrevLogIndex, conflictTerm, conflictIndex));

@@ -48,6 +48,7 @@ public sealed partial class RaftActor
         Command<HeartbeatTick>(_ => OnHeartbeat());
         Command<GetState>(_ => ReplyState());
         Command<ElectionTimeout>(_ => { }); // a stale timer from before; leaders do not time out
+        SnapshotCommands();
     }
 
     private void LeaderHandles(IRaftMessage message)
@@ -57,12 +58,15 @@ public sealed partial class RaftActor
             case AppendEntriesResult r:
                 OnAppendResult(r);
                 break;
+            case InstallSnapshotResult r:
+                OnInstallSnapshotResult(r);
+                break;
             case RequestVote rv:
                 HandleRequestVote(rv); // refused: a leader has voted for itself in this term
                 break;
-            case AppendEntries ae:
+            case AppendEntries or InstallSnapshot:
                 // Election Safety (§5.2) makes this impossible; acting on it could only diverge.
-                _logger.Error("{0} is leader at term {1} but {2} claims the same term; ignoring it", _id, _currentTerm, ae.From);
+                _logger.Error("{0} is leader at term {1} but {2} claims the same term; ignoring it", _id, _currentTerm, message.From);
                 break;
         }
     }
@@ -118,6 +122,12 @@ public sealed partial class RaftActor
     private void SendAppend(string peer, bool heartbeat)
     {
         var progress = _progress[peer];
+        if (progress.Mode == ReplicationMode.Snapshot || progress.Next <= _log.SnapshotIndex)
+        {
+            // What it needs is compacted (§7): the snapshot goes instead; its chunks also serve as heartbeats.
+            SendSnapshotChunk(peer, progress);
+            return;
+        }
         var sent = false;
         while (!progress.IsPaused && progress.Next <= _log.LastIndex)
         {

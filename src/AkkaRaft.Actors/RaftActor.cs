@@ -113,6 +113,7 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
         if (options.JournalPluginId is not null) JournalPluginId = options.JournalPluginId;
         if (options.SnapshotPluginId is not null) SnapshotPluginId = options.SnapshotPluginId;
 
+        Recover<SnapshotOffer>(OnRecoveredSnapshot);
         Recover<HardStateChanged>(ApplyEvent);
         Recover<EntriesAppended>(ApplyEvent);
         Recover<LogTruncated>(ApplyEvent);
@@ -132,7 +133,8 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     private void OnRecovered()
     {
         _durableIndex = _log.LastIndex;
-        _logger.Info("{0} recovered at term {1} with {2} log entries (voted for {3})", _id, _currentTerm, _log.LastIndex, _votedFor ?? "nobody");
+        _logger.Info("{0} recovered at term {1} with a snapshot up to {2} and log entries up to {3} (voted for {4})", _id, _currentTerm, _log.SnapshotIndex, _log.LastIndex, _votedFor ?? "nobody");
+        DeliverRecoveredSnapshot();
         // Raft §5.2: every peer starts as a follower; the election timer starts only now, after recovery.
         BecomeFollower(_currentTerm, null);
     }
@@ -232,6 +234,9 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
                 case AppendEntries ae:
                     Send(ae.From, new AppendEntriesResult(_settings.ClusterId, _id, _currentTerm, false, 0, ae.PrevLogIndex, 0, 0));
                     break;
+                case InstallSnapshot snapshot:
+                    Send(snapshot.From, new InstallSnapshotResult(_settings.ClusterId, _id, _currentTerm, snapshot.LastIncludedIndex, 0, false));
+                    break;
             }
             return;
         }
@@ -283,7 +288,14 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
 
     // ---- Messages every role answers the same way ----
 
-    private void ReplyState() => Sender.Tell(new RaftState(_id, _currentTerm, _role, _leaderId, _log.LastIndex, _commitIndex, _lastApplied));
+    private void ReplyState() => Sender.Tell(new RaftState(_id, _currentTerm, _role, _leaderId, _log.LastIndex, _commitIndex, _lastApplied,
+        _log.SnapshotIndex, PersistedLogBytes()));
+
+    /// <summary>
+    /// Size of the Raft state the journal holds beyond the snapshot (the lab's RaftStateSize): term and vote, plus each
+    /// entry not yet compacted, as the serializer encodes it (index, term, length, command).
+    /// </summary>
+    private long PersistedLogBytes() => 16 + _log.CommandBytes + 12L * _log.Count;
 
     /// <summary>Applies every committed entry not yet applied, in order (Figure 2, all servers).</summary>
     private void AdvanceCommit(long commitIndex)
@@ -296,6 +308,7 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
             var entry = _log[_lastApplied];
             _applyTo?.Tell(new Applied(_id, entry.Index, entry.Term, entry.Command), Self);
         }
+        MaybeRequestSnapshot();
     }
 
     // ---- Timers ----

@@ -43,10 +43,20 @@ public sealed class RaftSettings
     /// <summary>Most AppendEntries messages with entries in flight to one follower.</summary>
     public int MaxInflightMessages { get; }
 
+    /// <summary>Log entries past the last snapshot that make the peer ask for a snapshot; 0 means never.</summary>
+    public long SnapshotLogEntries { get; }
+
+    /// <summary>Command bytes past the last snapshot that make the peer ask for a snapshot; 0 means never.</summary>
+    public long SnapshotLogBytes { get; }
+
+    /// <summary>Size of each InstallSnapshot chunk.</summary>
+    public int SnapshotChunkBytes { get; }
+
     private RaftSettings(
         string clusterId, string peerId, ImmutableArray<string> members,
         TimeSpan electionTimeoutMin, TimeSpan electionTimeoutMax, TimeSpan heartbeatInterval,
-        int maxEntriesPerMessage, long maxBytesPerMessage, int maxInflightMessages)
+        int maxEntriesPerMessage, long maxBytesPerMessage, int maxInflightMessages,
+        long snapshotLogEntries, long snapshotLogBytes, int snapshotChunkBytes)
     {
         ClusterId = clusterId;
         PeerId = peerId;
@@ -57,6 +67,9 @@ public sealed class RaftSettings
         MaxEntriesPerMessage = maxEntriesPerMessage;
         MaxBytesPerMessage = maxBytesPerMessage;
         MaxInflightMessages = maxInflightMessages;
+        SnapshotLogEntries = snapshotLogEntries;
+        SnapshotLogBytes = snapshotLogBytes;
+        SnapshotChunkBytes = snapshotChunkBytes;
         Validate();
     }
 
@@ -89,7 +102,10 @@ public sealed class RaftSettings
             heartbeatInterval: Read(raft, "heartbeat-interval", c => c.GetTimeSpan("heartbeat-interval", allowInfinite: false)),
             maxEntriesPerMessage: Read(raft, "replication.max-entries-per-message", c => c.GetInt("replication.max-entries-per-message")),
             maxBytesPerMessage: Read(raft, "replication.max-bytes-per-message", c => c.GetByteSize("replication.max-bytes-per-message") ?? -1),
-            maxInflightMessages: Read(raft, "replication.max-inflight-messages", c => c.GetInt("replication.max-inflight-messages")));
+            maxInflightMessages: Read(raft, "replication.max-inflight-messages", c => c.GetInt("replication.max-inflight-messages")),
+            snapshotLogEntries: Read(raft, "snapshot.log-entries", c => c.GetLong("snapshot.log-entries")),
+            snapshotLogBytes: Read(raft, "snapshot.log-bytes", c => c.GetByteSize("snapshot.log-bytes") ?? -1),
+            snapshotChunkBytes: Read(raft, "snapshot.chunk-bytes", c => checked((int)(c.GetByteSize("snapshot.chunk-bytes") ?? -1))));
     }
 
     /// <summary>A copy for the peer <paramref name="peerId"/>, which must be one of <see cref="Members"/>.</summary>
@@ -107,6 +123,10 @@ public sealed class RaftSettings
     /// <summary>A copy with another heartbeat interval.</summary>
     public RaftSettings WithHeartbeatInterval(TimeSpan interval) => Copy(heartbeatInterval: interval);
 
+    /// <summary>A copy with other snapshot thresholds (0 turns one off) or chunk size.</summary>
+    public RaftSettings WithSnapshots(long? logEntries = null, long? logBytes = null, int? chunkBytes = null) =>
+        Copy(snapshotLogEntries: logEntries, snapshotLogBytes: logBytes, snapshotChunkBytes: chunkBytes);
+
     /// <summary>A copy with other replication limits.</summary>
     public RaftSettings WithReplication(int? maxEntriesPerMessage = null, long? maxBytesPerMessage = null, int? maxInflightMessages = null) =>
         Copy(maxEntriesPerMessage: maxEntriesPerMessage, maxBytesPerMessage: maxBytesPerMessage, maxInflightMessages: maxInflightMessages);
@@ -114,10 +134,12 @@ public sealed class RaftSettings
     private RaftSettings Copy(
         string? clusterId = null, string? peerId = null, ImmutableArray<string>? members = null,
         TimeSpan? electionTimeoutMin = null, TimeSpan? electionTimeoutMax = null, TimeSpan? heartbeatInterval = null,
-        int? maxEntriesPerMessage = null, long? maxBytesPerMessage = null, int? maxInflightMessages = null) =>
+        int? maxEntriesPerMessage = null, long? maxBytesPerMessage = null, int? maxInflightMessages = null,
+        long? snapshotLogEntries = null, long? snapshotLogBytes = null, int? snapshotChunkBytes = null) =>
         new(clusterId ?? ClusterId, peerId ?? PeerId, members ?? Members,
             electionTimeoutMin ?? ElectionTimeoutMin, electionTimeoutMax ?? ElectionTimeoutMax, heartbeatInterval ?? HeartbeatInterval,
-            maxEntriesPerMessage ?? MaxEntriesPerMessage, maxBytesPerMessage ?? MaxBytesPerMessage, maxInflightMessages ?? MaxInflightMessages);
+            maxEntriesPerMessage ?? MaxEntriesPerMessage, maxBytesPerMessage ?? MaxBytesPerMessage, maxInflightMessages ?? MaxInflightMessages,
+            snapshotLogEntries ?? SnapshotLogEntries, snapshotLogBytes ?? SnapshotLogBytes, snapshotChunkBytes ?? SnapshotChunkBytes);
 
     private void Validate()
     {
@@ -148,6 +170,12 @@ public sealed class RaftSettings
             throw Invalid("replication.max-bytes-per-message", $"must be positive, is {MaxBytesPerMessage}");
         if (MaxInflightMessages <= 0)
             throw Invalid("replication.max-inflight-messages", $"must be positive, is {MaxInflightMessages}");
+        if (SnapshotLogEntries < 0)
+            throw Invalid("snapshot.log-entries", $"must be 0 (off) or positive, is {SnapshotLogEntries}");
+        if (SnapshotLogBytes < 0)
+            throw Invalid("snapshot.log-bytes", $"must be 0 (off) or positive, is {SnapshotLogBytes}");
+        if (SnapshotChunkBytes <= 0)
+            throw Invalid("snapshot.chunk-bytes", $"must be positive, is {SnapshotChunkBytes}");
     }
 
     private static T Read<T>(Config raft, string key, Func<Config, T> read)

@@ -30,7 +30,9 @@ public sealed class GetState
 /// <param name="LastLogIndex">Index of its last log entry.</param>
 /// <param name="CommitIndex">Highest index it knows to be committed.</param>
 /// <param name="LastApplied">Highest index it has applied to its state machine.</param>
-public sealed record RaftState(string PeerId, long Term, RaftRole Role, string? LeaderId, long LastLogIndex, long CommitIndex, long LastApplied)
+/// <param name="SnapshotIndex">Last index covered by its snapshot (0 when it has none).</param>
+/// <param name="LogBytes">Encoded size of the Raft state its journal holds beyond the snapshot: term, vote and the entries not compacted.</param>
+public sealed record RaftState(string PeerId, long Term, RaftRole Role, string? LeaderId, long LastLogIndex, long CommitIndex, long LastApplied, long SnapshotIndex = 0, long LogBytes = 0)
 {
     /// <summary>True when the peer believes it is the leader of <see cref="Term"/>.</summary>
     public bool IsLeader => Role == RaftRole.Leader;

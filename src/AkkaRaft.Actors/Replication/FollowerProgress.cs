@@ -8,6 +8,9 @@ internal enum ReplicationMode
 
     /// <summary>The follower matched: batches are pipelined, up to the in-flight limit.</summary>
     Replicate,
+
+    /// <summary>The follower needs entries the leader has compacted: its snapshot is sent, one chunk at a time.</summary>
+    Snapshot,
 }
 
 /// <summary>
@@ -41,8 +44,55 @@ internal sealed class FollowerProgress
 
     public int Inflight => _inflight.Count;
 
+    /// <summary>In snapshot mode: the last included index of the snapshot being sent.</summary>
+    public long SnapshotIndex { get; private set; }
+
+    /// <summary>In snapshot mode: the offset of the next chunk to send.</summary>
+    public long SnapshotOffset { get; private set; }
+
+    /// <summary>In snapshot mode: a chunk is out and unanswered (cleared by each heartbeat tick, so a lost one is resent).</summary>
+    public bool ChunkOutstanding { get; private set; }
+
     /// <summary>True when no message with entries may be sent now.</summary>
-    public bool IsPaused => Mode == ReplicationMode.Probe ? ProbeOutstanding : _inflight.Count >= _maxInflight;
+    public bool IsPaused => Mode switch
+    {
+        ReplicationMode.Probe => ProbeOutstanding,
+        ReplicationMode.Replicate => _inflight.Count >= _maxInflight,
+        _ => true,
+    };
+
+    /// <summary>Starts (or restarts, for a newer snapshot) sending the snapshot ending at <paramref name="index"/>.</summary>
+    public void BeginSnapshot(long index)
+    {
+        Mode = ReplicationMode.Snapshot;
+        SnapshotIndex = index;
+        SnapshotOffset = 0;
+        ChunkOutstanding = false;
+        ProbeOutstanding = false;
+        _inflight.Clear();
+    }
+
+    public void ChunkSent() => ChunkOutstanding = true;
+
+    /// <summary>The follower expects <paramref name="nextOffset"/> of snapshot <paramref name="index"/> next. False when stale.</summary>
+    public bool ChunkAcknowledged(long index, long nextOffset)
+    {
+        if (Mode != ReplicationMode.Snapshot || index != SnapshotIndex) return false;
+        SnapshotOffset = nextOffset;
+        ChunkOutstanding = false;
+        return true;
+    }
+
+    /// <summary>The follower holds everything up to <paramref name="index"/> (it installed a snapshot): probe from just after it.</summary>
+    public void SnapshotInstalled(long index)
+    {
+        if (index > Match) Match = index;
+        Next = Match + 1;
+        Mode = ReplicationMode.Probe;
+        ProbeOutstanding = false;
+        ChunkOutstanding = false;
+        _inflight.Clear();
+    }
 
     /// <summary>An AppendEntries carrying entries up to <paramref name="lastIndex"/> was sent.</summary>
     public void Sent(long lastIndex)
@@ -62,6 +112,7 @@ internal sealed class FollowerProgress
         while (_inflight.Count > 0 && _inflight.Peek() <= matchIndex) _inflight.Dequeue();
         var grew = matchIndex > Match;
         if (grew) Match = matchIndex;
+        if (Mode == ReplicationMode.Snapshot) return grew; // a late answer to an append; the snapshot decides what comes next
         if (Mode == ReplicationMode.Probe)
         {
             // The probe landed: from here on, pipeline after what is known to match.
@@ -83,6 +134,7 @@ internal sealed class FollowerProgress
     /// </summary>
     public bool Rejected(long rejectedPrev, long hintNext)
     {
+        if (Mode == ReplicationMode.Snapshot) return false; // answers an append sent before the snapshot started
         if (Mode == ReplicationMode.Replicate)
         {
             if (rejectedPrev <= Match) return false;
@@ -100,5 +152,9 @@ internal sealed class FollowerProgress
     }
 
     /// <summary>A heartbeat interval passed: allow one more probe, so a lost probe or answer does not stall the follower.</summary>
-    public void HeartbeatElapsed() => ProbeOutstanding = false;
+    public void HeartbeatElapsed()
+    {
+        ProbeOutstanding = false;
+        ChunkOutstanding = false;
+    }
 }

@@ -23,6 +23,8 @@ public sealed class RaftSerializer : SerializerWithStringManifest
     internal const string RequestVoteResultManifest = "RVR";
     internal const string AppendEntriesManifest = "AE";
     internal const string AppendEntriesResultManifest = "AER";
+    internal const string InstallSnapshotManifest = "IS";
+    internal const string InstallSnapshotResultManifest = "ISR";
     internal const string ProposeManifest = "P";
     internal const string ProposeAcceptedManifest = "PA";
     internal const string NotLeaderManifest = "NL";
@@ -31,6 +33,7 @@ public sealed class RaftSerializer : SerializerWithStringManifest
     internal const string HardStateManifest = "E-HS";
     internal const string EntriesAppendedManifest = "E-EA";
     internal const string LogTruncatedManifest = "E-LT";
+    internal const string RaftSnapshotManifest = "S-RS";
 
     /// <summary>Created by Akka.NET's serialization extension.</summary>
     public RaftSerializer(ExtendedActorSystem system) : base(system) { }
@@ -45,6 +48,8 @@ public sealed class RaftSerializer : SerializerWithStringManifest
         RequestVoteResult => RequestVoteResultManifest,
         AppendEntries => AppendEntriesManifest,
         AppendEntriesResult => AppendEntriesResultManifest,
+        InstallSnapshot => InstallSnapshotManifest,
+        InstallSnapshotResult => InstallSnapshotResultManifest,
         Propose => ProposeManifest,
         ProposeAccepted => ProposeAcceptedManifest,
         NotLeader => NotLeaderManifest,
@@ -53,13 +58,20 @@ public sealed class RaftSerializer : SerializerWithStringManifest
         HardStateChanged => HardStateManifest,
         EntriesAppended => EntriesAppendedManifest,
         LogTruncated => LogTruncatedManifest,
+        RaftSnapshot => RaftSnapshotManifest,
         _ => throw new ArgumentException($"{nameof(RaftSerializer)} cannot serialize {o.GetType().FullName}"),
     };
 
     /// <inheritdoc />
     public override byte[] ToBinary(object obj)
     {
-        using var stream = new MemoryStream(obj is AppendEntries ae ? 64 + ae.Entries.Sum(e => e.Command.Length + 12) : 64);
+        using var stream = new MemoryStream(obj switch
+        {
+            AppendEntries ae => 64 + ae.Entries.Sum(e => e.Command.Length + 12),
+            InstallSnapshot snapshot => 64 + snapshot.Data.Length,
+            RaftSnapshot snapshot => 64 + snapshot.State.Length + snapshot.Suffix.Sum(e => e.Command.Length + 12),
+            _ => 64,
+        });
         using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
             switch (obj)
@@ -88,6 +100,20 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                     w.Write7BitEncodedInt64(m.ConflictTerm);
                     w.Write7BitEncodedInt64(m.ConflictIndex);
                     break;
+                case InstallSnapshot m:
+                    Header(w, m);
+                    w.Write7BitEncodedInt64(m.LastIncludedIndex);
+                    w.Write7BitEncodedInt64(m.LastIncludedTerm);
+                    w.Write7BitEncodedInt64(m.Offset);
+                    WriteBytes(w, m.Data);
+                    w.Write(m.Done);
+                    break;
+                case InstallSnapshotResult m:
+                    Header(w, m);
+                    w.Write7BitEncodedInt64(m.LastIncludedIndex);
+                    w.Write7BitEncodedInt64(m.NextOffset);
+                    w.Write(m.Installed);
+                    break;
                 case Propose m:
                     WriteBytes(w, m.Command);
                     break;
@@ -109,6 +135,8 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                     w.Write7BitEncodedInt64(m.LastLogIndex);
                     w.Write7BitEncodedInt64(m.CommitIndex);
                     w.Write7BitEncodedInt64(m.LastApplied);
+                    w.Write7BitEncodedInt64(m.SnapshotIndex);
+                    w.Write7BitEncodedInt64(m.LogBytes);
                     break;
                 case HardStateChanged e:
                     w.Write7BitEncodedInt64(e.Term);
@@ -119,6 +147,14 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                     break;
                 case LogTruncated e:
                     w.Write7BitEncodedInt64(e.FromIndex);
+                    break;
+                case RaftSnapshot e:
+                    w.Write7BitEncodedInt64(e.Term);
+                    WriteOptional(w, e.VotedFor);
+                    w.Write7BitEncodedInt64(e.LastIncludedIndex);
+                    w.Write7BitEncodedInt64(e.LastIncludedTerm);
+                    WriteBytes(w, e.State);
+                    WriteEntries(w, e.Suffix);
                     break;
                 default:
                     throw new ArgumentException($"{nameof(RaftSerializer)} cannot serialize {obj.GetType().FullName}");
@@ -140,14 +176,17 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                 RequestVoteResultManifest => new RequestVoteResult(r.String(), r.String(), r.Long(), r.Bool()),
                 AppendEntriesManifest => ReadAppendEntries(r),
                 AppendEntriesResultManifest => new AppendEntriesResult(r.String(), r.String(), r.Long(), r.Bool(), r.Long(), r.Long(), r.Long(), r.Long()),
+                InstallSnapshotManifest => new InstallSnapshot(r.String(), r.String(), r.Long(), r.Long(), r.Long(), r.Long(), r.Bytes(), r.Bool()),
+                InstallSnapshotResultManifest => new InstallSnapshotResult(r.String(), r.String(), r.Long(), r.Long(), r.Long(), r.Bool()),
                 ProposeManifest => new Propose(r.Bytes()),
                 ProposeAcceptedManifest => new ProposeAccepted(r.Long(), r.Long()),
                 NotLeaderManifest => new NotLeader(r.String(), r.OptionalString()),
                 GetStateManifest => GetState.Instance,
-                RaftStateManifest => new RaftState(r.String(), r.Long(), r.Role(), r.OptionalString(), r.Long(), r.Long(), r.Long()),
+                RaftStateManifest => new RaftState(r.String(), r.Long(), r.Role(), r.OptionalString(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long()),
                 HardStateManifest => new HardStateChanged(r.Long(), r.OptionalString()),
                 EntriesAppendedManifest => new EntriesAppended(r.Entries()),
                 LogTruncatedManifest => new LogTruncated(r.Long()),
+                RaftSnapshotManifest => new RaftSnapshot(r.Long(), r.OptionalString(), r.Long(), r.Long(), r.Bytes(), r.Entries()),
                 _ => throw new SerializationException($"unknown AkkaRaft manifest '{manifest}'"),
             };
             r.End();

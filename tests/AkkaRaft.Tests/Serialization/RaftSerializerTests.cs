@@ -31,17 +31,23 @@ public sealed class RaftSerializerTests : TestKit
         new AppendEntries("c1", "n1", 5, 0, 0, Array.Empty<LogEntry>(), 0),
         new AppendEntriesResult("c1", "n3", 5, true, 9, 0, 0, 0),
         new AppendEntriesResult("c1", "n3", 5, false, 0, 12, 2, 10),
+        new InstallSnapshot("c1", "n1", 5, 100, 4, 65536, [1, 2, 3, 4], false),
+        new InstallSnapshot("c1", "n1", 5, 100, 4, 0, [], true),
+        new InstallSnapshotResult("c1", "n2", 5, 100, 65540, false),
+        new InstallSnapshotResult("c1", "n2", 5, 100, 0, true),
         new Propose([9, 8, 7]),
         new ProposeAccepted(10, 5),
         new NotLeader("n2", "n1"),
         new NotLeader("n2", null),
         GetState.Instance,
-        new RaftState("n1", 5, RaftRole.Leader, "n1", 10, 9, 8),
+        new RaftState("n1", 5, RaftRole.Leader, "n1", 10, 9, 8, 4, 1234),
         new RaftState("n3", 0, RaftRole.Follower, null, 0, 0, 0),
         new HardStateChanged(5, "n2"),
         new HardStateChanged(6, null),
         new EntriesAppended(SomeEntries),
         new LogTruncated(7),
+        new RaftSnapshot(6, "n2", 100, 4, [7, 7, 7], SomeEntries),
+        new RaftSnapshot(6, null, 0, 0, [], []),
     };
 
     [Theory]
@@ -125,6 +131,8 @@ public sealed class RaftSerializerTests : TestKit
     {
         AppendEntries ae => $"{ae with { Entries = [] }} [{string.Join(";", ae.Entries.Select(Describe))}]",
         EntriesAppended ea => $"EA [{string.Join(";", ea.Entries.Select(Describe))}]",
+        InstallSnapshot snapshot => $"{snapshot with { Data = [] }} {Convert.ToHexString(snapshot.Data)}",
+        RaftSnapshot snapshot => $"{snapshot with { State = [], Suffix = [] }} {Convert.ToHexString(snapshot.State)} [{string.Join(";", snapshot.Suffix.Select(Describe))}]",
         LogEntry e => $"{e.Index}/{e.Term}/{Convert.ToHexString(e.Command)}",
         Propose p => $"P {Convert.ToHexString(p.Command)}",
         _ => o.ToString()!,

@@ -1,0 +1,173 @@
+using Akka.Persistence;
+using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Persistence;
+using AkkaRaft.Actors.Replication;
+
+namespace AkkaRaft.Actors;
+
+public sealed partial class RaftActor
+{
+    /// <summary>The state machine's state as of <c>_log.SnapshotIndex</c> (empty when there is no snapshot).</summary>
+    private byte[] _snapshotState = Array.Empty<byte>();
+
+    private readonly SnapshotAssembly _assembly = new();
+
+    /// <summary>The last applied index at which the peer asked its apply target for a snapshot.</summary>
+    private long _snapshotRequestedAt;
+
+    /// <summary>Handlers every role registers: snapshots from the state machine and the snapshot store's answers.</summary>
+    private void SnapshotCommands()
+    {
+        Command<Snapshot>(OnLocalSnapshot);
+        Command<SaveSnapshotSuccess>(OnSnapshotSaved);
+        Command<SaveSnapshotFailure>(f => _logger.Warning("{0} could not save its snapshot at sequence number {1} ({2}); the journal keeps every entry meanwhile", _id, f.Metadata.SequenceNr, f.Cause.Message));
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(f => _logger.Warning("{0} could not delete journal events up to {1} ({2}); recovery still starts from the snapshot", _id, f.ToSequenceNr, f.Cause.Message));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(f => _logger.Warning("{0} could not delete old snapshots ({1})", _id, f.Cause.Message));
+    }
+
+    private RaftSnapshot CurrentSnapshot() =>
+        new(_currentTerm, _votedFor, _log.SnapshotIndex, _log.SnapshotTerm, _snapshotState, _log.Entries());
+
+    /// <summary>
+    /// Raft §7: the state machine captured everything up to <c>snapshot.Index</c>; discard that prefix of the log and
+    /// store the snapshot, which then stands for the journal events before it.
+    /// </summary>
+    private void OnLocalSnapshot(Snapshot snapshot)
+    {
+        if (snapshot.Index <= _log.SnapshotIndex || snapshot.Index > _lastApplied)
+        {
+            _logger.Debug("{0} ignored a snapshot at {1} (snapshot at {2}, applied {3})", _id, snapshot.Index, _log.SnapshotIndex, _lastApplied);
+            return;
+        }
+        _log.CompactTo(snapshot.Index);
+        _snapshotState = snapshot.State;
+        // If this save is lost, the journal still holds every event, so recovery is merely slower.
+        SaveSnapshot(CurrentSnapshot());
+    }
+
+    private void OnSnapshotSaved(SaveSnapshotSuccess saved)
+    {
+        // The snapshot holds everything the journal held up to its sequence number (term, vote, log suffix).
+        DeleteMessages(saved.Metadata.SequenceNr);
+        DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1));
+    }
+
+    private void OnRecoveredSnapshot(SnapshotOffer offer)
+    {
+        var s = (RaftSnapshot)offer.Snapshot;
+        _currentTerm = s.Term;
+        _votedFor = s.VotedFor;
+        _log.Restore(s.LastIncludedIndex, s.LastIncludedTerm, s.Suffix);
+        _snapshotState = s.State;
+    }
+
+    /// <summary>After recovery: the snapshot's entries are committed and, once handed to the state machine, applied.</summary>
+    private void DeliverRecoveredSnapshot()
+    {
+        if (_log.SnapshotIndex == 0) return;
+        _commitIndex = _lastApplied = _log.SnapshotIndex;
+        _applyTo?.Tell(new SnapshotInstalled(_id, _log.SnapshotIndex, _log.SnapshotTerm, _snapshotState), Self);
+    }
+
+    /// <summary>Asks the apply target for a snapshot when the log has grown past a configured threshold.</summary>
+    private void MaybeRequestSnapshot()
+    {
+        if (_applyTo is null) return;
+        var byEntries = _settings.SnapshotLogEntries > 0 && _log.Count > _settings.SnapshotLogEntries;
+        var byBytes = _settings.SnapshotLogBytes > 0 && _log.CommandBytes > _settings.SnapshotLogBytes;
+        if (!byEntries && !byBytes) return;
+        // Ask again only once the previous request has had its chance (a threshold's worth of new entries).
+        var every = _settings.SnapshotLogEntries > 0 ? _settings.SnapshotLogEntries : Math.Max(1, _log.Count / 2);
+        if (_snapshotRequestedAt > _log.SnapshotIndex && _lastApplied - _snapshotRequestedAt < every) return;
+        _snapshotRequestedAt = _lastApplied;
+        _applyTo.Tell(new SnapshotRequested(_id, _lastApplied), Self);
+    }
+
+    // ---- the leader's side of InstallSnapshot ----
+
+    /// <summary>Sends the next chunk of the current snapshot to <paramref name="peer"/> (Figure 13), restarting if the snapshot changed.</summary>
+    private void SendSnapshotChunk(string peer, FollowerProgress progress)
+    {
+        if (progress.Mode != ReplicationMode.Snapshot || progress.SnapshotIndex != _log.SnapshotIndex)
+        {
+            _logger.Info("{0} sends {1} its snapshot at {2} (it needs index {3}, compacted)", _id, peer, _log.SnapshotIndex, progress.Next);
+            progress.BeginSnapshot(_log.SnapshotIndex);
+        }
+        if (progress.ChunkOutstanding) return;
+        var offset = (int)Math.Min(progress.SnapshotOffset, _snapshotState.Length);
+        var length = Math.Min(_settings.SnapshotChunkBytes, _snapshotState.Length - offset);
+        var done = offset + length >= _snapshotState.Length;
+        Send(peer, new InstallSnapshot(_settings.ClusterId, _id, _currentTerm, _log.SnapshotIndex, _log.SnapshotTerm,
+            offset, _snapshotState.AsSpan(offset, length).ToArray(), done));
+        progress.ChunkSent();
+    }
+
+    private void OnInstallSnapshotResult(InstallSnapshotResult r)
+    {
+        var progress = _progress[r.From];
+        if (r.Installed)
+        {
+            if (r.LastIncludedIndex < progress.Match) return; // stale
+            progress.SnapshotInstalled(r.LastIncludedIndex);
+            MaybeCommit();
+            SendAppend(r.From, heartbeat: true);
+            return;
+        }
+        if (progress.ChunkAcknowledged(r.LastIncludedIndex, r.NextOffset))
+            SendSnapshotChunk(r.From, progress);
+    }
+
+    // ---- the follower's side ----
+
+    /// <summary>Figure 13, InstallSnapshot receiver, at the current term.</summary>
+    private void HandleInstallSnapshot(InstallSnapshot s)
+    {
+        RecogniseLeader(s.From);
+        if (s.LastIncludedIndex <= _commitIndex)
+        {
+            // Everything it covers is already committed here: an older or duplicate snapshot changes nothing.
+            Send(s.From, new InstallSnapshotResult(_settings.ClusterId, _id, _currentTerm, s.LastIncludedIndex, s.Offset + s.Data.Length, Installed: true));
+            return;
+        }
+        var next = _assembly.Offer(s.LastIncludedIndex, s.LastIncludedTerm, s.Offset, s.Data, s.Done, out var complete);
+        if (complete is null)
+        {
+            Send(s.From, new InstallSnapshotResult(_settings.ClusterId, _id, _currentTerm, s.LastIncludedIndex, next, Installed: false));
+            return;
+        }
+
+        // Keep the log suffix after the snapshot if it matches, else discard the log; the state machine gets the
+        // snapshot before any later entry.
+        _log.InstallSnapshot(s.LastIncludedIndex, s.LastIncludedTerm);
+        _snapshotState = complete;
+        _commitIndex = Math.Max(_commitIndex, s.LastIncludedIndex);
+        _lastApplied = s.LastIncludedIndex;
+        _applyTo?.Tell(new SnapshotInstalled(_id, s.LastIncludedIndex, s.LastIncludedTerm, complete), Self);
+        _logger.Info("{0} installed a snapshot from {1} up to index {2} (term {3})", _id, s.From, s.LastIncludedIndex, s.LastIncludedTerm);
+
+        // The journal still holds the old log: nothing may be acknowledged or appended until the snapshot that
+        // replaces it is durable.
+        var awaited = LastSequenceNr;
+        SaveSnapshot(CurrentSnapshot());
+        BecomeStacked(() =>
+        {
+            Command<SaveSnapshotSuccess>(saved =>
+            {
+                OnSnapshotSaved(saved);
+                if (saved.Metadata.SequenceNr != awaited) return; // an earlier local snapshot's answer
+                UnbecomeStacked();
+                Stash.UnstashAll();
+                Send(s.From, new InstallSnapshotResult(_settings.ClusterId, _id, _currentTerm, s.LastIncludedIndex, complete.Length, Installed: true));
+            });
+            Command<SaveSnapshotFailure>(failed =>
+            {
+                if (failed.Metadata.SequenceNr != awaited) return;
+                _logger.Error(failed.Cause, "{0} could not save the snapshot installed from {1} ({2}); stopping so it recovers from what is durable", _id, s.From, failed.Cause.Message);
+                Context.Stop(Self);
+            });
+            CommandAny(_ => Stash.Stash());
+        });
+    }
+}

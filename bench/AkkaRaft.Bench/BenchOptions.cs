@@ -3,7 +3,7 @@ using System.Globalization;
 namespace AkkaRaft.Bench;
 
 /// <summary>What one invocation measures, read from the command line.</summary>
-internal sealed record BenchOptions(IReadOnlyList<int> Proposers, TimeSpan Warmup, TimeSpan Duration, int CommandBytes, IReadOnlyList<string> Journals)
+internal sealed record BenchOptions(IReadOnlyList<int> Proposers, TimeSpan Warmup, TimeSpan Duration, int CommandBytes, IReadOnlyList<string> Journals, int RestartCommands = 0)
 {
     public static readonly string[] KnownJournals = ["memory", "sqlite"];
 
@@ -24,6 +24,9 @@ internal sealed record BenchOptions(IReadOnlyList<int> Proposers, TimeSpan Warmu
           --journal memory,sqlite  journals to measure (default both): memory is Akka's in-memory journal;
                                 sqlite gives each peer its own database file (Akka.Persistence.Sql,
                                 Microsoft.Data.Sqlite) in a fresh temporary directory
+          --restart 100000      instead: commit this many commands on three SQLite peers with snapshots every
+                                1000 entries, restart one follower from its file, and time how long until it
+                                has applied up to the commit index
           --help                this text
 
         Each row starts a fresh ActorSystem and elects a leader. Memory grows with every commit: the peers' logs
@@ -88,6 +91,14 @@ internal sealed record BenchOptions(IReadOnlyList<int> Proposers, TimeSpan Warmu
                         return null;
                     }
                     options = options with { CommandBytes = bytes };
+                    break;
+                case "--restart":
+                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var restart) || restart < 1)
+                    {
+                        error = $"--restart: '{value}' is not a positive whole number of commands";
+                        return null;
+                    }
+                    options = options with { RestartCommands = restart };
                     break;
                 case "--journal":
                     var journals = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -30,6 +30,9 @@ Console.WriteLine($"runtime: {RuntimeInformation.FrameworkDescription} on {Runti
 Console.WriteLine("warning: Debug build; numbers are not representative (use -c Release)");
 #endif
 
+if (options.RestartCommands > 0)
+    return await RestartWorkload.Run(options.RestartCommands, snapshotEvery: 1000);
+
 var rows = new List<RunResult>();
 foreach (var journal in options.Journals)
 {

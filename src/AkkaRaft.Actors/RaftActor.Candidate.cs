@@ -39,6 +39,7 @@ public sealed partial class RaftActor
         Command<IRaftMessage>(m => OnRaftMessage(m, _asCandidate));
         Command<ElectionTimeout>(_ => BecomeCandidate());
         Command<Propose>(_ => Sender.Tell(new NotLeader(_id, null)));
+        Command<ReadIndex>(r => Sender.Tell(new ReadIndexRejected(r.RequestId, _id, null)));
         Command<GetState>(_ => ReplyState());
         Command<HeartbeatTick>(_ => { });
         Command<FlushProposals>(_ => { });

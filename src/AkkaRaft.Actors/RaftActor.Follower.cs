@@ -28,6 +28,7 @@ public sealed partial class RaftActor
         Command<IRaftMessage>(m => OnRaftMessage(m, _asFollower));
         Command<ElectionTimeout>(_ => BecomeCandidate());
         Command<Propose>(_ => Sender.Tell(new NotLeader(_id, _leaderId)));
+        Command<ReadIndex>(r => Sender.Tell(new ReadIndexRejected(r.RequestId, _id, _leaderId)));
         Command<GetState>(_ => ReplyState());
         Command<HeartbeatTick>(_ => { });
         Command<FlushProposals>(_ => { });
@@ -76,7 +77,7 @@ public sealed partial class RaftActor
         if (ae.PrevLogIndex >= _log.SnapshotIndex && !_log.Matches(ae.PrevLogIndex, ae.PrevLogTerm))
         {
             var (conflictTerm, conflictIndex) = FastBackup.Hint(_log, ae.PrevLogIndex);
-            Send(ae.From, new AppendEntriesResult(_settings.ClusterId, _id, _currentTerm, false, 0, ae.PrevLogIndex, conflictTerm, conflictIndex));
+            Send(ae.From, new AppendEntriesResult(_settings.ClusterId, _id, _currentTerm, false, 0, ae.PrevLogIndex, conflictTerm, conflictIndex, ae.Round));
             return;
         }
 
@@ -101,7 +102,7 @@ public sealed partial class RaftActor
         var matchIndex = ae.LastIndex;
         void Acknowledge()
         {
-            Send(ae.From, new AppendEntriesResult(_settings.ClusterId, _id, _currentTerm, true, matchIndex, 0, 0, 0));
+            Send(ae.From, new AppendEntriesResult(_settings.ClusterId, _id, _currentTerm, true, matchIndex, 0, 0, 0, ae.Round));
             // Figure 2: commitIndex = min(leaderCommit, index of last new entry).
             AdvanceCommit(Math.Min(ae.LeaderCommit, matchIndex));
         }

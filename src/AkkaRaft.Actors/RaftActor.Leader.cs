@@ -18,6 +18,7 @@ public sealed partial class RaftActor
 
     private void ResetLeaderState()
     {
+        RejectPendingReads(null);
         _progress.Clear();
         _proposed.Clear();
         _flushScheduled = false;
@@ -44,6 +45,7 @@ public sealed partial class RaftActor
     {
         Command<IRaftMessage>(m => OnRaftMessage(m, _asLeader));
         Command<Propose>(OnPropose);
+        Command<ReadIndex>(OnReadIndex);
         Command<FlushProposals>(_ => Flush());
         Command<HeartbeatTick>(_ => OnHeartbeat());
         Command<GetState>(_ => ReplyState());
@@ -102,7 +104,8 @@ public sealed partial class RaftActor
             // parallel (Raft thesis §10.2.1), so the sends below do not wait for the write.
             PersistThen(new EntriesAppended(batch), MaybeCommit);
         }
-        foreach (var peer in _others) SendAppend(peer, heartbeat: false);
+        var round = StartReadRound();
+        foreach (var peer in _others) SendAppend(peer, heartbeat: round);
     }
 
     private void OnHeartbeat()
@@ -144,11 +147,12 @@ public sealed partial class RaftActor
     {
         var prev = progress.Next - 1;
         progress.SentCommit = _commitIndex;
-        Send(peer, new AppendEntries(_settings.ClusterId, _id, _currentTerm, prev, _log.TermAt(prev)!.Value, entries, _commitIndex));
+        Send(peer, new AppendEntries(_settings.ClusterId, _id, _currentTerm, prev, _log.TermAt(prev)!.Value, entries, _commitIndex, _readRound));
     }
 
     private void OnAppendResult(AppendEntriesResult r)
     {
+        OnRoundAcknowledged(r.From, r.Round); // an answer in this term: it still recognised this leader
         var progress = _progress[r.From];
         if (r.Success)
         {
@@ -170,6 +174,7 @@ public sealed partial class RaftActor
         var commit = CommitRule.Advance(matches, _commitIndex, _currentTerm, _termAt);
         if (commit <= _commitIndex) return;
         AdvanceCommit(commit);
+        AdmitReadsAfterCommit();
         ScheduleFlush();
     }
 }

@@ -289,7 +289,7 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     // ---- Messages every role answers the same way ----
 
     private void ReplyState() => Sender.Tell(new RaftState(_id, _currentTerm, _role, _leaderId, _log.LastIndex, _commitIndex, _lastApplied,
-        _log.SnapshotIndex, PersistedLogBytes()));
+        _log.SnapshotIndex, PersistedLogBytes(), _snapshotState.Length));
 
     /// <summary>
     /// Size of the Raft state the journal holds beyond the snapshot (the lab's RaftStateSize): term and vote, plus each
@@ -308,6 +308,7 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
             var entry = _log[_lastApplied];
             _applyTo?.Tell(new Applied(_id, entry.Index, entry.Term, entry.Command), Self);
         }
+        ReleaseReads();
         MaybeRequestSnapshot();
     }
 

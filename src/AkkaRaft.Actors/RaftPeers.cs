@@ -29,6 +29,12 @@ public sealed class RaftPeers
     /// <summary>The ids this directory can reach.</summary>
     public IReadOnlyCollection<string> Ids => (IReadOnlyCollection<string>?)_refs?.Keys ?? _paths!.Keys.ToArray();
 
+    /// <summary>Routes usable outside an actor (a client): refs as they are, paths as selections from <paramref name="system"/>.</summary>
+    internal IReadOnlyDictionary<string, ICanTell> Resolve(ActorSystem system) =>
+        _refs is not null
+            ? _refs.ToDictionary(kv => kv.Key, kv => (ICanTell)kv.Value, StringComparer.Ordinal)
+            : _paths!.ToDictionary(kv => kv.Key, kv => (ICanTell)system.ActorSelection(kv.Value), StringComparer.Ordinal);
+
     /// <summary>Binds the routes for one actor incarnation: a send function by id.</summary>
     internal IReadOnlyDictionary<string, ICanTell> Bind(IActorContext context) =>
         _refs is not null

@@ -13,11 +13,12 @@ namespace AkkaRaft.Actors.Messages;
 /// <param name="PrevLogTerm">Term of the entry at <paramref name="PrevLogIndex"/>.</param>
 /// <param name="Entries">Entries to store, in index order, starting at <paramref name="PrevLogIndex"/> + 1; empty for a heartbeat.</param>
 /// <param name="LeaderCommit">The leader's commit index.</param>
+/// <param name="Round">The leader's latest read-confirmation round, echoed in the answer (Raft thesis §6.4).</param>
 public sealed record AppendEntries(
     string ClusterId, string From, long Term,
     long PrevLogIndex, long PrevLogTerm,
     IReadOnlyList<LogEntry> Entries,
-    long LeaderCommit) : IRaftRequest
+    long LeaderCommit, long Round = 0) : IRaftRequest
 {
     /// <summary>Index of the last entry this message carries, or <see cref="PrevLogIndex"/> when it carries none.</summary>
     public long LastIndex => PrevLogIndex + Entries.Count;
@@ -39,6 +40,7 @@ public sealed record AppendEntries(
 /// <param name="RejectedPrevLogIndex">On rejection, the <see cref="AppendEntries.PrevLogIndex"/> that did not match.</param>
 /// <param name="ConflictTerm">On rejection, the follower's term at that index, or 0 when its log is shorter.</param>
 /// <param name="ConflictIndex">On rejection, where the leader should look next.</param>
+/// <param name="Round">The <see cref="AppendEntries.Round"/> this answers: the follower still recognised the leader then.</param>
 public sealed record AppendEntriesResult(
     string ClusterId, string From, long Term, bool Success,
-    long MatchIndex, long RejectedPrevLogIndex, long ConflictTerm, long ConflictIndex) : IRaftResponse;
+    long MatchIndex, long RejectedPrevLogIndex, long ConflictTerm, long ConflictIndex, long Round = 0) : IRaftResponse;

@@ -32,7 +32,8 @@ public sealed class GetState
 /// <param name="LastApplied">Highest index it has applied to its state machine.</param>
 /// <param name="SnapshotIndex">Last index covered by its snapshot (0 when it has none).</param>
 /// <param name="LogBytes">Encoded size of the Raft state its journal holds beyond the snapshot: term, vote and the entries not compacted.</param>
-public sealed record RaftState(string PeerId, long Term, RaftRole Role, string? LeaderId, long LastLogIndex, long CommitIndex, long LastApplied, long SnapshotIndex = 0, long LogBytes = 0)
+/// <param name="SnapshotBytes">Size of the state machine's snapshot it holds (0 when none).</param>
+public sealed record RaftState(string PeerId, long Term, RaftRole Role, string? LeaderId, long LastLogIndex, long CommitIndex, long LastApplied, long SnapshotIndex = 0, long LogBytes = 0, long SnapshotBytes = 0)
 {
     /// <summary>True when the peer believes it is the leader of <see cref="Term"/>.</summary>
     public bool IsLeader => Role == RaftRole.Leader;

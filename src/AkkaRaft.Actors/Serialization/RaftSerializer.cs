@@ -1,6 +1,7 @@
 using System.Runtime.Serialization;
 using System.Text;
 using Akka.Serialization;
+using AkkaRaft.Actors.KeyValue;
 using AkkaRaft.Actors.Log;
 using AkkaRaft.Actors.Messages;
 using AkkaRaft.Actors.Persistence;
@@ -34,6 +35,8 @@ public sealed class RaftSerializer : SerializerWithStringManifest
     internal const string EntriesAppendedManifest = "E-EA";
     internal const string LogTruncatedManifest = "E-LT";
     internal const string RaftSnapshotManifest = "S-RS";
+    internal const string KvRequestManifest = "KQ";
+    internal const string KvResponseManifest = "KR";
 
     /// <summary>Created by Akka.NET's serialization extension.</summary>
     public RaftSerializer(ExtendedActorSystem system) : base(system) { }
@@ -59,6 +62,8 @@ public sealed class RaftSerializer : SerializerWithStringManifest
         EntriesAppended => EntriesAppendedManifest,
         LogTruncated => LogTruncatedManifest,
         RaftSnapshot => RaftSnapshotManifest,
+        KvRequest => KvRequestManifest,
+        KvResponse => KvResponseManifest,
         _ => throw new ArgumentException($"{nameof(RaftSerializer)} cannot serialize {o.GetType().FullName}"),
     };
 
@@ -90,6 +95,7 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                     w.Write7BitEncodedInt64(m.PrevLogIndex);
                     w.Write7BitEncodedInt64(m.PrevLogTerm);
                     w.Write7BitEncodedInt64(m.LeaderCommit);
+                    w.Write7BitEncodedInt64(m.Round);
                     WriteEntries(w, m.Entries);
                     break;
                 case AppendEntriesResult m:
@@ -99,6 +105,7 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                     w.Write7BitEncodedInt64(m.RejectedPrevLogIndex);
                     w.Write7BitEncodedInt64(m.ConflictTerm);
                     w.Write7BitEncodedInt64(m.ConflictIndex);
+                    w.Write7BitEncodedInt64(m.Round);
                     break;
                 case InstallSnapshot m:
                     Header(w, m);
@@ -137,6 +144,7 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                     w.Write7BitEncodedInt64(m.LastApplied);
                     w.Write7BitEncodedInt64(m.SnapshotIndex);
                     w.Write7BitEncodedInt64(m.LogBytes);
+                    w.Write7BitEncodedInt64(m.SnapshotBytes);
                     break;
                 case HardStateChanged e:
                     w.Write7BitEncodedInt64(e.Term);
@@ -147,6 +155,20 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                     break;
                 case LogTruncated e:
                     w.Write7BitEncodedInt64(e.FromIndex);
+                    break;
+                case KvRequest m:
+                    w.Write(m.ClientId);
+                    w.Write7BitEncodedInt64(m.Sequence);
+                    w.Write((byte)m.Operation);
+                    w.Write(m.Key);
+                    w.Write(m.Value);
+                    break;
+                case KvResponse m:
+                    w.Write(m.ClientId);
+                    w.Write7BitEncodedInt64(m.Sequence);
+                    w.Write((byte)m.Status);
+                    WriteOptional(w, m.Value);
+                    WriteOptional(w, m.LeaderId);
                     break;
                 case RaftSnapshot e:
                     w.Write7BitEncodedInt64(e.Term);
@@ -175,17 +197,19 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                 RequestVoteManifest => new RequestVote(r.String(), r.String(), r.Long(), r.Long(), r.Long()),
                 RequestVoteResultManifest => new RequestVoteResult(r.String(), r.String(), r.Long(), r.Bool()),
                 AppendEntriesManifest => ReadAppendEntries(r),
-                AppendEntriesResultManifest => new AppendEntriesResult(r.String(), r.String(), r.Long(), r.Bool(), r.Long(), r.Long(), r.Long(), r.Long()),
+                AppendEntriesResultManifest => new AppendEntriesResult(r.String(), r.String(), r.Long(), r.Bool(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long()),
                 InstallSnapshotManifest => new InstallSnapshot(r.String(), r.String(), r.Long(), r.Long(), r.Long(), r.Long(), r.Bytes(), r.Bool()),
                 InstallSnapshotResultManifest => new InstallSnapshotResult(r.String(), r.String(), r.Long(), r.Long(), r.Long(), r.Bool()),
                 ProposeManifest => new Propose(r.Bytes()),
                 ProposeAcceptedManifest => new ProposeAccepted(r.Long(), r.Long()),
                 NotLeaderManifest => new NotLeader(r.String(), r.OptionalString()),
                 GetStateManifest => GetState.Instance,
-                RaftStateManifest => new RaftState(r.String(), r.Long(), r.Role(), r.OptionalString(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long()),
+                RaftStateManifest => new RaftState(r.String(), r.Long(), r.Role(), r.OptionalString(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long()),
                 HardStateManifest => new HardStateChanged(r.Long(), r.OptionalString()),
                 EntriesAppendedManifest => new EntriesAppended(r.Entries()),
                 LogTruncatedManifest => new LogTruncated(r.Long()),
+                KvRequestManifest => new KvRequest(r.String(), r.Long(), r.Enum<KvOperation>(), r.String(), r.String()),
+                KvResponseManifest => new KvResponse(r.String(), r.Long(), r.Enum<KvStatus>(), r.OptionalString(), r.OptionalString()),
                 RaftSnapshotManifest => new RaftSnapshot(r.Long(), r.OptionalString(), r.Long(), r.Long(), r.Bytes(), r.Entries()),
                 _ => throw new SerializationException($"unknown AkkaRaft manifest '{manifest}'"),
             };
@@ -201,8 +225,8 @@ public sealed class RaftSerializer : SerializerWithStringManifest
     private static AppendEntries ReadAppendEntries(Reader r)
     {
         var (clusterId, from, term) = (r.String(), r.String(), r.Long());
-        var (prevIndex, prevTerm, commit) = (r.Long(), r.Long(), r.Long());
-        return new AppendEntries(clusterId, from, term, prevIndex, prevTerm, r.Entries(), commit);
+        var (prevIndex, prevTerm, commit, round) = (r.Long(), r.Long(), r.Long(), r.Long());
+        return new AppendEntries(clusterId, from, term, prevIndex, prevTerm, r.Entries(), commit, round);
     }
 
     private static void Header(BinaryWriter w, IRaftMessage m)
@@ -275,10 +299,13 @@ public sealed class RaftSerializer : SerializerWithStringManifest
             return _r.ReadBytes(length);
         }
 
-        public RaftRole Role()
+        public RaftRole Role() => Enum<RaftRole>();
+
+        public T Enum<T>() where T : struct, Enum
         {
             var b = _r.ReadByte();
-            return Enum.IsDefined(typeof(RaftRole), (int)b) ? (RaftRole)b : throw new InvalidDataException($"byte {b} is not a role");
+            var value = (T)System.Enum.ToObject(typeof(T), b);
+            return System.Enum.IsDefined(value) ? value : throw new InvalidDataException($"byte {b} is not a {typeof(T).Name}");
         }
 
         public IReadOnlyList<LogEntry> Entries()

@@ -18,6 +18,7 @@ internal sealed class SimNetwork
     private readonly IActorRef?[] _targets;
     private readonly long[] _rpcsReceived;
     private readonly Random _random;
+    private readonly HashSet<(int From, int To)> _cut = new();
     private long _bytes;
     private bool _unreliable;
     private bool _longReordering;
@@ -31,6 +32,19 @@ internal sealed class SimNetwork
     }
 
     public void SetConnected(int peer, bool connected) { lock (_gate) _connected[peer] = connected; }
+
+    /// <summary>Cuts (or restores) the one-way link <paramref name="from"/> → <paramref name="to"/>, as the lab's partition does.</summary>
+    public void SetLink(int from, int to, bool enabled)
+    {
+        lock (_gate)
+        {
+            if (enabled) _cut.Remove((from, to));
+            else _cut.Add((from, to));
+        }
+    }
+
+    /// <summary>Endpoints this network knows (servers first, then clients).</summary>
+    public int Endpoints => _connected.Length;
     public bool IsConnected(int peer) { lock (_gate) return _connected[peer]; }
     public void SetUnreliable(bool on) { lock (_gate) _unreliable = on; }
     public void SetLongReordering(bool on) { lock (_gate) _longReordering = on; }
@@ -46,7 +60,7 @@ internal sealed class SimNetwork
         lock (_gate)
         {
             _bytes += WireSize.Of(message);
-            if (!_connected[from] || !_connected[to]) return null;
+            if (!Enabled(from, to)) return null;
             var delay = TimeSpan.Zero;
             if (_unreliable)
             {
@@ -64,11 +78,19 @@ internal sealed class SimNetwork
     {
         lock (_gate)
         {
-            if (!_connected[from] || !_connected[to] || _targets[to] is null) return null;
+            if (!Enabled(from, to) || _targets[to] is null) return null;
             if (message is IRaftRequest) _rpcsReceived[to]++;
             return _targets[to];
         }
     }
+
+    /// <summary>At delivery time, for an endpoint with no actor of its own (a client's reply): may it still arrive?</summary>
+    public bool CanDeliver(int from, int to)
+    {
+        lock (_gate) return Enabled(from, to);
+    }
+
+    private bool Enabled(int from, int to) => _connected[from] && _connected[to] && !_cut.Contains((from, to));
 }
 
 /// <summary>One direction of one link: peer <c>from</c> sends to peer <c>to</c> through it.</summary>

@@ -1,5 +1,6 @@
 using System.Runtime.Serialization;
 using Akka.TestKit.Xunit2;
+using AkkaRaft.Actors.KeyValue;
 using AkkaRaft.Actors.Log;
 using AkkaRaft.Actors.Messages;
 using AkkaRaft.Actors.Persistence;
@@ -40,7 +41,7 @@ public sealed class RaftSerializerTests : TestKit
         new NotLeader("n2", "n1"),
         new NotLeader("n2", null),
         GetState.Instance,
-        new RaftState("n1", 5, RaftRole.Leader, "n1", 10, 9, 8, 4, 1234),
+        new RaftState("n1", 5, RaftRole.Leader, "n1", 10, 9, 8, 4, 1234, 99),
         new RaftState("n3", 0, RaftRole.Follower, null, 0, 0, 0),
         new HardStateChanged(5, "n2"),
         new HardStateChanged(6, null),
@@ -48,6 +49,13 @@ public sealed class RaftSerializerTests : TestKit
         new LogTruncated(7),
         new RaftSnapshot(6, "n2", 100, 4, [7, 7, 7], SomeEntries),
         new RaftSnapshot(6, null, 0, 0, [], []),
+        new AppendEntries("c1", "n1", 5, 6, 3, SomeEntries, 6, Round: 42),
+        new AppendEntriesResult("c1", "n3", 5, true, 9, 0, 0, 0, Round: 42),
+        new KvRequest("client-1", 7, KvOperation.Append, "k", "v"),
+        new KvRequest("client-ü", 1, KvOperation.Get, "", ""),
+        new KvResponse("client-1", 7, KvStatus.Ok, "value", null),
+        new KvResponse("client-1", 8, KvStatus.NotLeader, null, "n2"),
+        new KvResponse("client-1", 9, KvStatus.Retry),
     };
 
     [Theory]

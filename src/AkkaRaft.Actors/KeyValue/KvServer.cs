@@ -1,0 +1,138 @@
+using AkkaRaft.Actors.Configuration;
+using AkkaRaft.Actors.Messages;
+
+namespace AkkaRaft.Actors.KeyValue;
+
+/// <summary>
+/// One server of the replicated key-value store: the endpoint clients and the other servers talk to. It runs its Raft
+/// peer as a supervised child and is that peer's apply target (its state machine). Writes go through the log and are
+/// answered once applied; reads go through ReadIndex (Raft thesis §6.4) and are answered from the state machine once
+/// the leader has confirmed its leadership and applied up to the read point. Route the other servers' peers to this
+/// actor: it forwards Raft traffic to its peer. Snapshots follow <c>akka.raft.snapshot</c> (set <c>log-bytes</c> for
+/// the lab's maxraftstate).
+/// </summary>
+public sealed class KvServer : ReceiveActor
+{
+    private readonly string _clusterId;
+    private readonly string _id;
+    private readonly IActorRef _raft;
+    private readonly KvState _state = new();
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    /// <summary>Writes proposed and not yet applied, by (client, sequence): answered when applied.</summary>
+    private readonly Dictionary<(string Client, long Sequence), IActorRef> _pendingWrites = new();
+
+    /// <summary>Reads waiting for ReadIndex, by request id.</summary>
+    private readonly Dictionary<long, (IActorRef Client, KvRequest Request)> _pendingReads = new();
+
+    private long _nextReadId;
+    private bool _isLeader;
+    private string? _leaderId;
+    private long _lastApplied;
+
+    /// <summary>Props of a server for <c>settings.PeerId</c>; <paramref name="peers"/> routes to the other servers.</summary>
+    /// <exception cref="Akka.Configuration.ConfigurationException">As <see cref="RaftActor.Props"/>.</exception>
+    public static Props Props(RaftSettings settings, RaftPeers peers, RaftActorOptions? options = null)
+    {
+        // Validate now, in the caller, rather than in the child.
+        RaftActor.Props(settings, peers, options);
+        return Akka.Actor.Props.Create(() => new KvServer(settings, peers, options ?? new RaftActorOptions()));
+    }
+
+    /// <summary>Used by <see cref="Props"/>; create servers through it.</summary>
+    public KvServer(RaftSettings settings, RaftPeers peers, RaftActorOptions options)
+    {
+        _clusterId = settings.ClusterId;
+        _id = settings.PeerId;
+        _raft = Context.ActorOf(RaftActor.SupervisedProps(settings, peers, options with { ApplyTo = Self }), "raft");
+        Context.System.EventStream.Subscribe(Self, typeof(RaftRoleChanged));
+
+        Receive<IRaftMessage>(m => _raft.Forward(m));
+        Receive<GetState>(m => _raft.Forward(m));
+        Receive<KvRequest>(OnRequest);
+        Receive<Applied>(OnApplied);
+        Receive<SnapshotInstalled>(OnSnapshotInstalled);
+        Receive<SnapshotRequested>(_ => Sender.Tell(new Snapshot(_lastApplied, _state.ToSnapshot())));
+        Receive<ReadIndexReady>(OnReadReady);
+        Receive<ReadIndexRejected>(r => AnswerRead(r.RequestId, KvStatus.NotLeader, null, r.LeaderId));
+        Receive<RaftRoleChanged>(c => c.ClusterId == _clusterId && c.PeerId == _id, OnRoleChanged);
+        Receive<ProposeAccepted>(_ => { }); // the answer comes with Applied
+        Receive<NotLeader>(_ => { });       // leadership moved; the RaftRoleChanged that says so fails the pending writes
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
+
+    private void OnRequest(KvRequest request)
+    {
+        if (request.Operation != KvOperation.Get && _state.IsApplied(request.ClientId, request.Sequence))
+        {
+            Sender.Tell(new KvResponse(request.ClientId, request.Sequence, KvStatus.Ok)); // a retry of a write already applied
+            return;
+        }
+        if (!_isLeader)
+        {
+            Sender.Tell(new KvResponse(request.ClientId, request.Sequence, KvStatus.NotLeader, LeaderId: _leaderId));
+            return;
+        }
+        if (request.Operation == KvOperation.Get)
+        {
+            var id = ++_nextReadId;
+            _pendingReads[id] = (Sender, request);
+            _raft.Tell(new ReadIndex(id));
+            return;
+        }
+        _pendingWrites[(request.ClientId, request.Sequence)] = Sender;
+        _raft.Tell(new Propose(new KvCommand(request.ClientId, request.Sequence, request.Operation, request.Key, request.Value).Encode()));
+    }
+
+    private void OnApplied(Applied applied)
+    {
+        _lastApplied = applied.Index;
+        if (KvCommand.Decode(applied.Command) is not { } command) return; // a leader's no-op
+        _state.Apply(command); // a duplicate changes nothing, but its client still hears Ok
+        if (_pendingWrites.Remove((command.ClientId, command.Sequence), out var client))
+            client.Tell(new KvResponse(command.ClientId, command.Sequence, KvStatus.Ok));
+    }
+
+    private void OnSnapshotInstalled(SnapshotInstalled installed)
+    {
+        try
+        {
+            _state.Restore(installed.State);
+        }
+        catch (InvalidDataException e)
+        {
+            // Applying later entries on top of a wrong state would diverge silently: fail loudly instead.
+            _log.Error("{0} received a snapshot at {1} it cannot decode: {2}", _id, installed.Index, e.Message);
+            throw;
+        }
+        _lastApplied = installed.Index;
+    }
+
+    private void OnReadReady(ReadIndexReady ready)
+    {
+        if (_pendingReads.TryGetValue(ready.RequestId, out var pending))
+            AnswerRead(ready.RequestId, KvStatus.Ok, _state.Get(pending.Request.Key), null);
+    }
+
+    private void AnswerRead(long id, KvStatus status, string? value, string? leaderId)
+    {
+        if (!_pendingReads.Remove(id, out var pending)) return;
+        pending.Client.Tell(new KvResponse(pending.Request.ClientId, pending.Request.Sequence, status, value, leaderId));
+    }
+
+    private void OnRoleChanged(RaftRoleChanged change)
+    {
+        _leaderId = change.LeaderId;
+        var wasLeader = _isLeader;
+        _isLeader = change.Role == RaftRole.Leader;
+        if (!wasLeader || _isLeader) return;
+        // Deposed: what was proposed may or may not commit; the clients retry, and the sessions keep it exactly-once.
+        foreach (var ((client, sequence), replyTo) in _pendingWrites)
+            replyTo.Tell(new KvResponse(client, sequence, KvStatus.Retry, LeaderId: change.LeaderId));
+        _pendingWrites.Clear();
+        foreach (var id in _pendingReads.Keys.ToArray())
+            AnswerRead(id, KvStatus.NotLeader, null, change.LeaderId);
+    }
+}

@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using Akka.Configuration;
+using AkkaRaft.Actors;
+using AkkaRaft.Actors.Configuration;
+using AkkaRaft.Actors.KeyValue;
+using AkkaRaft.Actors.Messages;
+using Xunit.Sdk;
+
+namespace AkkaRaft.Tests.Harness;
+
+/// <summary>
+/// N key-value servers in one ActorSystem behind a <see cref="SimNetwork"/>, and clients whose requests and replies
+/// cross it too: the C# counterpart of the lab's kvraft config.go. Servers are endpoints 0..N-1, clients N and up.
+/// </summary>
+internal sealed class KvCluster : IDisposable
+{
+    private const int MaxClients = 64;
+    private static int _clusters;
+
+    private readonly ActorSystem _system;
+    private readonly IActorRef?[] _servers;
+    private readonly int[] _incarnation;
+    private readonly IActorRef[][] _serverLinks;
+    private int _clients;
+
+    /// <param name="maxRaftState">The lab's maxraftstate: snapshot once the log holds this many bytes; -1 for no snapshots.</param>
+    public KvCluster(ActorSystem system, int servers, bool unreliable, long maxRaftState = -1, int seed = 0)
+    {
+        _system = system;
+        N = servers;
+        MaxRaftState = maxRaftState;
+        var number = Interlocked.Increment(ref _clusters);
+        var settings = RaftSettings.Create(ConfigurationFactory.ParseString(
+            $"akka.raft {{ cluster-id = \"kv{number}\", members = [{string.Join(",", Enumerable.Range(0, servers).Select(i => $"\"{Id(i)}\""))}] }}"));
+        Settings = maxRaftState > 0 ? settings.WithSnapshots(logBytes: maxRaftState) : settings;
+        Network = new SimNetwork(servers + MaxClients, seed == 0 ? number * 7 : seed);
+        Network.SetUnreliable(unreliable);
+        for (var c = 0; c < MaxClients; c++) Network.SetConnected(servers + c, false);
+        _servers = new IActorRef?[servers];
+        _incarnation = new int[servers];
+        _serverLinks = Enumerable.Range(0, servers).Select(from => Enumerable.Range(0, servers)
+            .Select(to => system.ActorOf(Props.Create(() => new LinkActor(from, to, Network)), $"{Settings.ClusterId}-link-{from}-{to}"))
+            .ToArray()).ToArray();
+        for (var i = 0; i < servers; i++) StartServer(i);
+    }
+
+    public int N { get; }
+    public long MaxRaftState { get; }
+    public RaftSettings Settings { get; }
+    public SimNetwork Network { get; }
+    public TimeSpan ElectionTimeout => Settings.ElectionTimeoutMax;
+
+    public static string Id(int i) => $"n{i + 1}";
+
+    // ---- servers (lab: StartServer, ShutdownServer) ----
+
+    /// <summary>Starts server i from its journal (a fresh state machine rebuilt from snapshot and log).</summary>
+    public void StartServer(int i)
+    {
+        if (_servers[i] is not null) throw new InvalidOperationException($"{Id(i)} is already running");
+        var routes = Enumerable.Range(0, N).Where(j => j != i).ToDictionary(Id, j => _serverLinks[i][j]);
+        var server = _system.ActorOf(KvServer.Props(Settings.WithPeerId(Id(i)), RaftPeers.FromRefs(routes)), $"{Settings.ClusterId}-{Id(i)}-{++_incarnation[i]}");
+        _servers[i] = server;
+        Network.SetTarget(i, server);
+    }
+
+    /// <summary>Stops server i; its journal survives for <see cref="StartServer"/>. Its links stay as they are.</summary>
+    public async Task ShutdownServer(int i)
+    {
+        var server = _servers[i];
+        if (server is null) return;
+        Network.SetTarget(i, null);
+        _servers[i] = null;
+        var stopped = server.WatchAsync();
+        _system.Stop(server);
+        await stopped;
+    }
+
+    // ---- the network (lab: partition, ConnectAll, ConnectClient, DeleteClient) ----
+
+    /// <summary>Servers in <paramref name="p1"/> reach each other, as do those in <paramref name="p2"/>, but not across. Clients are unaffected.</summary>
+    public void Partition(int[] p1, int[] p2)
+    {
+        foreach (var a in p1.Concat(p2))
+        {
+            foreach (var b in p1.Concat(p2))
+            {
+                var same = p1.Contains(a) == p1.Contains(b);
+                Network.SetLink(a, b, same);
+            }
+        }
+    }
+
+    /// <summary>Every server reaches every server, and every client every server.</summary>
+    public void ConnectAll()
+    {
+        for (var a = 0; a < N; a++)
+        for (var b = 0; b < N; b++)
+            Network.SetLink(a, b, true);
+        for (var c = N; c < N + _clients; c++) ConnectClient(c, Enumerable.Range(0, N).ToArray());
+    }
+
+    public void SetUnreliable(bool on) => Network.SetUnreliable(on);
+
+    /// <summary>A client connected to the servers <paramref name="to"/> (the lab's makeClient).</summary>
+    public KvClient MakeClient(int[] to, KvClientOptions? options = null)
+    {
+        var endpoint = N + _clients++;
+        if (_clients > MaxClients) throw new InvalidOperationException($"at most {MaxClients} clients");
+        var links = Enumerable.Range(0, N).ToDictionary(Id, j =>
+            _system.ActorOf(Props.Create(() => new ClientLink(endpoint, j, Network)), $"{Settings.ClusterId}-client-{endpoint}-{j}"));
+        ConnectClient(endpoint, to);
+        var client = new KvClient(_system, RaftPeers.FromRefs(links), options ?? new KvClientOptions
+        {
+            AttemptTimeout = TimeSpan.FromMilliseconds(500),
+            OperationTimeout = TimeSpan.FromSeconds(30),
+        }, clientId: $"{Settings.ClusterId}-c{endpoint}");
+        _clientEndpoints[client] = endpoint;
+        return client;
+    }
+
+    private readonly Dictionary<KvClient, int> _clientEndpoints = new();
+
+    /// <summary>Connects <paramref name="client"/> to exactly the servers <paramref name="to"/>.</summary>
+    public void ConnectClient(KvClient client, int[] to) => ConnectClient(_clientEndpoints[client], to);
+
+    private void ConnectClient(int endpoint, int[] to)
+    {
+        Network.SetConnected(endpoint, true);
+        for (var j = 0; j < N; j++)
+        {
+            Network.SetLink(endpoint, j, to.Contains(j));
+            Network.SetLink(j, endpoint, to.Contains(j));
+        }
+    }
+
+    // ---- state (lab: LogSize, SnapshotSize, leader) ----
+
+    public async Task<RaftState?> GetState(int i)
+    {
+        var server = _servers[i];
+        if (server is null) return null;
+        try { return await server.Ask<RaftState>(AkkaRaft.Actors.Messages.GetState.Instance, TimeSpan.FromSeconds(3)); }
+        catch (AskTimeoutException) { return null; }
+    }
+
+    private async Task<RaftState[]> States() =>
+        (await Task.WhenAll(Enumerable.Range(0, N).Select(GetState))).Where(s => s is not null).Select(s => s!).ToArray();
+
+    /// <summary>The largest persisted Raft state (beyond the snapshot) of any running server, in bytes.</summary>
+    public async Task<long> LogSize() => (await States()).Select(s => s.LogBytes).DefaultIfEmpty(0).Max();
+
+    /// <summary>The largest snapshot any running server holds, in bytes.</summary>
+    public async Task<long> SnapshotSize() => (await States()).Select(s => s.SnapshotBytes).DefaultIfEmpty(0).Max();
+
+    /// <summary>Waits up to 5 s for a server that believes it leads; returns its index.</summary>
+    public async Task<int> Leader()
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            var states = await States();
+            var leader = states.Where(s => s.IsLeader).OrderByDescending(s => s.Term).FirstOrDefault();
+            if (leader is not null) return int.Parse(leader.PeerId.AsSpan(1)) - 1;
+            await Task.Delay(50);
+        }
+        throw new XunitException("no leader within 5 s");
+    }
+
+    public void Dispose()
+    {
+        foreach (var s in _servers)
+        {
+            if (s is not null) _system.Stop(s);
+        }
+    }
+
+    /// <summary>Client endpoint → server j: the request crosses the network, and so does the reply, back to the asker.</summary>
+    private sealed class ClientLink : ReceiveActor, IWithTimers
+    {
+        private sealed record Deliver(object Message, IActorRef Asker);
+        private long _delayed;
+        public ITimerScheduler Timers { get; set; } = null!;
+
+        public ClientLink(int client, int server, SimNetwork network)
+        {
+            Receive<Deliver>(d => Forward(d.Message, d.Asker));
+            ReceiveAny(message =>
+            {
+                var delay = network.OnSend(client, server, message);
+                if (delay is null) return;
+                if (delay == TimeSpan.Zero) Forward(message, Sender);
+                else Timers.StartSingleTimer(++_delayed, new Deliver(message, Sender), delay.Value);
+            });
+
+            void Forward(object message, IActorRef asker)
+            {
+                if (network.OnDeliver(client, server, message) is not { } target) return;
+                var reply = Context.ActorOf(Props.Create(() => new ReplyRelay(server, client, network, asker)));
+                target.Tell(message, reply);
+            }
+        }
+    }
+
+    /// <summary>Carries one reply from a server back to the asking client over the network, then stops.</summary>
+    private sealed class ReplyRelay : ReceiveActor, IWithTimers
+    {
+        private sealed record Deliver(object Message);
+        public ITimerScheduler Timers { get; set; } = null!;
+
+        public ReplyRelay(int server, int client, SimNetwork network, IActorRef asker)
+        {
+            Context.SetReceiveTimeout(TimeSpan.FromSeconds(30));
+            Receive<ReceiveTimeout>(_ => Context.Stop(Self));
+            Receive<Deliver>(d => Finish(d.Message));
+            ReceiveAny(message =>
+            {
+                var delay = network.OnSend(server, client, message);
+                if (delay is null) { Context.Stop(Self); return; }
+                if (delay == TimeSpan.Zero) Finish(message);
+                else Timers.StartSingleTimer("reply", new Deliver(message), delay.Value);
+            });
+
+            void Finish(object message)
+            {
+                if (network.CanDeliver(server, client)) asker.Tell(message);
+                Context.Stop(Self);
+            }
+        }
+    }
+}

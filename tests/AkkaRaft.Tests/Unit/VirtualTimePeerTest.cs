@@ -24,6 +24,12 @@ public abstract class VirtualTimePeerTest : TestKit
     /// <summary>The reference.conf heartbeat interval.</summary>
     protected static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// Plugin id of Akka.Persistence.TestKit's snapshot store, whose saves a test can hold or fail. Only a peer
+    /// given it as <see cref="RaftActorOptions.SnapshotPluginId"/> uses it; the default stays in-memory.
+    /// </summary>
+    protected const string TestSnapshotStorePluginId = "akka.persistence.snapshot-store.test";
+
     /// <summary>How long to wait, in real time, to be sure a message is not coming.</summary>
     protected static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(100);
 
@@ -33,6 +39,10 @@ public abstract class VirtualTimePeerTest : TestKit
         akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit"
         akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
         akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
+        akka.persistence.snapshot-store.test {
+          class = "Akka.Persistence.TestKit.TestSnapshotStore, Akka.Persistence.TestKit"
+          plugin-dispatcher = "akka.actor.default-dispatcher"
+        }
         """;
 
     protected VirtualTimePeerTest(ITestOutputHelper output) : base(VirtualTimeConfig, output: output)

@@ -148,7 +148,16 @@ public sealed partial class RaftActor
         _logger.Info("{0} installed a snapshot from {1} up to index {2} (term {3})", _id, s.From, s.LastIncludedIndex, s.LastIncludedTerm);
 
         // The journal still holds the old log: nothing may be acknowledged or appended until the snapshot that
-        // replaces it is durable.
+        // replaces it is durable. A snapshot from the state machine may still be being saved under the current
+        // sequence number; a store answers (and keys) snapshots by sequence number alone, so that save's success would
+        // pass for this one's, and whichever landed last would win. A journal write of the unchanged term and vote
+        // gives this snapshot a sequence number of its own first.
+        PersistThen(new HardStateChanged(_currentTerm, _votedFor), () => SaveInstalledSnapshot(s, complete));
+    }
+
+    /// <summary>Saves the snapshot just installed from the leader and answers it once that save, and no other, succeeded.</summary>
+    private void SaveInstalledSnapshot(InstallSnapshot s, byte[] complete)
+    {
         var awaited = LastSequenceNr;
         SaveSnapshot(CurrentSnapshot());
         BecomeStacked(() =>

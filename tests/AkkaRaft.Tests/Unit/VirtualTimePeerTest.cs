@@ -24,6 +24,12 @@ public abstract class VirtualTimePeerTest : TestKit
     /// <summary>The reference.conf heartbeat interval.</summary>
     protected static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// Plugin id of Akka.Persistence.TestKit's snapshot store, whose saves a test can hold or fail. Only a peer
+    /// given it as <see cref="RaftActorOptions.SnapshotPluginId"/> uses it; the default stays in-memory.
+    /// </summary>
+    protected const string TestSnapshotStorePluginId = "akka.persistence.snapshot-store.test";
+
     /// <summary>How long to wait, in real time, to be sure a message is not coming.</summary>
     protected static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(100);
 
@@ -33,6 +39,10 @@ public abstract class VirtualTimePeerTest : TestKit
         akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit"
         akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
         akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
+        akka.persistence.snapshot-store.test {
+          class = "Akka.Persistence.TestKit.TestSnapshotStore, Akka.Persistence.TestKit"
+          plugin-dispatcher = "akka.actor.default-dispatcher"
+        }
         """;
 
     protected VirtualTimePeerTest(ITestOutputHelper output) : base(VirtualTimeConfig, output: output)
@@ -54,22 +64,22 @@ public abstract class VirtualTimePeerTest : TestKit
             .WithElectionTimeout(ElectionTimeout, ElectionTimeout);
 
     /// <summary>
-    /// Starts n1 and waits until it has recovered and answers as a follower, so its election timer
-    /// runs from the virtual time of this call.
+    /// Starts n1 (with <paramref name="settings"/>, by default <see cref="Settings"/>) and waits until it has
+    /// recovered and answers as a follower, so its election timer runs from the virtual time of this call.
     /// </summary>
-    protected async Task<IActorRef> StartPeerAsync(RaftActorOptions? options = null)
+    protected async Task<IActorRef> StartPeerAsync(RaftActorOptions? options = null, RaftSettings? settings = null)
     {
         var routes = new Dictionary<string, IActorRef> { ["n2"] = P2.Ref, ["n3"] = P3.Ref };
-        var peer = Sys.ActorOf(RaftActor.Props(Settings(), RaftPeers.FromRefs(routes), options), "n1");
+        var peer = Sys.ActorOf(RaftActor.Props(settings ?? Settings(), RaftPeers.FromRefs(routes), options), "n1");
         var state = await StateOf(peer);
         Assert.Equal(RaftRole.Follower, state.Role);
         return peer;
     }
 
     /// <summary>Starts n1 and lets it time out into a candidate of term 1 (both probes hold its RequestVote).</summary>
-    protected async Task<IActorRef> StartCandidateAsync(RaftActorOptions? options = null)
+    protected async Task<IActorRef> StartCandidateAsync(RaftActorOptions? options = null, RaftSettings? settings = null)
     {
-        var peer = await StartPeerAsync(options);
+        var peer = await StartPeerAsync(options, settings);
         Advance(ElectionTimeout);
         P2.ExpectMsg<RequestVote>(rv => rv.Term == 1);
         P3.ExpectMsg<RequestVote>(rv => rv.Term == 1);
@@ -77,9 +87,9 @@ public abstract class VirtualTimePeerTest : TestKit
     }
 
     /// <summary>Makes n1 leader of term 1 with n2's vote; consumes the first heartbeats.</summary>
-    protected async Task<IActorRef> StartLeaderAsync(RaftActorOptions? options = null)
+    protected async Task<IActorRef> StartLeaderAsync(RaftActorOptions? options = null, RaftSettings? settings = null)
     {
-        var peer = await StartCandidateAsync(options);
+        var peer = await StartCandidateAsync(options, settings);
         peer.Tell(new RequestVoteResult(ClusterId, "n2", 1, true), P2.Ref);
         P2.ExpectMsg<AppendEntries>(ae => ae.Term == 1 && ae.Entries.Count == 0);
         P3.ExpectMsg<AppendEntries>(ae => ae.Term == 1 && ae.Entries.Count == 0);

@@ -1,0 +1,157 @@
+using AkkaRaft.Actors.Replication;
+
+namespace AkkaRaft.Tests.Unit;
+
+/// <summary>
+/// A follower's reassembly of a snapshot sent in chunks (Raft paper Figure 13, InstallSnapshot receiver steps 2–5):
+/// chunks are taken in order only, and every answer names the next offset the follower expects.
+/// </summary>
+public sealed class SnapshotAssemblyTests
+{
+    private static readonly byte[] State = Enumerable.Range(1, 10).Select(i => (byte)i).ToArray();
+
+    /// <summary>The chunk of <see cref="State"/> at <paramref name="offset"/> of <paramref name="length"/> bytes.</summary>
+    private static byte[] Chunk(int offset, int length) => State.AsSpan(offset, length).ToArray();
+
+    /// <summary>Offers the chunk of <see cref="State"/> at <paramref name="offset"/> (4 bytes, or the rest) of snapshot (<paramref name="index"/>, <paramref name="term"/>).</summary>
+    private static long Offer(SnapshotAssembly assembly, int offset, out byte[]? complete, long index = 5, long term = 2)
+    {
+        var length = Math.Min(4, State.Length - offset);
+        return assembly.Offer(index, term, offset, Chunk(offset, length), done: offset + length == State.Length, out complete);
+    }
+
+    [Fact]
+    public void Chunks_in_order_assemble_the_whole_snapshot()
+    {
+        // Reference: Raft paper Figure 13 (steps 2–5: create the snapshot at offset 0, write each chunk at its offset,
+        // and stop at done)
+        var assembly = new SnapshotAssembly();
+
+        Assert.Equal(4, Offer(assembly, 0, out var c0));
+        Assert.Null(c0);
+        Assert.Equal(8, Offer(assembly, 4, out var c1));
+        Assert.Null(c1);
+        Assert.Equal(10, Offer(assembly, 8, out var complete));
+
+        Assert.Equal(State, complete);
+    }
+
+    [Fact]
+    public void Completion_comes_only_with_the_last_chunk_and_resets_the_assembly()
+    {
+        // Reference: Raft paper Figure 13 (step 5: reply and wait for more data chunks if done is false)
+        var assembly = new SnapshotAssembly();
+        Offer(assembly, 0, out _);
+        Offer(assembly, 4, out var beforeLast);
+        Assert.Null(beforeLast);
+        Assert.Equal(8, assembly.Received);
+
+        Offer(assembly, 8, out var complete);
+
+        Assert.NotNull(complete);
+        Assert.Equal(0, assembly.Index);
+        Assert.Equal(0, assembly.Term);
+        Assert.Equal(0, assembly.Received);
+    }
+
+    [Fact]
+    public void A_duplicated_chunk_changes_nothing_and_names_the_next_offset()
+    {
+        // Reference: Raft paper Figure 13 (chunks are written at their offset); a resent chunk must not be written twice
+        var assembly = new SnapshotAssembly();
+        Offer(assembly, 0, out _);
+        Offer(assembly, 4, out _);
+
+        Assert.Equal(8, Offer(assembly, 4, out var again));
+        Assert.Equal(8, Offer(assembly, 0, out var first));
+
+        Assert.Null(again);
+        Assert.Null(first);
+        Assert.Equal(8, assembly.Received);
+        Assert.Equal(10, Offer(assembly, 8, out var complete));
+        Assert.Equal(State, complete);
+    }
+
+    [Fact]
+    public void A_chunk_after_a_gap_is_refused_with_the_expected_offset()
+    {
+        // Reference: Raft paper Figure 13 (chunks are sent in order); the answer tells the leader where to resume
+        var assembly = new SnapshotAssembly();
+        Offer(assembly, 0, out _);
+
+        Assert.Equal(4, Offer(assembly, 8, out var early)); // the last chunk overtook the middle one
+
+        Assert.Null(early);
+        Assert.Equal(4, assembly.Received);
+        Assert.Equal(8, Offer(assembly, 4, out _));
+        Assert.Equal(10, Offer(assembly, 8, out var complete));
+        Assert.Equal(State, complete);
+    }
+
+    [Fact]
+    public void Chunks_of_an_older_snapshot_are_ignored()
+    {
+        // Reference: Raft paper §7 (a delayed chunk of an older snapshot must not corrupt the newer one)
+        var assembly = new SnapshotAssembly();
+        Offer(assembly, 0, out _, index: 5);
+
+        Offer(assembly, 0, out var stale0, index: 3, term: 1);
+        Offer(assembly, 4, out var stale1, index: 3, term: 1);
+
+        Assert.Null(stale0);
+        Assert.Null(stale1);
+        Assert.Equal(5, assembly.Index);
+        Assert.Equal(4, assembly.Received);
+        Assert.Equal(8, Offer(assembly, 4, out _, index: 5));
+    }
+
+    [Fact]
+    public void A_newer_snapshot_at_offset_zero_starts_over()
+    {
+        // Reference: Raft paper Figure 13 (step 2: create a new snapshot file if first chunk, offset is 0)
+        var assembly = new SnapshotAssembly();
+        Offer(assembly, 0, out _, index: 5);
+        Offer(assembly, 4, out _, index: 5);
+
+        Assert.Equal(4, Offer(assembly, 0, out var first, index: 7, term: 3));
+
+        Assert.Null(first);
+        Assert.Equal(7, assembly.Index);
+        Assert.Equal(3, assembly.Term);
+        Assert.Equal(4, assembly.Received);
+        Offer(assembly, 4, out _, index: 7, term: 3);
+        Offer(assembly, 8, out var complete, index: 7, term: 3);
+        Assert.Equal(State, complete);
+    }
+
+    [Fact]
+    public void A_newer_snapshot_at_a_later_offset_asks_for_offset_zero()
+    {
+        // Reference: Raft paper Figure 13 (step 2: only the chunk at offset 0 creates a snapshot; without it the data
+        // before the offset is missing)
+        var assembly = new SnapshotAssembly();
+        Offer(assembly, 0, out _, index: 5);
+
+        Assert.Equal(0, Offer(assembly, 4, out var middle, index: 7, term: 3));
+        Assert.Equal(0, Offer(assembly, 8, out var last, index: 7, term: 3));
+
+        Assert.Null(middle);
+        Assert.Null(last); // the last chunk alone is not a snapshot
+        Assert.Equal(4, Offer(assembly, 0, out _, index: 7, term: 3));
+        Assert.Equal(8, Offer(assembly, 4, out _, index: 7, term: 3));
+        Assert.Equal(10, Offer(assembly, 8, out var complete, index: 7, term: 3));
+        Assert.Equal(State, complete);
+    }
+
+    [Fact]
+    public void A_lone_last_chunk_of_a_first_snapshot_asks_for_offset_zero()
+    {
+        // Reference: Raft paper Figure 13 (step 2); a chunk whose predecessors were lost is never installed
+        var assembly = new SnapshotAssembly();
+
+        Assert.Equal(0, Offer(assembly, 8, out var complete));
+
+        Assert.Null(complete);
+        Assert.Equal(0, assembly.Received);
+    }
+}

@@ -141,6 +141,8 @@ public sealed partial class RaftActor
         // Keep the log suffix after the snapshot if it matches, else discard the log; the state machine gets the
         // snapshot before any later entry.
         _log.InstallSnapshot(s.LastIncludedIndex, s.LastIncludedTerm);
+        // What the journal held past the snapshot may be gone from the log now; never count it as durable here.
+        _durableIndex = Math.Min(_durableIndex, _log.LastIndex);
         _snapshotState = complete;
         _commitIndex = Math.Max(_commitIndex, s.LastIncludedIndex);
         _lastApplied = s.LastIncludedIndex;
@@ -166,6 +168,7 @@ public sealed partial class RaftActor
             {
                 OnSnapshotSaved(saved);
                 if (saved.Metadata.SequenceNr != awaited) return; // an earlier local snapshot's answer
+                _durableIndex = Math.Max(_durableIndex, s.LastIncludedIndex); // the snapshot stands for its entries
                 UnbecomeStacked();
                 Stash.UnstashAll();
                 Send(s.From, new InstallSnapshotResult(_settings.ClusterId, _id, _currentTerm, s.LastIncludedIndex, complete.Length, Installed: true));

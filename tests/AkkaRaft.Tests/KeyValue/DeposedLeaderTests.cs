@@ -1,0 +1,48 @@
+using Akka.TestKit.Xunit2;
+using AkkaRaft.Actors.KeyValue;
+using AkkaRaft.Tests.Harness;
+using Xunit.Abstractions;
+
+namespace AkkaRaft.Tests.KeyValue;
+
+/// <summary>
+/// Raft thesis §6.4: a leader that has been deposed, but does not know it yet, must not answer a read from its own,
+/// now stale, state. ReadIndex makes it confirm its leadership with a majority first, which it cannot.
+/// </summary>
+[Collection(TimingCollection.Name)]
+public sealed class DeposedLeaderTests : TestKit
+{
+    public DeposedLeaderTests(ITestOutputHelper output) : base(HarnessConfig.RealTime, output: output) { }
+
+    [Fact]
+    public async Task A_leader_partitioned_into_the_minority_never_serves_the_old_value()
+    {
+        using var cfg = new KvCluster(Sys, 5, unreliable: false);
+        var all = Enumerable.Range(0, 5).ToArray();
+        var writer = cfg.MakeClient(all);
+        Assert.True((await writer.PutAsync("k", "old")).IsOk);
+
+        var oldLeader = await cfg.Leader();
+        var minority = new[] { oldLeader, (oldLeader + 1) % 5 };
+        var majority = all.Except(minority).ToArray();
+        cfg.Partition(minority, majority);
+
+        // The majority elects a new leader and commits a new value.
+        var majorityClient = cfg.MakeClient(majority);
+        Assert.True((await majorityClient.PutAsync("k", "new")).IsOk);
+        Assert.Equal("new", (await majorityClient.GetAsync("k")).Value);
+
+        // The old leader still believes it leads (nothing has told it otherwise) ...
+        var state = await cfg.GetState(oldLeader);
+        Assert.True(state!.IsLeader, "the test needs the old leader to still believe it leads");
+
+        // ... yet a client that can only reach the minority never reads "old" from it: the read cannot complete.
+        var stale = cfg.MakeClient(minority, new KvClientOptions { AttemptTimeout = TimeSpan.FromMilliseconds(500), OperationTimeout = TimeSpan.FromSeconds(3) });
+        var read = await stale.GetAsync("k");
+        Assert.Equal(KvOutcome.Timeout, read.Outcome);
+
+        // Once healed, everyone reads the new value.
+        cfg.ConnectAll();
+        Assert.Equal("new", (await stale.GetAsync("k")).Value);
+    }
+}

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace AkkaRaft.Tests.Linearizability;
+
+/// <summary>
+/// Decides whether a key-value history is linearizable, in the manner of Porcupine: the history is
+/// split by key (each key is an independent register, and linearizability is compositional) and each
+/// key is searched on its own with <see cref="KeySearch"/>.
+/// </summary>
+internal static class LinearizabilityChecker
+{
+    /// <summary>How many operations a failure description lists at most in each group.</summary>
+    private const int DescribeAtMost = 8;
+
+    /// <summary>
+    /// Checks <paramref name="history"/> against the sequential key-value store, giving up with
+    /// <see cref="CheckOutcome.Unknown"/> after <paramref name="timeout"/>.
+    /// </summary>
+    public static CheckResult Check(IReadOnlyList<KvOperation> history, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        var deadline = DeadlineAfter(timeout);
+
+        foreach (var (key, ops) in PartitionByKey(history))
+        {
+            if (Stopwatch.GetTimestamp() >= deadline)
+                return new CheckResult(CheckOutcome.Unknown, $"timed out after {timeout} before key {KvInput.Quote(key)}");
+            var result = KeySearch.Run(ops, deadline);
+            switch (result.Outcome)
+            {
+                case CheckOutcome.Illegal:
+                    return new CheckResult(CheckOutcome.Illegal, DescribeFailure(key, ops, result.LongestOrder));
+                case CheckOutcome.Unknown:
+                    return new CheckResult(CheckOutcome.Unknown,
+                        $"timed out after {timeout} on key {KvInput.Quote(key)} ({ops.Count} operations)");
+            }
+        }
+
+        return CheckResult.Ok;
+    }
+
+    /// <summary>
+    /// The operations of each key, in history order. A Get with unknown outcome observed nothing the
+    /// client can rely on, so it is dropped rather than searched.
+    /// </summary>
+    internal static IEnumerable<(string Key, List<KvOperation> Ops)> PartitionByKey(IReadOnlyList<KvOperation> history)
+    {
+        var byKey = new Dictionary<string, List<KvOperation>>(StringComparer.Ordinal);
+        var order = new List<string>();
+        foreach (var op in history)
+        {
+            if (op.CallTime > op.ReturnTime)
+                throw new ArgumentException($"operation returns before it is called: {op}", nameof(history));
+            if (op.OutcomeUnknown && op.Input.Kind == KvOpKind.Get)
+                continue;
+            if (!byKey.TryGetValue(op.Input.Key, out var ops))
+            {
+                byKey[op.Input.Key] = ops = new List<KvOperation>();
+                order.Add(op.Input.Key);
+            }
+
+            ops.Add(op);
+        }
+
+        return order.Select(k => (k, byKey[k]));
+    }
+
+    private static long DeadlineAfter(TimeSpan timeout)
+    {
+        if (timeout < TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "must not be negative");
+        var ticks = timeout.TotalSeconds * Stopwatch.Frequency;
+        var now = Stopwatch.GetTimestamp();
+        return ticks >= long.MaxValue - now ? long.MaxValue : now + (long)ticks;
+    }
+
+    /// <summary>
+    /// Says why a key failed: how far the longest real-time-consistent order got, the state it left,
+    /// and the operations that could have come next but none of which the model accepts there.
+    /// </summary>
+    private static string DescribeFailure(string key, IReadOnlyList<KvOperation> ops, IReadOnlyList<int> longest)
+    {
+        var placed = new bool[ops.Count];
+        var state = KvModel.Initial;
+        foreach (var i in longest)
+        {
+            placed[i] = true;
+            KvModel.Step(state, ops[i], out state);
+        }
+
+        // The next operation must be one called before the earliest return among those not yet placed.
+        var earliestReturn = long.MaxValue;
+        for (var i = 0; i < ops.Count; i++)
+            if (!placed[i])
+                earliestReturn = Math.Min(earliestReturn, ops[i].ReturnTime);
+        var candidates = Enumerable.Range(0, ops.Count)
+            .Where(i => !placed[i] && ops[i].CallTime <= earliestReturn)
+            .Select(i => ops[i])
+            .ToList();
+
+        var known = ops.Count(o => !o.OutcomeUnknown);
+        var placedKnown = longest.Count(i => !ops[i].OutcomeUnknown);
+        var sb = new StringBuilder();
+        sb.Append($"key {KvInput.Quote(key)} is not linearizable: the longest order consistent with real time places ")
+          .Append($"{placedKnown} of its {known} completed operations, leaving the value {KvInput.Quote(state.Value)}.");
+        if (longest.Count > 0)
+        {
+            sb.AppendLine().Append("  that order ends with:");
+            foreach (var i in longest.Skip(Math.Max(0, longest.Count - DescribeAtMost)))
+                sb.AppendLine().Append("    ").Append(ops[i]);
+        }
+
+        sb.AppendLine().Append("  none of these can come next:");
+        foreach (var op in candidates.Take(DescribeAtMost))
+            sb.AppendLine().Append("    ").Append(op);
+        if (candidates.Count > DescribeAtMost)
+            sb.AppendLine().Append($"    ... and {candidates.Count - DescribeAtMost} more");
+        return sb.ToString();
+    }
+}

@@ -2,27 +2,46 @@ using Akka.Actor;
 using Akka.Configuration;
 using AkkaRaft.Actors;
 using AkkaRaft.Actors.Configuration;
+using AkkaRaft.Actors.KeyValue;
 using AkkaRaft.Actors.Messages;
+using AkkaRaft.Host;
 
-// AkkaRaft.Host: for now, an in-process election demo. The multi-process node, client and
-// kill -9 demo arrive with the Host issue; `--help` lists what exists today.
+// AkkaRaft.Host: a key-value node over Akka.Remote, one-shot clients, and an in-process election demo.
+// Every configuration mistake ends with one line naming it and a non-zero exit, never a stack trace.
+
+const string usage = """
+    AkkaRaft.Host — Raft consensus on Akka.NET
+
+    usage (through `dotnet run --project src/AkkaRaft.Host -- ...` or the built program):
+      (no arguments)                                   the in-process demo: 3 peers elect a leader, the
+                                                       leader is stopped, the others elect a new one
+      node --config FILE --id ID [--data-dir DIR]      run one node of the cluster in FILE in the foreground
+      put KEY VALUE --config FILE [--timeout SECONDS]  set KEY; prints ok
+      append KEY VALUE --config FILE [--timeout S]     append to KEY's value; prints ok
+      get KEY --config FILE [--timeout SECONDS]        print KEY's value (linearizable read)
+      status --config FILE                             every node's role, term, commit and applied index
+      --help                                           this text
+
+    FILE is a cluster file such as hocon/cluster-3.hocon. Exit codes: 0 done, 1 not completed
+    (timeout: a write's outcome is unknown), 2 bad command line or configuration.
+    """;
 
 if (args.Length > 0 && args[0] is "--help" or "-h" or "help")
 {
-    Console.WriteLine("""
-        AkkaRaft.Host — Raft consensus on Akka.NET
-
-        usage:
-          dotnet run --project src/AkkaRaft.Host              run the in-process demo: 3 peers elect a leader,
-                                                              the leader is stopped, the others elect a new one
-          dotnet run --project src/AkkaRaft.Host -- --help    this text
-        """);
+    Console.WriteLine(usage);
     return 0;
 }
 if (args.Length > 0)
 {
-    Console.Error.WriteLine($"unknown command '{args[0]}'; try --help");
-    return 2;
+    try
+    {
+        return await RunCommand(args);
+    }
+    catch (HostError e)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return 2;
+    }
 }
 
 var configFile = Path.Combine(AppContext.BaseDirectory, "hocon", "in-process-3.hocon");
@@ -57,6 +76,58 @@ var second = await WaitForLeader(peers.Where(p => p.Key != first.PeerId).Select(
 Console.WriteLine($"new leader: {second.PeerId} at term {second.Term}, {stopwatch.ElapsedMilliseconds} ms after the old one stopped");
 await system.Terminate();
 return 0;
+
+static async Task<int> RunCommand(string[] args)
+{
+    var positional = new List<string>();
+    var options = new Dictionary<string, string>(StringComparer.Ordinal);
+    for (var i = 0; i < args.Length; i++)
+    {
+        if (!args[i].StartsWith("--", StringComparison.Ordinal))
+        {
+            positional.Add(args[i]);
+            continue;
+        }
+        if (args[i] is not ("--config" or "--id" or "--data-dir" or "--timeout"))
+            throw new HostError($"unknown option '{args[i]}'; try --help");
+        if (i + 1 >= args.Length) throw new HostError($"{args[i]} needs a value");
+        options[args[i]] = args[++i];
+    }
+    if (positional.Count == 0) throw new HostError("no command given; try --help");
+    var command = positional[0];
+    var operands = positional.Skip(1).ToArray();
+    var timeout = TimeSpan.FromSeconds(10);
+    if (options.TryGetValue("--timeout", out var seconds) && (!double.TryParse(seconds, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s) || s <= 0 || s > 3600))
+        throw new HostError($"--timeout '{seconds}' is not a number of seconds between 0 and 3600");
+    else if (seconds is not null) timeout = TimeSpan.FromSeconds(double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture));
+
+    void Expect(int count, string shape)
+    {
+        if (operands.Length != count) throw new HostError($"{command} takes {shape}; try --help");
+    }
+    ClusterFile Cluster() => ClusterFile.Load(options.GetValueOrDefault("--config"));
+
+    switch (command)
+    {
+        case "node":
+            Expect(0, "no operands, only --config FILE --id ID [--data-dir DIR]");
+            return await NodeCommand.Run(Cluster(), options.GetValueOrDefault("--id"), options.GetValueOrDefault("--data-dir"));
+        case "put":
+            Expect(2, "KEY VALUE");
+            return await ClientCommands.Operation(Cluster(), KvOperation.Put, operands[0], operands[1], timeout);
+        case "append":
+            Expect(2, "KEY VALUE");
+            return await ClientCommands.Operation(Cluster(), KvOperation.Append, operands[0], operands[1], timeout);
+        case "get":
+            Expect(1, "KEY");
+            return await ClientCommands.Operation(Cluster(), KvOperation.Get, operands[0], null, timeout);
+        case "status":
+            Expect(0, "no operands, only --config FILE");
+            return await ClientCommands.Status(Cluster());
+        default:
+            throw new HostError($"unknown command '{command}'; try --help");
+    }
+}
 
 static async Task<RaftState> WaitForLeader(IEnumerable<IActorRef> candidates, string? exclude)
 {

@@ -54,6 +54,7 @@ public sealed class KvClient
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(servers);
+        Configuration.RaftConfig.Inject(system); // requests and answers cross the wire through RaftSerializer
         _servers = servers.Resolve(system).OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => (kv.Key, kv.Value)).ToArray();
         if (_servers.Count == 0) throw new ArgumentException("a client needs at least one server", nameof(servers));
         _options = options ?? new KvClientOptions();

@@ -42,6 +42,7 @@ public sealed class KvServer : ReceiveActor
     /// <summary>Used by <see cref="Props"/>; create servers through it.</summary>
     public KvServer(RaftSettings settings, RaftPeers peers, RaftActorOptions options)
     {
+        RaftConfig.Inject(Context.System); // client requests arrive through RaftSerializer
         _clusterId = settings.ClusterId;
         _id = settings.PeerId;
         _raft = Context.ActorOf(RaftActor.SupervisedProps(settings, peers, options with { ApplyTo = Self }), "raft");

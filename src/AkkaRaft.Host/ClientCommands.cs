@@ -1,0 +1,88 @@
+using AkkaRaft.Actors;
+using AkkaRaft.Actors.KeyValue;
+using AkkaRaft.Actors.Messages;
+
+namespace AkkaRaft.Host;
+
+/// <summary>`put`, `append`, `get`, `status`: one-shot clients that learn the nodes from the cluster file.</summary>
+internal static class ClientCommands
+{
+    /// <summary>Exit code when the operation did not complete (unknown outcome or no answer).</summary>
+    public const int NotCompleted = 1;
+
+    private static ActorSystem ClientSystem(ClusterFile cluster)
+    {
+        var host = cluster.Config.GetString("akkaraft.client-host", "127.0.0.1");
+        // A one-shot client prints its own outcome; remoting chatter about a node that is down would only garble it.
+        return ActorSystem.Create($"{ClusterFile.SystemName}-client", cluster.RemoteConfig(host, 0, null, "OFF"));
+    }
+
+    public static async Task<int> Operation(ClusterFile cluster, KvOperation operation, string key, string? value, TimeSpan timeout)
+    {
+        using var system = ClientSystem(cluster);
+        try
+        {
+            var servers = RaftPeers.FromPaths(cluster.Nodes.ToDictionary(n => n.Id, n => ActorPath.Parse(n.ServerPath)));
+            var client = new KvClient(system, servers, new KvClientOptions { OperationTimeout = timeout });
+            var result = operation switch
+            {
+                KvOperation.Put => await client.PutAsync(key, value!),
+                KvOperation.Append => await client.AppendAsync(key, value!),
+                _ => await client.GetAsync(key),
+            };
+            if (!result.IsOk)
+            {
+                Console.Error.WriteLine(operation == KvOperation.Get
+                    ? $"timed out after {timeout.TotalSeconds:0.#} s: no server answered the read (is a majority of {cluster.Path} running?)"
+                    : $"timed out after {timeout.TotalSeconds:0.#} s: the outcome is unknown (the write may or may not have been applied)");
+                return NotCompleted;
+            }
+            if (operation == KvOperation.Get)
+            {
+                if (result.Value is null) Console.Error.WriteLine($"'{key}' has no value");
+                else Console.WriteLine(result.Value);
+            }
+            else
+            {
+                Console.WriteLine("ok");
+            }
+            return 0;
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    public static async Task<int> Status(ClusterFile cluster)
+    {
+        using var system = ClientSystem(cluster);
+        try
+        {
+            var states = await Task.WhenAll(cluster.Nodes.Select(async node =>
+            {
+                try
+                {
+                    return (node, state: await system.ActorSelection(node.ServerPath).Ask<RaftState>(GetState.Instance, TimeSpan.FromSeconds(3)));
+                }
+                catch (AskTimeoutException)
+                {
+                    return (node, state: (RaftState?)null);
+                }
+            }));
+            Console.WriteLine($"{"node",-6} {"address",-22} {"role",-10} {"term",6} {"leader",-7} {"commit",8} {"applied",8}");
+            foreach (var (node, state) in states)
+            {
+                var address = $"{node.Host}:{node.Port}";
+                Console.WriteLine(state is null
+                    ? $"{node.Id,-6} {address,-22} unreachable"
+                    : $"{node.Id,-6} {address,-22} {state.Role.ToString().ToLowerInvariant(),-10} {state.Term,6} {state.LeaderId ?? "-",-7} {state.CommitIndex,8} {state.LastApplied,8}");
+            }
+            return states.Any(s => s.state is not null) ? 0 : NotCompleted;
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+}

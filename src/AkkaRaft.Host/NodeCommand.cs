@@ -1,0 +1,110 @@
+using System.Net.Sockets;
+using Akka.Configuration;
+using Akka.Persistence.Sql;
+using AkkaRaft.Actors;
+using AkkaRaft.Actors.KeyValue;
+using Microsoft.Data.Sqlite;
+
+namespace AkkaRaft.Host;
+
+/// <summary>`node`: one process, one ActorSystem on Akka.Remote, one key-value server (and its Raft peer), one SQLite file.</summary>
+internal static class NodeCommand
+{
+    public static async Task<int> Run(ClusterFile cluster, string? id, string? dataDirectory)
+    {
+        var me = cluster.Node(id);
+        var directory = dataDirectory ?? cluster.DataDirectory;
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new HostError($"cannot create the data directory {directory}: {e.Message}");
+        }
+        var database = Path.GetFullPath(Path.Combine(directory, $"{me.Id}.db"));
+        CheckDatabase(database);
+        CheckPortFree(me.BindHost ?? me.Host, me.Port);
+
+        var config = ConfigurationFactory.ParseString($$"""
+                akka.persistence {
+                  journal.plugin = "akka.persistence.journal.sql"
+                  journal.sql { connection-string = "Data Source={{database}}", provider-name = "SQLite.MS", auto-initialize = true, recovery-event-timeout = 10s }
+                  snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
+                  snapshot-store.sql { connection-string = "Data Source={{database}}", provider-name = "SQLite.MS", auto-initialize = true }
+                }
+                """)
+            .WithFallback(cluster.RemoteConfig(me.Host, me.Port, me.BindHost, "INFO"))
+            .WithFallback(SqlPersistence.DefaultConfiguration);
+
+        ActorSystem system;
+        try
+        {
+            system = ActorSystem.Create(ClusterFile.SystemName, config);
+        }
+        catch (Exception e) when (Find<SocketException>(e) is { } socket)
+        {
+            throw new HostError($"cannot listen on {me.BindHost ?? me.Host}:{me.Port}: {socket.Message}");
+        }
+
+        var routes = RaftPeers.FromPaths(cluster.Nodes.Where(n => n.Id != me.Id).ToDictionary(n => n.Id, n => ActorPath.Parse(n.ServerPath)));
+        system.ActorOf(KvServer.Props(cluster.Settings.WithPeerId(me.Id), routes), "kv");
+        Console.WriteLine($"{me.Id} of {cluster.Settings.ClusterId} listening on {me.Host}:{me.Port}, data in {database}; Ctrl-C stops it");
+
+        // Ctrl-C and SIGTERM run Akka's CoordinatedShutdown: the node leaves cleanly, its journal intact.
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            _ = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
+        };
+        await system.WhenTerminated;
+        return 0;
+    }
+
+    /// <summary>A port already taken (most likely by this very node, started twice) stops the node before it starts.</summary>
+    private static void CheckPortFree(string host, int port)
+    {
+        try
+        {
+            var addresses = System.Net.Dns.GetHostAddresses(host);
+            if (addresses.Length == 0) throw new HostError($"{host} does not resolve to an address");
+            var listener = new System.Net.Sockets.TcpListener(addresses[0], port);
+            listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, false);
+            listener.Start();
+            listener.Stop();
+        }
+        catch (SocketException e)
+        {
+            throw new HostError($"cannot listen on {host}:{port}: {e.Message}");
+        }
+    }
+
+    /// <summary>An existing file that is not a readable SQLite database stops the node before it starts, with the reason.</summary>
+    private static void CheckDatabase(string file)
+    {
+        if (!File.Exists(file)) return;
+        try
+        {
+            using var connection = new SqliteConnection($"Data Source={file};Mode=ReadOnly");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA quick_check";
+            var verdict = command.ExecuteScalar() as string;
+            if (verdict != "ok") throw new HostError($"{file} is damaged: {verdict}");
+        }
+        catch (SqliteException e)
+        {
+            throw new HostError($"{file} is not a readable SQLite database: {e.Message}");
+        }
+    }
+
+    private static T? Find<T>(Exception? e) where T : Exception
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is T found) return found;
+            if (e is AggregateException aggregate && aggregate.InnerExceptions.Select(Find<T>).FirstOrDefault(x => x is not null) is { } inner) return inner;
+        }
+        return null;
+    }
+}

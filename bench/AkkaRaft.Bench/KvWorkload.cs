@@ -79,7 +79,8 @@ internal static class KvWorkload
                 measurement = measurement with { Failure = measurement.Failure ?? $"{leader.PeerId} lost leadership during the row (now {after.Role} at term {after.Term})" };
             rows.Add(KvRunResult.From(journal, operation, clients, measurement));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"    {operation.ToString().ToLowerInvariant()}: {measurement.LatencyTicks.Length:N0} measured; leader applied {after.LastApplied:N0}, snapshot at {after.SnapshotIndex:N0}, {after.LastLogIndex - after.SnapshotIndex:N0} log entries after it"));
+                $"    {operation.ToString().ToLowerInvariant()}: {measurement.LatencyTicks.Length:N0} measured; leader applied {after.LastApplied:N0}, snapshot at {after.SnapshotIndex:N0}, {after.LastLogIndex - after.SnapshotIndex:N0} log entries after it; " +
+                $"live heap {GC.GetTotalMemory(forceFullCollection: true) >> 20} MiB"));
         }
         return rows.ToArray();
     }

@@ -32,6 +32,8 @@ Console.WriteLine("warning: Debug build; numbers are not representative (use -c 
 
 if (options.RestartCommands > 0)
     return await RestartWorkload.Run(options.RestartCommands, snapshotEvery: 1000);
+if (options.KeyValue)
+    return await KvWorkload.Run(options);
 
 var rows = new List<RunResult>();
 foreach (var journal in options.Journals)
@@ -62,11 +64,11 @@ static async Task<RunResult> Run(string journal, int proposers, BenchOptions opt
     }
     Console.WriteLine($"  {journal} journal, {proposers} proposer(s): leader {leader.PeerId} at term {leader.Term}; warming up, then measuring ...");
 
-    cluster.ApplyTo.Tell(new StartProposing(cluster.Peer(leader.PeerId), leader.PeerId, leader.Term, proposers));
+    cluster.Driver.Tell(new StartProposing(cluster.Peer(leader.PeerId), leader.PeerId, leader.Term, proposers));
     await Task.Delay(options.Warmup);
-    cluster.ApplyTo.Tell(BeginMeasurement.Instance);
+    cluster.Driver.Tell(BeginMeasurement.Instance);
     await Task.Delay(options.Duration);
-    var measurement = await cluster.ApplyTo.Ask<Measurement>(EndMeasurement.Instance, TimeSpan.FromSeconds(30));
+    var measurement = await cluster.Driver.Ask<Measurement>(EndMeasurement.Instance, TimeSpan.FromSeconds(30));
     return RunResult.From(journal, proposers, measurement);
 }
 

@@ -34,10 +34,10 @@ internal sealed record RunResult(string Journal, int Proposers, long Commits, do
     }
 
     /// <summary>Nearest-rank percentile of sorted ticks, in milliseconds.</summary>
-    private static double Percentile(long[] sorted, double p) =>
+    internal static double Percentile(long[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : Ms(sorted[Math.Max(0, (int)Math.Ceiling(p * sorted.Length) - 1)]);
 
-    private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+    internal static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 
     public static string Table(IEnumerable<RunResult> rows)
     {

@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Globalization;
+using AkkaRaft.Actors.KeyValue;
+
+namespace AkkaRaft.Bench;
+
+/// <summary>
+/// All the simulated clients of one key-value run in one actor, talking to the leader's <see cref="KvServer"/>
+/// directly: client <c>i</c> (id <c>c{i}</c>, own key <c>k{i}</c>) has one request outstanding at a time, with sequence
+/// numbers that only grow, and sends the next as soon as the last is answered. No Ask, Task, timer or
+/// <see cref="KvClient"/> per request: the cost per operation is the server's. A row's operation is Put (a 64-byte
+/// value to the client's own key) or Get (of that key, which the Put row wrote); every Get is checked against the
+/// client's last acknowledged Put, and any answer other than Ok (an election, a refused read) fails the row.
+/// </summary>
+internal sealed class KvDriver : ReceiveActor
+{
+    /// <summary>Size of every value put.</summary>
+    public const int ValueBytes = 64;
+
+    private IActorRef _leader = ActorRefs.Nobody;
+    private KvOperation _operation;
+    private string[] _ids = [];
+    private string[] _keys = [];
+    private long[] _sequence = [];
+    private long[] _sentAt = [];
+    private bool[] _busy = [];
+
+    /// <summary>Per client, the value of its outstanding Put (null when its outstanding request, if any, is a Get).</summary>
+    private string?[] _putting = [];
+
+    /// <summary>Per client, the value of its last acknowledged Put: what a linearizable Get of its key must return.</summary>
+    private string?[] _written = [];
+
+    private readonly Dictionary<string, int> _clientIndex = new(StringComparer.Ordinal);
+    private readonly LatencyRecorder _latencies = new();
+    private bool _measuring;
+    private bool _stopped = true;
+    private long _measureStart;
+    private GcCounters _gcAtStart;
+    private string? _failure;
+
+    public KvDriver()
+    {
+        Receive<StartKv>(OnStart);
+        Receive<KvResponse>(OnResponse);
+        Receive<BeginMeasurement>(_ =>
+        {
+            _latencies.Clear();
+            _measuring = true;
+            _gcAtStart = GcCounters.Now();
+            _measureStart = Stopwatch.GetTimestamp();
+        });
+        Receive<EndMeasurement>(_ =>
+        {
+            var elapsed = Stopwatch.GetElapsedTime(_measureStart);
+            var gc = GcCounters.Now() - _gcAtStart;
+            _measuring = false;
+            _stopped = true; // outstanding requests are still answered; their clients then stay idle
+            Sender.Tell(new Measurement(_latencies.ToArray(), elapsed, gc, _failure));
+        });
+    }
+
+    private void OnStart(StartKv start)
+    {
+        if (_ids.Length == 0) CreateClients(start.Clients);
+        else if (_ids.Length != start.Clients) throw new InvalidOperationException($"this driver runs {_ids.Length} clients, not {start.Clients}");
+        if (start.Operation == KvOperation.Get && Enumerable.Range(0, _ids.Length).FirstOrDefault(i => _written[i] is null && _putting[i] is null, -1) is var unwritten and >= 0)
+        {
+            Sender.Tell(new Status.Failure(new InvalidOperationException($"client c{unwritten} has written nothing yet: a Get row must follow a Put row")));
+            return;
+        }
+        _leader = start.Leader;
+        _operation = start.Operation;
+        _failure = null;
+        _stopped = false;
+        // A client still waiting for its last request of the previous row sends its first one of this row when answered.
+        for (var i = 0; i < _ids.Length; i++)
+        {
+            if (!_busy[i]) SendNext(i);
+        }
+        Sender.Tell(Done.Instance);
+    }
+
+    private void CreateClients(int clients)
+    {
+        _ids = new string[clients];
+        _keys = new string[clients];
+        _sequence = new long[clients];
+        _sentAt = new long[clients];
+        _busy = new bool[clients];
+        _putting = new string?[clients];
+        _written = new string?[clients];
+        for (var i = 0; i < clients; i++)
+        {
+            _ids[i] = string.Create(CultureInfo.InvariantCulture, $"c{i}");
+            _keys[i] = string.Create(CultureInfo.InvariantCulture, $"k{i}");
+            _clientIndex[_ids[i]] = i;
+        }
+    }
+
+    private void SendNext(int client)
+    {
+        var sequence = ++_sequence[client];
+        // A fresh value each time, so a stale read shows: the client and sequence, padded to the value size.
+        var value = _operation == KvOperation.Put
+            ? string.Create(CultureInfo.InvariantCulture, $"{_ids[client]}:{sequence}:").PadRight(ValueBytes, 'v')
+            : null;
+        _putting[client] = value;
+        _busy[client] = true;
+        _sentAt[client] = Stopwatch.GetTimestamp();
+        _leader.Tell(new KvRequest(_ids[client], sequence, _operation, _keys[client], value ?? ""), Self);
+    }
+
+    private void OnResponse(KvResponse response)
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (!_clientIndex.TryGetValue(response.ClientId, out var client) || !_busy[client] || response.Sequence != _sequence[client])
+        {
+            Fail($"an answer to {response.ClientId}'s request {response.Sequence}, which is not outstanding");
+            return;
+        }
+        _busy[client] = false;
+        if (response.Status != KvStatus.Ok)
+        {
+            Fail($"{response.ClientId}'s request {response.Sequence} was answered {response.Status} (leader known: {response.LeaderId ?? "none"})");
+            return;
+        }
+        if (_putting[client] is { } put)
+        {
+            _written[client] = put;
+            _putting[client] = null;
+        }
+        else if (response.Value != _written[client])
+        {
+            Fail($"{response.ClientId} read '{response.Value ?? "(absent)"}' from {_keys[client]}, not its last write '{_written[client]}'");
+            return;
+        }
+        if (_measuring) _latencies.Add(now - _sentAt[client]);
+        if (!_stopped) SendNext(client);
+    }
+
+    private void Fail(string reason)
+    {
+        _failure ??= reason;
+        _stopped = true;
+    }
+}
+
+/// <summary>
+/// Start (or switch) <see cref="Clients"/> simulated clients issuing <see cref="Operation"/> against <see cref="Leader"/>,
+/// the leader's key-value server; answered with <see cref="Done"/>.
+/// </summary>
+internal sealed record StartKv(IActorRef Leader, KvOperation Operation, int Clients);
+
+/// <summary>The request was carried out.</summary>
+internal sealed class Done
+{
+    public static readonly Done Instance = new();
+    private Done() { }
+}

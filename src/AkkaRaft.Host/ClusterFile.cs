@@ -51,15 +51,7 @@ internal sealed class ClusterFile
         {
             throw new HostError($"cannot read {path}: {e.Message}");
         }
-        Config config;
-        try
-        {
-            config = ConfigurationFactory.ParseString(text);
-        }
-        catch (Exception e)
-        {
-            throw new HostError($"{path} is not valid HOCON: {OneLine(e.Message)}");
-        }
+        var config = Parse(path, text);
         if (!config.HasPath("akkaraft.nodes")) throw new HostError($"{path}: akkaraft.nodes is missing (the list of nodes with id, host and port)");
         IList<Config> entries;
         try
@@ -88,6 +80,25 @@ internal sealed class ClusterFile
             throw new HostError($"{path}: {OneLine(e.Message)}");
         }
         return new ClusterFile(path, config, nodes, dataDirectory, settings);
+    }
+
+    /// <summary>
+    /// Parses HOCON on a worker with a time limit: Akka's parser loops forever on some malformed input (an unbalanced
+    /// closing brace inside a list), and a typo must end in an error, not a hung process.
+    /// </summary>
+    private static Config Parse(string path, string text)
+    {
+        var parse = Task.Run(() => ConfigurationFactory.ParseString(text));
+        try
+        {
+            if (!parse.Wait(TimeSpan.FromSeconds(5)))
+                throw new HostError($"{path} is not valid HOCON: the parser did not finish (check for unbalanced braces or brackets)");
+            return parse.Result;
+        }
+        catch (AggregateException e)
+        {
+            throw new HostError($"{path} is not valid HOCON: {OneLine(e.InnerException?.Message ?? e.Message)}");
+        }
     }
 
     private static NodeAddress ReadNode(string path, Config node, int index)

@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace AkkaRaft.Tests.Host;
+
+/// <summary>
+/// Every configuration mistake ends the Host with one line that names the problem and a non-zero exit, never a
+/// stack trace. Each test runs the real program.
+/// </summary>
+public sealed class HostConfigurationErrorTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("akkaraft-host-").FullName;
+
+    private string File(string name, string text)
+    {
+        var path = Path.Combine(_dir, name);
+        System.IO.File.WriteAllText(path, text);
+        return path;
+    }
+
+    private static string Cluster(int port) => $$"""
+        akkaraft { nodes = [ { id = n1, host = "127.0.0.1", port = {{port}} }, { id = n2, host = "127.0.0.1", port = {{port + 1}} } ] }
+        """;
+
+    /// <summary>Runs the Host and checks it failed with exit code 2 and a single stderr line containing <paramref name="expected"/>.</summary>
+    private async Task ExpectError(string expected, params string[] args)
+    {
+        var result = await HostProcess.Run(_dir, TimeSpan.FromSeconds(60), args);
+        Assert.Equal(2, result.ExitCode);
+        var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length == 1, $"expected one line on stderr, got:\n{result.Stderr}");
+        Assert.StartsWith("error: ", lines[0]);
+        Assert.Contains(expected, lines[0]);
+        Assert.DoesNotContain("   at ", result.Stdout + result.Stderr); // no stack trace anywhere
+    }
+
+    [Fact]
+    public Task An_unknown_node_id_is_named() =>
+        ExpectError("unknown node id 'n9'", "node", "--config", File("c.hocon", Cluster(47301)), "--id", "n9");
+
+    [Fact]
+    public async Task A_port_in_use_is_named()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        await ExpectError($"cannot listen on 127.0.0.1:{port}", "node", "--config", File("c.hocon", Cluster(port)), "--id", "n1", "--data-dir", Path.Combine(_dir, "data"));
+    }
+
+    [Fact]
+    public Task Malformed_HOCON_is_named() =>
+        ExpectError("is not valid HOCON", "status", "--config", File("bad.hocon", "akkaraft { nodes = [ { id = n1 } } ] }"));
+
+    [Fact]
+    public Task A_missing_key_is_named() =>
+        ExpectError("akkaraft.nodes[0].port is missing", "status", "--config", File("m.hocon", """akkaraft { nodes = [ { id = n1, host = "127.0.0.1" } ] }"""));
+
+    [Fact]
+    public Task A_missing_nodes_list_is_named() =>
+        ExpectError("akkaraft.nodes is missing", "status", "--config", File("e.hocon", "akka.raft.cluster-id = x"));
+
+    [Fact]
+    public Task A_malformed_setting_is_named() =>
+        ExpectError("akka.raft.election-timeout-min", "status", "--config", File("t.hocon", Cluster(47311) + "\nakka.raft.election-timeout-min = soon"));
+
+    [Fact]
+    public Task A_missing_file_is_named() =>
+        ExpectError("cannot read", "get", "k", "--config", Path.Combine(_dir, "nope.hocon"));
+
+    [Fact]
+    public Task A_damaged_database_is_named()
+    {
+        var data = Directory.CreateDirectory(Path.Combine(_dir, "damaged")).FullName;
+        var garbage = new byte[4096];
+        new Random(3).NextBytes(garbage);
+        System.IO.File.WriteAllBytes(Path.Combine(data, "n1.db"), garbage);
+        return ExpectError("is not a readable SQLite database", "node", "--config", File("c.hocon", Cluster(47321)), "--id", "n1", "--data-dir", data);
+    }
+
+    [Fact]
+    public Task An_unknown_option_is_named() =>
+        ExpectError("unknown option '--colour'", "get", "k", "--config", File("c.hocon", Cluster(47331)), "--colour", "red");
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}

@@ -76,7 +76,9 @@ public sealed partial class RaftActor
     {
         if (_applyTo is null) return;
         var byEntries = _settings.SnapshotLogEntries > 0 && _log.Count > _settings.SnapshotLogEntries;
-        var byBytes = _settings.SnapshotLogBytes > 0 && _log.CommandBytes > _settings.SnapshotLogBytes;
+        // The same measure the peer reports as LogBytes (the lab's RaftStateSize), so a threshold of N bytes keeps the
+        // reported state near N; counting command bytes alone let small commands run far past it.
+        var byBytes = _settings.SnapshotLogBytes > 0 && PersistedLogBytes() > _settings.SnapshotLogBytes;
         if (!byEntries && !byBytes) return;
         // Ask again only once the previous request has had its chance (a threshold's worth of new entries).
         var every = _settings.SnapshotLogEntries > 0 ? _settings.SnapshotLogEntries : Math.Max(1, _log.Count / 2);

@@ -46,7 +46,7 @@ public sealed class RaftSettings
     /// <summary>Log entries past the last snapshot that make the peer ask for a snapshot; 0 means never.</summary>
     public long SnapshotLogEntries { get; }
 
-    /// <summary>Command bytes past the last snapshot that make the peer ask for a snapshot; 0 means never.</summary>
+    /// <summary>Size of the Raft state held past the last snapshot (term, vote, entries as encoded; <see cref="Messages.RaftState.LogBytes"/>) that makes the peer ask for a snapshot; 0 means never.</summary>
     public long SnapshotLogBytes { get; }
 
     /// <summary>Size of each InstallSnapshot chunk.</summary>

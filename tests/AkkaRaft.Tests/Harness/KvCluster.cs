@@ -175,6 +175,16 @@ internal sealed class KvCluster : IDisposable
         }
     }
 
+    /// <summary>
+    /// The lab's labrpc: when the network drops a request or its reply, or the server is cut off or down, the call
+    /// returns false at once rather than after the caller's timeout ("many kv tests require the client to try each
+    /// server in fairly rapid succession"). Here the asker's attempt fails with an <see cref="AskTimeoutException"/>,
+    /// which a <see cref="KvClient"/> treats as no answer: it tries the next server. A server that is up and reachable
+    /// but does not answer (a leader cut off from its majority) still costs the client its attempt timeout.
+    /// </summary>
+    private static void Fail(IActorRef asker) =>
+        asker.Tell(new Status.Failure(new AskTimeoutException("the simulated network lost the request or its reply")));
+
     /// <summary>Client endpoint → server j: the request crosses the network, and so does the reply, back to the asker.</summary>
     private sealed class ClientLink : ReceiveActor, IWithTimers
     {
@@ -188,14 +198,14 @@ internal sealed class KvCluster : IDisposable
             ReceiveAny(message =>
             {
                 var delay = network.OnSend(client, server, message);
-                if (delay is null) return;
+                if (delay is null) { Fail(Sender); return; }
                 if (delay == TimeSpan.Zero) Forward(message, Sender);
                 else Timers.StartSingleTimer(++_delayed, new Deliver(message, Sender), delay.Value);
             });
 
             void Forward(object message, IActorRef asker)
             {
-                if (network.OnDeliver(client, server, message) is not { } target) return;
+                if (network.OnDeliver(client, server, message) is not { } target) { Fail(asker); return; }
                 var reply = Context.ActorOf(Props.Create(() => new ReplyRelay(server, client, network, asker)));
                 target.Tell(message, reply);
             }
@@ -216,7 +226,7 @@ internal sealed class KvCluster : IDisposable
             ReceiveAny(message =>
             {
                 var delay = network.OnSend(server, client, message);
-                if (delay is null) { Context.Stop(Self); return; }
+                if (delay is null) { Fail(asker); Context.Stop(Self); return; }
                 if (delay == TimeSpan.Zero) Finish(message);
                 else Timers.StartSingleTimer("reply", new Deliver(message), delay.Value);
             });
@@ -224,6 +234,7 @@ internal sealed class KvCluster : IDisposable
             void Finish(object message)
             {
                 if (network.CanDeliver(server, client)) asker.Tell(message);
+                else Fail(asker);
                 Context.Stop(Self);
             }
         }

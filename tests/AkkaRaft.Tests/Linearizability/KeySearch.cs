@@ -194,17 +194,19 @@ internal sealed class KeySearch
     /// undone, so once a read's value is out of reach no choice below this configuration helps, and the
     /// search backs off at once instead of first trying every order of the writes in the window.
     /// The Gets checked are those called before the latest return of an operation callable now, so a
-    /// bad choice is noticed as soon as it strands a read that is about to start, not only a pending one.
+    /// bad choice is noticed as soon as it strands a read that is about to start, not only a pending one,
+    /// and the first Get called after that.
     /// </summary>
     private bool SomeReadIsUnreachable(KvState state)
     {
         var horizon = long.MinValue;
-        for (var e = _head.Next; e is { IsCall: true }; e = e.Next)
-            horizon = Math.Max(horizon, _ops[e.Op].ReturnTime);
+        for (var c = _head.Next; c is { IsCall: true }; c = c.Next)
+            horizon = Math.Max(horizon, _ops[c.Op].ReturnTime);
 
         _pendingReads.Clear();
         var writeHorizon = horizon;
-        for (var e = _head.Next; e is not null && e.Time <= horizon; e = e.Next)
+        var e = _head.Next;
+        for (; e is not null && e.Time <= horizon; e = e.Next)
         {
             if (e.IsCall && _ops[e.Op].Input.Kind == KvOpKind.Get)
             {
@@ -213,15 +215,28 @@ internal sealed class KeySearch
             }
         }
 
+        // Also the first Get called beyond the horizon: every read still to place comes after this configuration, so
+        // the test is as sound for it, and it catches a wrong order of many concurrent writes that only a later read
+        // observes (say, appends from several clients and one Get at the end) before every such order is tried.
+        for (; e is not null; e = e.Next)
+        {
+            if (e.IsCall && _ops[e.Op].Input.Kind == KvOpKind.Get)
+            {
+                _pendingReads.Add(_ops[e.Op]);
+                writeHorizon = Math.Max(writeHorizon, _ops[e.Op].ReturnTime);
+                break;
+            }
+        }
+
         if (_pendingReads.Count == 0)
             return false;
 
         // Every write still to come that was called before one of those reads returned.
         _laterWrites.Clear();
-        for (var e = _head.Next; e is not null && e.Time <= writeHorizon; e = e.Next)
+        for (var w = _head.Next; w is not null && w.Time <= writeHorizon; w = w.Next)
         {
-            if (e.IsCall && _ops[e.Op].Input.Kind != KvOpKind.Get)
-                _laterWrites.Add(_ops[e.Op]);
+            if (w.IsCall && _ops[w.Op].Input.Kind != KvOpKind.Get)
+                _laterWrites.Add(_ops[w.Op]);
         }
 
         for (var u = _unknownHead.Next; u is not null && u.Time <= writeHorizon; u = u.Next)

@@ -256,6 +256,67 @@ public sealed class LinearizabilityCheckerTests(ITestOutputHelper output)
         Assert.True(result.Outcome == CheckOutcome.Ok, result.ToString());
     }
 
+    /// <summary>
+    /// The lab's UnreliableOneKey: clients append concurrently to one key and only a final Get observes the order.
+    /// Here the real order within each round is the reverse of the intervals' midpoints, so every guess is wrong.
+    /// </summary>
+    private static List<KvOperation> ConcurrentAppendsReadAtTheEnd(int clients, int rounds, Func<string, string> corrupt)
+    {
+        var history = new List<KvOperation>();
+        var value = "";
+        for (var n = 0; n < rounds; n++)
+        {
+            for (var c = clients - 1; c >= 0; c--)
+            {
+                var token = $"x {c} {n} y";
+                history.Add(Append(c, "k", token, n * 100 + c * 3, n * 100 + 90 + c * 3));
+                value += token;
+            }
+        }
+        history.Add(Get(clients, "k", corrupt(value), rounds * 100 + 50, rounds * 100 + 60));
+        return history;
+    }
+
+    [Fact]
+    public void Concurrent_appends_observed_only_by_a_final_read_check_quickly()
+    {
+        var elapsed = Stopwatch.StartNew();
+        var result = LinearizabilityChecker.Check(ConcurrentAppendsReadAtTheEnd(5, 10, v => v), TimeSpan.FromSeconds(5));
+        output.WriteLine($"50 concurrent appends, one final read: {result.Outcome} in {elapsed.Elapsed.TotalMilliseconds:F0} ms");
+        Assert.True(result.Outcome == CheckOutcome.Ok, result.ToString());
+
+        // A token duplicated at the end: no order of the appends spells it.
+        var illegal = LinearizabilityChecker.Check(ConcurrentAppendsReadAtTheEnd(5, 10, v => v + "x 0 9 y"), TimeSpan.FromSeconds(5));
+        Assert.True(illegal.Outcome == CheckOutcome.Illegal, illegal.ToString());
+    }
+
+    [Fact]
+    public void Long_sequential_history_of_one_key_checks_quickly()
+    {
+        // One client, one key, 5,000 appends each followed by a Get of the whole value: a single order is possible.
+        var history = new List<KvOperation>();
+        var value = "";
+        long t = 0;
+        for (var i = 0; i < 5_000; i++)
+        {
+            var token = $"x 0 {i} y";
+            history.Add(Append(0, "k", token, t, t + 5));
+            value += token;
+            history.Add(Get(0, "k", value, t + 10, t + 15));
+            t += 20;
+        }
+
+        var elapsed = Stopwatch.StartNew();
+        var result = LinearizabilityChecker.Check(history, TimeSpan.FromSeconds(10));
+        output.WriteLine($"{history.Count} sequential operations: {result.Outcome} in {elapsed.Elapsed.TotalMilliseconds:F0} ms");
+        Assert.True(result.Outcome == CheckOutcome.Ok, result.ToString());
+        Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(5), $"took {elapsed.Elapsed}");
+
+        // The same with one stale read in the middle is still found.
+        history[1_001] = history[1_001] with { Output = history[999].Output };
+        Assert.Equal(CheckOutcome.Illegal, LinearizabilityChecker.Check(history, TimeSpan.FromSeconds(30)).Outcome);
+    }
+
     [Fact]
     public void Agrees_with_a_brute_force_search_on_small_random_histories()
     {

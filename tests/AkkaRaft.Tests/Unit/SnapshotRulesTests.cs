@@ -440,4 +440,24 @@ public sealed class SnapshotRulesTests : VirtualTimePeerTest
         AssertApplied(apply, 6);
         apply.ExpectMsg(new SnapshotRequested("n1", 6));
     }
+
+    [Fact]
+    public async Task Peer_asks_for_a_snapshot_once_its_persisted_state_exceeds_log_bytes()
+    {
+        // Reference: Raft paper §7; the lab's maxraftstate counts the whole persisted Raft state, not only the
+        // commands. Here each entry is an 8-byte command plus 12 bytes of index, term and length, on top of 16 bytes
+        // of term and vote: 4 entries hold 96 bytes, 5 hold 116, though their commands alone are only 40.
+        var apply = CreateTestProbe();
+        var peer = await StartPeerAsync(new RaftActorOptions { ApplyTo = apply.Ref }, Settings().WithSnapshots(logBytes: 100));
+        peer.Tell(Append("n2", term: 1, 0, 0, Entries(1, 1, 1, 1, 1), leaderCommit: 4), P2.Ref);
+        P2.ExpectMsg(Ack(1, 4));
+        AssertApplied(apply, 1, 2, 3, 4);
+        apply.ExpectNoMsg(Quiet); // 96 bytes: not more than the threshold
+
+        peer.Tell(Append("n2", term: 1, prevLogIndex: 4, prevLogTerm: 1, Entries(5, 1), leaderCommit: 5), P2.Ref);
+        P2.ExpectMsg(Ack(1, 5));
+
+        AssertApplied(apply, 5);
+        apply.ExpectMsg(new SnapshotRequested("n1", 5));
+    }
 }

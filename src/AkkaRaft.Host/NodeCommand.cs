@@ -47,6 +47,7 @@ internal static class NodeCommand
             throw new HostError($"cannot listen on {me.BindHost ?? me.Host}:{me.Port}: {socket.Message}");
         }
 
+        RaftSystem.Prepare(system);
         var routes = RaftPeers.FromPaths(cluster.Nodes.Where(n => n.Id != me.Id).ToDictionary(n => n.Id, n => ActorPath.Parse(n.ServerPath)));
         system.ActorOf(KvServer.Props(cluster.Settings.WithPeerId(me.Id), routes), "kv");
         Console.WriteLine($"{me.Id} of {cluster.Settings.ClusterId} listening on {me.Host}:{me.Port}, data in {database}; Ctrl-C stops it");

@@ -27,6 +27,7 @@ internal sealed class KvCluster : IDisposable
     public KvCluster(ActorSystem system, int servers, bool unreliable, long maxRaftState = -1, int seed = 0)
     {
         _system = system;
+        RaftSystem.Prepare(system); // peers start right away: see RaftSystem.Prepare
         N = servers;
         MaxRaftState = maxRaftState;
         var number = Interlocked.Increment(ref _clusters);
@@ -62,6 +63,26 @@ internal sealed class KvCluster : IDisposable
         var server = _system.ActorOf(KvServer.Props(Settings.WithPeerId(Id(i)), RaftPeers.FromRefs(routes)), $"{Settings.ClusterId}-{Id(i)}-{++_incarnation[i]}");
         _servers[i] = server;
         Network.SetTarget(i, server);
+    }
+
+    /// <summary>
+    /// Waits until every running server has recovered from its journal and answers (the lab's StartKVServer
+    /// returns only after reading its persisted state). A server still recovering after <paramref name="within"/>
+    /// (default 10 s) fails the test, naming it, rather than letting a scenario run without a working service.
+    /// </summary>
+    public async Task AwaitRecovered(TimeSpan? within = null)
+    {
+        var limit = within ?? TimeSpan.FromSeconds(10);
+        var clock = Stopwatch.StartNew();
+        var pending = Enumerable.Range(0, N).Where(i => _servers[i] is not null).ToList();
+        while (pending.Count > 0)
+        {
+            var left = limit - clock.Elapsed;
+            if (left <= TimeSpan.Zero)
+                throw new XunitException($"{string.Join(", ", pending.Select(Id))} still recovering after {limit.TotalSeconds:F0} s (thread pool: {ThreadPool.ThreadCount} threads, {ThreadPool.PendingWorkItemCount} items queued)");
+            var answered = await Task.WhenAll(pending.Select(async i => (i, state: await GetState(i, left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1)))));
+            pending = answered.Where(a => a.state is null).Select(a => a.i).ToList();
+        }
     }
 
     /// <summary>Stops server i; its journal survives for <see cref="StartServer"/>. Its links stay as they are.</summary>
@@ -136,11 +157,13 @@ internal sealed class KvCluster : IDisposable
 
     // ---- state (lab: LogSize, SnapshotSize, leader) ----
 
-    public async Task<RaftState?> GetState(int i)
+    public Task<RaftState?> GetState(int i) => GetState(i, TimeSpan.FromSeconds(3));
+
+    private async Task<RaftState?> GetState(int i, TimeSpan timeout)
     {
         var server = _servers[i];
         if (server is null) return null;
-        try { return await server.Ask<RaftState>(AkkaRaft.Actors.Messages.GetState.Instance, TimeSpan.FromSeconds(3)); }
+        try { return await server.Ask<RaftState>(AkkaRaft.Actors.Messages.GetState.Instance, timeout); }
         catch (AskTimeoutException) { return null; }
     }
 

@@ -32,6 +32,7 @@ internal sealed class RaftCluster : IDisposable
     public RaftCluster(ActorSystem system, int peers, bool unreliable = false, Func<RaftSettings, RaftSettings>? tune = null, int seed = 0, int snapshotEvery = 0)
     {
         _system = system;
+        RaftSystem.Prepare(system); // peers start right away: see RaftSystem.Prepare
         N = peers;
         SnapshotEvery = snapshotEvery;
         var clusterNumber = Interlocked.Increment(ref _clusters);

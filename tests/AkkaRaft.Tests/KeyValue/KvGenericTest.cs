@@ -100,6 +100,7 @@ internal sealed class KvGenericTest
         var random = SeededRandom(_output, test, out var seed);
         _output.WriteLine($"{test}: {nclients} clients, {nservers} servers, unreliable={unreliable}, crash={crash}, partitions={partitions}, maxraftstate={maxRaftState}, randomkeys={randomKeys}");
         using var cfg = new KvCluster(_system, nservers, unreliable, maxRaftState, seed);
+        await cfg.AwaitRecovered();
         var history = new HistoryRecorder();
         var all = Enumerable.Range(0, nservers).ToArray();
         var ck = new LabClerk(cfg.MakeClient(all, ClientOptions), history, nclients);
@@ -145,6 +146,7 @@ internal sealed class KvGenericTest
                 // The lab waits here because its shutdown is not instantaneous; ours is, but keep the pause.
                 await Task.Delay(cfg.ElectionTimeout);
                 for (var i = 0; i < nservers; i++) cfg.StartServer(i);
+                await cfg.AwaitRecovered();
                 cfg.ConnectAll();
             }
 

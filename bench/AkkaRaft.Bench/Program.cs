@@ -44,7 +44,14 @@ foreach (var journal in options.Journals)
     }
 }
 Console.WriteLine();
-Console.Write(RunResult.Table(rows));
+Console.WriteLine("| journal | proposers | commits | commits/s | p50 ms | p99 ms | max ms |");
+Console.WriteLine("|---------|----------:|--------:|----------:|-------:|-------:|-------:|");
+foreach (var r in rows)
+{
+    Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"| {r.Mode,-7} | {r.Proposers,9} | {r.Latency.Count,7} | {r.Latency.PerSecond,9:F0} | {r.Latency.P50Ms,6:F3} | {r.Latency.P99Ms,6:F3} | {r.Latency.MaxMs,6:F2} |"));
+    if (r.Failure is not null) Console.WriteLine($"  ^ FAILED: {r.Failure}");
+}
 // Every peer's log and the in-memory journal keep every entry (there is no compaction yet), so memory grows with commits.
 Console.WriteLine($"peak working set: {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 >> 20} MiB");
 return rows.Any(r => r.Failure is not null) ? 1 : 0;
@@ -69,7 +76,7 @@ static async Task<RunResult> Run(string journal, int proposers, BenchOptions opt
     cluster.Driver.Tell(BeginMeasurement.Instance);
     await Task.Delay(options.Duration);
     var measurement = await cluster.Driver.Ask<Measurement>(EndMeasurement.Instance, TimeSpan.FromSeconds(30));
-    return RunResult.From(journal, proposers, measurement);
+    return RunResult.From("akkaraft", journal, proposers, measurement);
 }
 
 static string Quote(string arg) => arg.Length > 0 && !arg.Any(char.IsWhiteSpace) && !arg.Contains('"') ? arg : $"\"{arg.Replace("\"", "\\\"")}\"";

@@ -90,9 +90,10 @@ internal sealed class BenchCluster : IAsyncDisposable
     /// (Akka.Persistence.Sql, Microsoft.Data.Sqlite) in a new temporary directory, removed on dispose, the peers
     /// reaching each other in-process; "remote" does the same but the peers reach each other by path over Akka.Remote
     /// on loopback TCP, as the Host's nodes do. In every mode the driver talks to the peers in-process.
+    /// <paramref name="extraHocon"/> goes on top of <see cref="Hocon"/> in every ActorSystem.
     /// </summary>
-    public static BenchCluster Start(string mode, Func<ActorSystem, IActorRef> applyTo) =>
-        Start(mode, Hocon, applyTo, (settings, routes, target) => RaftActor.Props(settings, routes, new RaftActorOptions { ApplyTo = target }));
+    public static BenchCluster Start(string mode, Func<ActorSystem, IActorRef> applyTo, string? extraHocon = null) =>
+        Start(mode, extraHocon is null ? Hocon : Hocon + "\n" + extraHocon, applyTo, (settings, routes, target) => RaftActor.Props(settings, routes, new RaftActorOptions { ApplyTo = target }));
 
     /// <summary>
     /// Starts three key-value servers (snapshots per <see cref="KvHocon"/>), each the endpoint of its Raft peer and of

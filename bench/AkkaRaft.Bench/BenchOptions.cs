@@ -16,14 +16,17 @@ internal sealed record BenchOptions(
     int RestartCommands = 0,
     bool KeyValue = false)
 {
-    /// <summary>AkkaRaft's modes: in-memory journal in one ActorSystem; SQLite, one ActorSystem each; SQLite over Akka.Remote.</summary>
-    public static readonly string[] AkkaRaftModes = ["memory", "sqlite", "remote"];
+    /// <summary>
+    /// AkkaRaft's modes: in-memory journal in one ActorSystem; SQLite, one ActorSystem each; SQLite over Akka.Remote;
+    /// three Host node processes with a remote key-value client.
+    /// </summary>
+    public static readonly string[] AkkaRaftModes = ["memory", "sqlite", "remote", "process"];
 
     /// <summary>dotNext's modes: its WAL on the disk our SQLite files are on, and on /dev/shm (memory).</summary>
     public static readonly string[] DotNextModes = ["dotnext-disk", "dotnext-shm"];
 
     /// <summary>Every mode, in the order the rows alternate between the two systems.</summary>
-    public static readonly string[] KnownModes = ["memory", "dotnext-shm", "sqlite", "remote", "dotnext-disk"];
+    public static readonly string[] KnownModes = ["memory", "dotnext-shm", "sqlite", "remote", "process", "dotnext-disk"];
 
     public static readonly string[] KnownJournals = ["memory", "sqlite"];
 
@@ -58,6 +61,9 @@ internal sealed record BenchOptions(
           sqlite        AkkaRaft, a SQLite file per peer, one ActorSystem each, in-process messaging
           remote        AkkaRaft, a SQLite file per peer, three ActorSystems over Akka.Remote on loopback TCP
                         (what the Host's node runs)
+          process       three processes of the Host's `node` program (key-value server, SQLite, Akka.Remote)
+                        and the bench as a remote key-value client putting 64-byte values, one request
+                        outstanding per client; 1 and 64 clients only (issue #7)
           dotnext-disk  dotNext RaftCluster over TCP on loopback, WriteAheadLog on the disk of the SQLite files
           dotnext-shm   the same with the WriteAheadLog on /dev/shm, beside AkkaRaft's memory mode
 
@@ -65,7 +71,7 @@ internal sealed record BenchOptions(
           --quick               every workload briefly (warm-up 0.5 s, 1.5 s measured, 3 failover trials):
                                 the whole run in under two minutes
           --out DIR             results folder (default bench/results/<UTC timestamp> under the repository)
-          --modes LIST          modes to measure, comma-separated (default all five)
+          --modes LIST          modes to measure, comma-separated (default all six)
           --proposers 1,16,64,256  proposer counts, one row each per mode (default 1,16,64,256)
           --duration 10         measured seconds per row (default 10)
           --warmup 2            seconds proposed but not measured before each row (default 2)

@@ -17,11 +17,12 @@ internal static class Chart
         ["akkaraft memory"] = new(31, 119, 180),
         ["akkaraft sqlite"] = new(44, 160, 44),
         ["akkaraft remote"] = new(214, 39, 40),
+        ["akkaraft process"] = new(140, 86, 75),
         ["dotnext shm"] = new(148, 103, 189),
         ["dotnext disk"] = new(255, 127, 14),
     };
 
-    private static readonly Rgb[] Spare = [new(140, 86, 75), new(227, 119, 194), new(127, 127, 127)];
+    private static readonly Rgb[] Spare = [new(227, 119, 194), new(127, 127, 127), new(188, 189, 34)];
 
     public static void Write(string path, IReadOnlyList<RunResult> rows)
     {

@@ -120,7 +120,8 @@ internal sealed class DotNextCluster : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    /// <summary>A loopback TCP port free a moment ago (the OS picks it), for a node that must know every address before any starts.</summary>
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -36,17 +36,19 @@ internal sealed class Report(IReadOnlyList<RunResult> rows, IReadOnlyList<Failov
 
     private void AppendThroughput(StringBuilder sb)
     {
-        sb.AppendLine("| system   | mode   | proposers |  commits | commits/s |  p50 ms |  p99 ms |  max ms | vs dotNext: commits/s, p50 | alloc/commit |");
-        sb.AppendLine("|----------|--------|----------:|---------:|----------:|--------:|--------:|--------:|----------------------------|-------------:|");
+        sb.AppendLine("| system   | mode    | proposers |  commits | commits/s |  p50 ms |  p99 ms |  max ms | vs dotNext: commits/s, p50 | alloc/commit |");
+        sb.AppendLine("|----------|---------|----------:|---------:|----------:|--------:|--------:|--------:|----------------------------|-------------:|");
         foreach (var r in rows)
         {
             var ratio = Ratio(r) is var (ops, p50, with) ? $"{ops,5:F2}x, {p50,5:F2}x ({with})" : "";
             var alloc = r.Latency.Count == 0 ? "-" : $"{r.Gc.AllocatedBytes / (double)r.Latency.Count / 1024:F1} KiB";
             sb.AppendLine(string.Create(Ci,
-                $"| {r.System,-8} | {r.Mode,-6} | {r.Proposers,9} | {r.Latency.Count,8} | {r.Latency.PerSecond,9:F0} | {r.Latency.P50Ms,7:F3} | {r.Latency.P99Ms,7:F3} | {r.Latency.MaxMs,7:F2} | {ratio,-26} | {alloc,12} |"));
+                $"| {r.System,-8} | {r.Mode,-7} | {r.Proposers,9} | {r.Latency.Count,8} | {r.Latency.PerSecond,9:F0} | {r.Latency.P50Ms,7:F3} | {r.Latency.P99Ms,7:F3} | {r.Latency.MaxMs,7:F2} | {ratio,-26} | {alloc,12} |"));
             if (r.Failure is not null) sb.AppendLine($"  ^ FAILED: {r.Failure}");
         }
         sb.AppendLine("akkaraft memory: in-memory journal, one ActorSystem; sqlite: a SQLite file per peer, in-process messages; remote: SQLite over Akka.Remote (loopback TCP).");
+        if (rows.Any(r => r.Mode == HostProcessThroughput.Mode))
+            sb.AppendLine("akkaraft process: three Host node processes (key-value server, SQLite, Akka.Remote); proposers = remote key-value clients putting 64-byte values.");
         sb.AppendLine($"dotnext disk / shm: RaftCluster over TCP (loopback), WriteAheadLog ({DotNextCluster.ChunkSize >> 20} MiB chunks) on the disk of the SQLite files / on /dev/shm.");
         sb.AppendLine("vs dotNext: AkkaRaft's commits/s and p50 divided by dotNext's at the same proposer count, on the same medium (memory vs shm, SQLite vs disk).");
         sb.AppendLine();

@@ -29,24 +29,23 @@ internal static class Suite
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {f.Name}: p50 {f.Latency.P50Ms:F3} ms, p99 {f.Latency.P99Ms:F3} ms"));
 
         var rows = new List<RunResult>();
-        var total = options.Proposers.Count * options.Modes.Count;
-        foreach (var proposers in options.Proposers)
+        var runs = options.Proposers.SelectMany(p => options.Modes.Where(m => m != HostProcessThroughput.Mode || HostProcessThroughput.ClientCounts.Contains(p)).Select(m => (p, m))).ToArray();
+        var total = runs.Length;
+        foreach (var (proposers, mode) in runs)
         {
-            foreach (var mode in options.Modes)
+            Settle();
+            var row = mode switch
             {
-                Settle();
-                var row = mode switch
-                {
-                    "dotnext-disk" => await DotNextThroughput.Run("disk", disk, proposers, options),
-                    "dotnext-shm" => Directory.Exists(SharedMemory)
-                        ? await DotNextThroughput.Run("shm", SharedMemory, proposers, options)
-                        : RunResult.Failed(DotNextThroughput.SystemName, "shm", proposers, $"{SharedMemory} does not exist on this machine"),
-                    _ => await AkkaRaftThroughput.Run(mode, proposers, options),
-                };
-                rows.Add(row);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  [{rows.Count}/{total}] {row.System} {row.Mode}, {proposers} proposer(s): {row.Latency.PerSecond:F0} commits/s, p50 {row.Latency.P50Ms:F3} ms, p99 {row.Latency.P99Ms:F3} ms{(row.Failure is null ? "" : " FAILED: " + row.Failure)}"));
-            }
+                "dotnext-disk" => await DotNextThroughput.Run("disk", disk, proposers, options),
+                "dotnext-shm" => Directory.Exists(SharedMemory)
+                    ? await DotNextThroughput.Run("shm", SharedMemory, proposers, options)
+                    : RunResult.Failed(DotNextThroughput.SystemName, "shm", proposers, $"{SharedMemory} does not exist on this machine"),
+                HostProcessThroughput.Mode => await HostProcessThroughput.Run(proposers, options),
+                _ => await AkkaRaftThroughput.Run(mode, proposers, options),
+            };
+            rows.Add(row);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  [{rows.Count}/{total}] {row.System} {row.Mode}, {proposers} proposer(s): {row.Latency.PerSecond:F0} commits/s, p50 {row.Latency.P50Ms:F3} ms, p99 {row.Latency.P99Ms:F3} ms{(row.Failure is null ? "" : " FAILED: " + row.Failure)}"));
         }
 
         var failovers = Array.Empty<FailoverResult>();

@@ -29,6 +29,7 @@ internal static class HostProcessThroughput
         var directory = Directory.CreateTempSubdirectory("akkaraft-bench-process-").FullName;
         var nodes = new List<(string Id, int Port, Process Process, StreamWriter Log)>();
         ActorSystem? client = null;
+        var failed = false;
         try
         {
             var ports = new[] { DotNextCluster.FreePort(), DotNextCluster.FreePort(), DotNextCluster.FreePort() };
@@ -69,6 +70,7 @@ internal static class HostProcessThroughput
         }
         catch (Exception e)
         {
+            failed = true;
             return RunResult.Failed(AkkaRaftThroughput.SystemName, Mode, clients, $"{e.GetType().Name}: {e.Message} (node logs in {directory})");
         }
         finally
@@ -83,7 +85,7 @@ internal static class HostProcessThroughput
             }
             try
             {
-                Directory.Delete(directory, recursive: true);
+                if (!failed) Directory.Delete(directory, recursive: true); // else the nodes' logs say why
             }
             catch (IOException)
             {

@@ -44,6 +44,7 @@ internal sealed class Report(IReadOnlyList<RunResult> rows, IReadOnlyList<Failov
             var alloc = r.Latency.Count == 0 ? "-" : $"{r.Gc.AllocatedBytes / (double)r.Latency.Count / 1024:F1} KiB";
             sb.AppendLine(string.Create(Ci,
                 $"| {r.System,-8} | {r.Mode,-7} | {r.Proposers,9} | {r.Latency.Count,8} | {r.Latency.PerSecond,9:F0} | {r.Latency.P50Ms,7:F3} | {r.Latency.P99Ms,7:F3} | {r.Latency.MaxMs,7:F2} | {ratio,-26} | {alloc,12} |"));
+            if (r.FirstAttemptFailure is not null) sb.AppendLine($"  ^ second attempt; the first failed: {r.FirstAttemptFailure}");
             if (r.Failure is not null) sb.AppendLine($"  ^ FAILED: {r.Failure}");
         }
         sb.AppendLine("akkaraft memory: in-memory journal, one ActorSystem; sqlite: a SQLite file per peer, in-process messages; remote: SQLite over Akka.Remote (loopback TCP).");
@@ -154,6 +155,7 @@ internal sealed class Report(IReadOnlyList<RunResult> rows, IReadOnlyList<Failov
                 P50Ratio = ratio is { } b ? Finite(b.P50) : null,
                 AllocatedBytesPerCommit = r.Latency.Count == 0 ? null : r.Gc.AllocatedBytes / r.Latency.Count,
                 Failure = r.Failure,
+                FirstAttemptFailure = r.FirstAttemptFailure,
             });
         }
         foreach (var f in failovers)
@@ -212,5 +214,6 @@ internal sealed class Report(IReadOnlyList<RunResult> rows, IReadOnlyList<Failov
         public double[]? FailoverTrialsMs { get; init; }
         public long? Samples { get; init; }
         public string? Failure { get; init; }
+        public string? FirstAttemptFailure { get; init; }
     }
 }

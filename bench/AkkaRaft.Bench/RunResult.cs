@@ -18,6 +18,9 @@ internal readonly record struct GcCounters(long AllocatedBytes, int Gen0, int Ge
 /// </summary>
 internal sealed record RunResult(string System, string Mode, int Proposers, LatencySummary Latency, GcCounters Gc, string? Failure)
 {
+    /// <summary>Why the first attempt at this row failed, when this is the second.</summary>
+    public string? FirstAttemptFailure { get; init; }
+
     public static RunResult From(string system, string mode, int proposers, Measurement m) => new(system, mode, proposers, m.Latency, m.Gc, m.Failure);
 
     /// <summary>A row that could not be measured at all (no leader, a failed start).</summary>

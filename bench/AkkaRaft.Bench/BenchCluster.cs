@@ -8,9 +8,10 @@ using AkkaRaft.Actors.Messages;
 namespace AkkaRaft.Bench;
 
 /// <summary>
-/// Three Raft peers (bare <see cref="RaftActor"/>s, or <see cref="KvServer"/>s that each run one) in a fresh
-/// ActorSystem, wired as the Host wires them: each reaches the others by id through a forwarding proxy, so all can be
-/// created before any exists. A driver actor, made first, generates the load.
+/// Three Raft peers (bare <see cref="RaftActor"/>s, or <see cref="KvServer"/>s that each run one) started fresh, in
+/// one ActorSystem or one each. In-process, each reaches the others by id through a forwarding proxy, so all can be
+/// created before any exists; over Akka.Remote, by actor path, as the Host wires them. A driver actor, made first in
+/// an ActorSystem of its own, generates the load.
 /// </summary>
 internal sealed class BenchCluster : IAsyncDisposable
 {
@@ -37,11 +38,34 @@ internal sealed class BenchCluster : IAsyncDisposable
         akka.raft.snapshot.log-entries = 10000
         """;
 
+    /// <summary>The SQLite journal and snapshot store of one peer, in <paramref name="file"/>, as hocon/sqlite-journal.hocon sets them.</summary>
+    public static Config SqliteConfig(string file) => ConfigurationFactory.ParseString($$"""
+            akka.persistence.journal.plugin = "akka.persistence.journal.sql"
+            akka.persistence.journal.sql { connection-string = "Data Source={{file}}", provider-name = "SQLite.MS", auto-initialize = true, recovery-event-timeout = 10s }
+            akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
+            akka.persistence.snapshot-store.sql { connection-string = "Data Source={{file}}", provider-name = "SQLite.MS", auto-initialize = true }
+            """).WithFallback(SqlPersistence.DefaultConfiguration);
+
+    /// <summary>
+    /// Akka.Remote on an ephemeral loopback port, with the settings the Host's <c>node</c> runs with
+    /// (src/AkkaRaft.Host/ClusterFile.cs): default transport and failure detector, a short retry gate.
+    /// </summary>
+    public const string RemoteHocon = """
+        akka {
+          actor.provider = remote
+          remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0, tcp-reuse-addr = off }
+          remote.retry-gate-closed-for = 200ms
+        }
+        """;
+
+    /// <summary>Name of every peer's ActorSystem in the remote mode, as the Host names its nodes'.</summary>
+    public const string RemoteSystemName = "akkaraft";
+
     private readonly Dictionary<string, IActorRef> _peers;
     private readonly string? _dataDirectory;
-    private readonly ActorSystem[] _peerSystems;
+    private readonly Dictionary<string, ActorSystem> _peerSystems;
 
-    private BenchCluster(ActorSystem system, RaftSettings settings, IActorRef driver, Dictionary<string, IActorRef> peers, string? dataDirectory, ActorSystem[] peerSystems)
+    private BenchCluster(ActorSystem system, RaftSettings settings, IActorRef driver, Dictionary<string, IActorRef> peers, string? dataDirectory, Dictionary<string, ActorSystem> peerSystems)
     {
         _dataDirectory = dataDirectory;
         _peerSystems = peerSystems;
@@ -51,6 +75,7 @@ internal sealed class BenchCluster : IAsyncDisposable
         _peers = peers;
     }
 
+    /// <summary>The driver's ActorSystem (in the memory mode, the peers' too).</summary>
     public ActorSystem System { get; }
 
     public RaftSettings Settings { get; }
@@ -59,21 +84,25 @@ internal sealed class BenchCluster : IAsyncDisposable
     public IActorRef Driver { get; }
 
     /// <summary>
-    /// Starts bare peers; <paramref name="applyTo"/> makes their apply target, the driver, once the system exists. With
-    /// <paramref name="journal"/> "sqlite" each peer runs in an ActorSystem of its own with its own SQLite database
-    /// file (Akka.Persistence.Sql, Microsoft.Data.Sqlite) in a new temporary directory, removed on dispose.
+    /// Starts bare peers; <paramref name="applyTo"/> makes their apply target, the driver, once the system exists.
+    /// Modes (<see cref="BenchOptions.AkkaRaftModes"/>): "memory" puts the peers in the driver's ActorSystem with Akka's
+    /// in-memory journal; "sqlite" gives each peer an ActorSystem of its own with its own SQLite database file
+    /// (Akka.Persistence.Sql, Microsoft.Data.Sqlite) in a new temporary directory, removed on dispose, the peers
+    /// reaching each other in-process; "remote" does the same but the peers reach each other by path over Akka.Remote
+    /// on loopback TCP, as the Host's nodes do. In every mode the driver talks to the peers in-process.
+    /// <paramref name="extraHocon"/> goes on top of <see cref="Hocon"/> in every ActorSystem.
     /// </summary>
-    public static BenchCluster Start(string journal, Func<ActorSystem, IActorRef> applyTo) =>
-        Start(journal, Hocon, applyTo, (settings, routes, target) => RaftActor.Props(settings, routes, new RaftActorOptions { ApplyTo = target }));
+    public static BenchCluster Start(string mode, Func<ActorSystem, IActorRef> applyTo, string? extraHocon = null) =>
+        Start(mode, extraHocon is null ? Hocon : Hocon + "\n" + extraHocon, applyTo, (settings, routes, target) => RaftActor.Props(settings, routes, new RaftActorOptions { ApplyTo = target }));
 
     /// <summary>
     /// Starts three key-value servers (snapshots per <see cref="KvHocon"/>), each the endpoint of its Raft peer and of
-    /// client requests; <paramref name="driver"/> makes the client load. Journals as for <see cref="Start(string, Func{ActorSystem, IActorRef})"/>.
+    /// client requests; <paramref name="driver"/> makes the client load. Modes as for <see cref="Start(string, Func{ActorSystem, IActorRef})"/>.
     /// </summary>
-    public static BenchCluster StartKv(string journal, Func<ActorSystem, IActorRef> driver) =>
-        Start(journal, KvHocon, driver, (settings, routes, _) => KvServer.Props(settings, routes));
+    public static BenchCluster StartKv(string mode, Func<ActorSystem, IActorRef> driver) =>
+        Start(mode, KvHocon, driver, (settings, routes, _) => KvServer.Props(settings, routes));
 
-    private static BenchCluster Start(string journal, string hocon, Func<ActorSystem, IActorRef> driver, Func<RaftSettings, RaftPeers, IActorRef, Props> peerProps)
+    private static BenchCluster Start(string mode, string hocon, Func<ActorSystem, IActorRef> driver, Func<RaftSettings, RaftPeers, IActorRef, Props> peerProps)
     {
         var config = ConfigurationFactory.ParseString(hocon);
         var system = ActorSystem.Create("akkaraft-bench", config);
@@ -81,25 +110,48 @@ internal sealed class BenchCluster : IAsyncDisposable
         var target = driver(system);
         string? dataDirectory = null;
         var peerSystems = settings.Members.ToDictionary(id => id, _ => system);
-        if (journal == "sqlite")
+        if (mode is "sqlite" or "remote")
         {
             dataDirectory = Directory.CreateTempSubdirectory("akkaraft-bench-").FullName;
             foreach (var id in settings.Members)
             {
-                var file = Path.Combine(dataDirectory, id + ".db");
-                peerSystems[id] = ActorSystem.Create($"akkaraft-bench-{id}", ConfigurationFactory.ParseString($$"""
-                        akka.persistence.journal.plugin = "akka.persistence.journal.sql"
-                        akka.persistence.journal.sql { connection-string = "Data Source={{file}}", provider-name = "SQLite.MS", auto-initialize = true }
-                        akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
-                        akka.persistence.snapshot-store.sql { connection-string = "Data Source={{file}}", provider-name = "SQLite.MS", auto-initialize = true }
-                        """).WithFallback(config).WithFallback(SqlPersistence.DefaultConfiguration));
+                var peerConfig = SqliteConfig(Path.Combine(dataDirectory, id + ".db"));
+                peerSystems[id] = mode == "remote"
+                    ? ActorSystem.Create(RemoteSystemName, ConfigurationFactory.ParseString(RemoteHocon).WithFallback(peerConfig).WithFallback(config))
+                    : ActorSystem.Create($"akkaraft-bench-{id}", peerConfig.WithFallback(config));
             }
         }
-        var proxies = settings.Members.ToDictionary(id => id, id => system.ActorOf(Props.Create(() => new Forwarder()), $"to-{id}"));
-        var peers = settings.Members.ToDictionary(id => id, id => peerSystems[id].ActorOf(
-            peerProps(settings.WithPeerId(id), RaftPeers.FromRefs(proxies.Where(p => p.Key != id).ToDictionary(p => p.Key, p => p.Value)), target), id));
-        foreach (var (id, proxy) in proxies) proxy.Tell(peers[id]);
-        return new BenchCluster(system, settings, target, peers, dataDirectory, peerSystems.Values.Where(s => s != system).ToArray());
+        Dictionary<string, IActorRef> peers;
+        if (mode == "remote")
+        {
+            // Each peer reaches the others by path, over TCP, exactly as a Host node does.
+            var paths = settings.Members.ToDictionary(id => id, id => new RootActorPath(((ExtendedActorSystem)peerSystems[id]).Provider.DefaultAddress) / "user" / id);
+            peers = settings.Members.ToDictionary(id => id, id => peerSystems[id].ActorOf(
+                peerProps(settings.WithPeerId(id), RaftPeers.FromPaths(paths.Where(p => p.Key != id).ToDictionary(p => p.Key, p => p.Value)), target), id));
+        }
+        else
+        {
+            var proxies = settings.Members.ToDictionary(id => id, id => system.ActorOf(Props.Create(() => new Forwarder()), $"to-{id}"));
+            peers = settings.Members.ToDictionary(id => id, id => peerSystems[id].ActorOf(
+                peerProps(settings.WithPeerId(id), RaftPeers.FromRefs(proxies.Where(p => p.Key != id).ToDictionary(p => p.Key, p => p.Value)), target), id));
+            foreach (var (id, proxy) in proxies) proxy.Tell(peers[id]);
+        }
+        return new BenchCluster(system, settings, target, peers, dataDirectory, peerSystems);
+    }
+
+    /// <summary>Ids of the peers whose ActorSystem still runs.</summary>
+    public IEnumerable<string> LivePeers => _peers.Keys.Where(id => !_peerSystems[id].WhenTerminated.IsCompleted);
+
+    /// <summary>
+    /// Kills peer <paramref name="id"/> the way a crash of its process would: its ActorSystem is terminated (its
+    /// journal file stays). Returns the termination, which completes after the peer has already stopped answering.
+    /// Only where every peer has its own ActorSystem (the sqlite and remote modes).
+    /// </summary>
+    public Task Kill(string id)
+    {
+        var system = _peerSystems[id];
+        if (system == System) throw new InvalidOperationException("the memory mode runs every peer in one ActorSystem: there is none to kill");
+        return system.Terminate();
     }
 
     /// <summary>The peer (or key-value server) <paramref name="id"/>.</summary>
@@ -111,9 +163,9 @@ internal sealed class BenchCluster : IAsyncDisposable
         var deadline = DateTime.UtcNow + within;
         while (DateTime.UtcNow < deadline)
         {
-            foreach (var peer in _peers.Values)
+            foreach (var id in LivePeers)
             {
-                var state = await peer.Ask<RaftState>(GetState.Instance, TimeSpan.FromSeconds(15)); // first start creates the SQLite tables
+                var state = await _peers[id].Ask<RaftState>(GetState.Instance, TimeSpan.FromSeconds(15)); // first start creates the SQLite tables
                 if (state.IsLeader) return state;
             }
             await Task.Delay(20);
@@ -123,7 +175,7 @@ internal sealed class BenchCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Task.WhenAll(_peerSystems.Select(s => s.Terminate()));
+        await Task.WhenAll(_peerSystems.Values.Distinct().Where(s => s != System).Select(s => s.Terminate()));
         await System.Terminate();
         System.Dispose();
         if (_dataDirectory is not null) Directory.Delete(_dataDirectory, recursive: true);

@@ -3,11 +3,37 @@ using System.Globalization;
 namespace AkkaRaft.Bench;
 
 /// <summary>What one invocation measures, read from the command line.</summary>
-internal sealed record BenchOptions(IReadOnlyList<int> Proposers, TimeSpan Warmup, TimeSpan Duration, int CommandBytes, IReadOnlyList<string> Journals, int RestartCommands = 0, bool KeyValue = false)
+internal sealed record BenchOptions(
+    IReadOnlyList<int> Proposers,
+    TimeSpan Warmup,
+    TimeSpan Duration,
+    int CommandBytes,
+    IReadOnlyList<string> Modes,
+    int FailoverTrials,
+    string? OutDirectory,
+    bool Quick = false,
+    IReadOnlyList<string>? Journals = null,
+    int RestartCommands = 0,
+    bool KeyValue = false)
 {
+    /// <summary>
+    /// AkkaRaft's modes: in-memory journal in one ActorSystem; SQLite, one ActorSystem each; SQLite over Akka.Remote;
+    /// three Host node processes with a remote key-value client.
+    /// </summary>
+    public static readonly string[] AkkaRaftModes = ["memory", "sqlite", "remote", "process"];
+
+    /// <summary>dotNext's modes: its WAL on the disk our SQLite files are on, and on /dev/shm (memory).</summary>
+    public static readonly string[] DotNextModes = ["dotnext-disk", "dotnext-shm"];
+
+    /// <summary>Every mode, in the order the rows alternate between the two systems.</summary>
+    public static readonly string[] KnownModes = ["memory", "dotnext-shm", "sqlite", "remote", "process", "dotnext-disk"];
+
     public static readonly string[] KnownJournals = ["memory", "sqlite"];
 
-    public static readonly BenchOptions Default = new(new[] { 1, 64 }, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10), 64, KnownJournals);
+    public static readonly BenchOptions Default = new([1, 16, 64, 256], TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10), 64, KnownModes, 10, null);
+
+    /// <summary>--quick: every workload, briefly; the whole run stays under two minutes.</summary>
+    public static readonly BenchOptions QuickDefault = Default with { Warmup = TimeSpan.FromSeconds(0.5), Duration = TimeSpan.FromSeconds(1), FailoverTrials = 3, Quick = true };
 
     /// <summary>
     /// With --kv each (journal, client count) has two rows, so the per-row defaults are shorter: the whole default
@@ -19,40 +45,58 @@ internal sealed record BenchOptions(IReadOnlyList<int> Proposers, TimeSpan Warmu
     public static readonly TimeSpan KeyValueDuration = TimeSpan.FromSeconds(5);
 
     public const string Usage = """
-        AkkaRaft.Bench: commit throughput and latency of a 3-peer AkkaRaft group in one process
-        (closed-loop proposers), with the in-memory journal and with the SQLite journal.
+        AkkaRaft.Bench: commit throughput, latency and failover of a 3-node AkkaRaft cluster, beside the same
+        workload on dotNext's Raft (DotNext.Net.Cluster) and the machine's physical floor, in one run.
 
         usage:
           dotnet run -c Release --project bench/AkkaRaft.Bench -- [options]
 
+        Prints one table and writes results.json, table.md and chart.png (median latency against throughput)
+        to the results folder. Workload: 3 nodes, closed-loop proposers (each waits for its command to be
+        committed and applied on the leader before sending the next), 64-byte commands; a warm-up, then a
+        measured window; latencies in an HdrHistogram.
+
+        modes (--modes, default all, rows alternate between the systems):
+          memory        AkkaRaft, Akka's in-memory journal, the three peers in one ActorSystem
+          sqlite        AkkaRaft, a SQLite file per peer, one ActorSystem each, in-process messaging
+          remote        AkkaRaft, a SQLite file per peer, three ActorSystems over Akka.Remote on loopback TCP
+                        (what the Host's node runs)
+          process       three processes of the Host's `node` program (key-value server, SQLite, Akka.Remote)
+                        and the bench as a remote key-value client putting 64-byte values, one request
+                        outstanding per client; 1 and 64 clients only (issue #7)
+          dotnext-disk  dotNext RaftCluster over TCP on loopback, WriteAheadLog on the disk of the SQLite files
+          dotnext-shm   the same with the WriteAheadLog on /dev/shm, beside AkkaRaft's memory mode
+
         options:
-          --proposers 1,16,64   proposer counts, one table row each (default 1,64)
+          --quick               every workload briefly (warm-up 0.5 s, 1 s measured, 3 failover trials):
+                                the whole run in under two minutes
+          --out DIR             results folder (default bench/results/<UTC timestamp> under the repository)
+          --modes LIST          modes to measure, comma-separated (default all six)
+          --proposers 1,16,64,256  proposer counts, one row each per mode (default 1,16,64,256)
           --duration 10         measured seconds per row (default 10)
           --warmup 2            seconds proposed but not measured before each row (default 2)
           --command-bytes 64    size of each proposed command (default 64)
-          --journal memory,sqlite  journals to measure (default both): memory is Akka's in-memory journal;
-                                sqlite gives each peer its own database file (Akka.Persistence.Sql,
-                                Microsoft.Data.Sqlite) in a fresh temporary directory
+          --failover-trials 10  leader kills per system (default 10; 0 skips failover)
           --restart 100000      instead: commit this many commands on three SQLite peers with snapshots every
                                 1000 entries, restart one follower from its file, and time how long until it
                                 has applied up to the commit index
           --kv                  instead: the replicated key-value store (three KvServers, snapshots every 10000
-                                entries). Per journal and client count (--proposers), two rows: puts of a 64-byte
-                                value to each client's own key, then linearizable gets (ReadIndex) of that key.
-                                Each client has one request outstanding at a time. Per-row defaults: warm-up 2 s,
+                                entries). Per journal (--journal memory,sqlite) and client count (--proposers,
+                                default 1,64), two rows: puts of a 64-byte value to each client's own key, then
+                                linearizable gets (ReadIndex) of that key. Per-row defaults: warm-up 2 s,
                                 measured 5 s (--warmup, --duration apply); --command-bytes does not apply
           --help                this text
 
-        Each row starts a fresh ActorSystem and elects a leader. Memory grows with every commit: the peers' logs
-        and the in-memory journal keep every entry (there is no log compaction yet), so keep durations short.
+        Each row starts a fresh cluster and elects a leader; a row that fails (the leadership changed during it,
+        say) is run once more on a fresh cluster, and the table shows both attempts.
         """;
 
     /// <summary>Parses <paramref name="args"/>; on a mistake returns null and says what is wrong in <paramref name="error"/>.</summary>
     public static BenchOptions? Parse(IReadOnlyList<string> args, out string? error)
     {
-        var options = Default;
+        var options = args.Contains("--quick") ? QuickDefault : Default;
         error = null;
-        bool warmupGiven = false, durationGiven = false;
+        bool warmupGiven = false, durationGiven = false, proposersGiven = false;
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
@@ -61,6 +105,7 @@ internal sealed record BenchOptions(IReadOnlyList<int> Proposers, TimeSpan Warmu
                 options = options with { KeyValue = true };
                 continue;
             }
+            if (name == "--quick") continue;
             if (i + 1 >= args.Count)
             {
                 error = $"'{name}' needs a value";
@@ -87,6 +132,7 @@ internal sealed record BenchOptions(IReadOnlyList<int> Proposers, TimeSpan Warmu
                         return null;
                     }
                     options = options with { Proposers = parsed };
+                    proposersGiven = true;
                     break;
                 case "--duration":
                     if (!TryParseSeconds(value, allowZero: false, out var duration))
@@ -132,6 +178,33 @@ internal sealed record BenchOptions(IReadOnlyList<int> Proposers, TimeSpan Warmu
                     }
                     options = options with { Journals = journals };
                     break;
+                case "--modes":
+                    var modes = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    var unknownMode = modes.FirstOrDefault(m => !KnownModes.Contains(m));
+                    if (modes.Length == 0 || unknownMode is not null)
+                    {
+                        error = $"--modes: '{unknownMode ?? value}' is not one of {string.Join(", ", KnownModes)}";
+                        return null;
+                    }
+                    // Keep the alternating order whatever order they were given in.
+                    options = options with { Modes = KnownModes.Where(modes.Contains).ToArray() };
+                    break;
+                case "--failover-trials":
+                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var trials))
+                    {
+                        error = $"--failover-trials: '{value}' is not a whole number (0 skips failover)";
+                        return null;
+                    }
+                    options = options with { FailoverTrials = trials };
+                    break;
+                case "--out":
+                    if (string.IsNullOrWhiteSpace(value))
+                    {
+                        error = "--out: give a folder";
+                        return null;
+                    }
+                    options = options with { OutDirectory = value };
+                    break;
                 default:
                     error = $"unknown option '{name}'";
                     return null;
@@ -146,7 +219,14 @@ internal sealed record BenchOptions(IReadOnlyList<int> Proposers, TimeSpan Warmu
             }
             if (!warmupGiven) options = options with { Warmup = KeyValueWarmup };
             if (!durationGiven) options = options with { Duration = KeyValueDuration };
+            if (!proposersGiven) options = options with { Proposers = [1, 64] };
         }
+        if (options.Journals is not null && !options.KeyValue)
+        {
+            error = "--journal chooses the --kv rows' journals; for the main run use --modes";
+            return null;
+        }
+        options = options with { Journals = options.Journals ?? KnownJournals };
         return options;
     }
 

@@ -12,7 +12,7 @@ namespace AkkaRaft.Bench;
 /// value to the client's own key) or Get (of that key, which the Put row wrote); every Get is checked against the
 /// client's last acknowledged Put, and any answer other than Ok (an election, a refused read) fails the row.
 /// </summary>
-internal sealed class KvDriver : ReceiveActor
+internal sealed class KvDriver : MeasuringDriver
 {
     /// <summary>Size of every value put.</summary>
     public const int ValueBytes = 64;
@@ -32,32 +32,11 @@ internal sealed class KvDriver : ReceiveActor
     private string?[] _written = [];
 
     private readonly Dictionary<string, int> _clientIndex = new(StringComparer.Ordinal);
-    private readonly LatencyRecorder _latencies = new();
-    private bool _measuring;
-    private bool _stopped = true;
-    private long _measureStart;
-    private GcCounters _gcAtStart;
-    private string? _failure;
 
     public KvDriver()
     {
         Receive<StartKv>(OnStart);
         Receive<KvResponse>(OnResponse);
-        Receive<BeginMeasurement>(_ =>
-        {
-            _latencies.Clear();
-            _measuring = true;
-            _gcAtStart = GcCounters.Now();
-            _measureStart = Stopwatch.GetTimestamp();
-        });
-        Receive<EndMeasurement>(_ =>
-        {
-            var elapsed = Stopwatch.GetElapsedTime(_measureStart);
-            var gc = GcCounters.Now() - _gcAtStart;
-            _measuring = false;
-            _stopped = true; // outstanding requests are still answered; their clients then stay idle
-            Sender.Tell(new Measurement(_latencies.ToArray(), elapsed, gc, _failure));
-        });
     }
 
     private void OnStart(StartKv start)
@@ -71,8 +50,7 @@ internal sealed class KvDriver : ReceiveActor
         }
         _leader = start.Leader;
         _operation = start.Operation;
-        _failure = null;
-        _stopped = false;
+        Resume();
         // A client still waiting for its last request of the previous row sends its first one of this row when answered.
         for (var i = 0; i < _ids.Length; i++)
         {
@@ -135,14 +113,8 @@ internal sealed class KvDriver : ReceiveActor
             Fail($"{response.ClientId} read '{response.Value ?? "(absent)"}' from {_keys[client]}, not its last write '{_written[client]}'");
             return;
         }
-        if (_measuring) _latencies.Add(now - _sentAt[client]);
-        if (!_stopped) SendNext(client);
-    }
-
-    private void Fail(string reason)
-    {
-        _failure ??= reason;
-        _stopped = true;
+        Record(_sentAt[client], now);
+        if (!Stopped) SendNext(client);
     }
 }
 

@@ -7,21 +7,8 @@ namespace AkkaRaft.Bench;
 /// <summary>One row of the key-value table: the operations of one kind, at one client count, over the measured window.</summary>
 internal sealed record KvRunResult(string Journal, KvOperation Operation, int Clients, long Operations, double PerSecond, double P50Ms, double P99Ms, double MaxMs, string? Failure)
 {
-    public static KvRunResult From(string journal, KvOperation operation, int clients, Measurement m)
-    {
-        var sorted = m.LatencyTicks;
-        Array.Sort(sorted);
-        return new KvRunResult(
-            journal,
-            operation,
-            clients,
-            sorted.Length,
-            sorted.Length / m.Elapsed.TotalSeconds,
-            RunResult.Percentile(sorted, 0.50),
-            RunResult.Percentile(sorted, 0.99),
-            sorted.Length == 0 ? double.NaN : RunResult.Ms(sorted[^1]),
-            m.Failure);
-    }
+    public static KvRunResult From(string journal, KvOperation operation, int clients, Measurement m) =>
+        new(journal, operation, clients, m.Latency.Count, m.Latency.PerSecond, m.Latency.P50Ms, m.Latency.P99Ms, m.Latency.MaxMs, m.Failure);
 
     /// <summary>A row that could not be measured at all (no leader, a refused start).</summary>
     public static KvRunResult Failed(string journal, KvOperation operation, int clients, string reason) =>

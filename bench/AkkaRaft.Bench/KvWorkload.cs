@@ -20,7 +20,7 @@ internal static class KvWorkload
     public static async Task<int> Run(BenchOptions options)
     {
         var rows = new List<KvRunResult>();
-        foreach (var journal in options.Journals)
+        foreach (var journal in options.Journals ?? BenchOptions.KnownJournals)
         {
             foreach (var clients in options.Proposers)
                 rows.AddRange(await RunPair(journal, clients, options, describeCluster: rows.Count == 0));
@@ -79,7 +79,7 @@ internal static class KvWorkload
                 measurement = measurement with { Failure = measurement.Failure ?? $"{leader.PeerId} lost leadership during the row (now {after.Role} at term {after.Term})" };
             rows.Add(KvRunResult.From(journal, operation, clients, measurement));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"    {operation.ToString().ToLowerInvariant()}: {measurement.LatencyTicks.Length:N0} measured; leader applied {after.LastApplied:N0}, snapshot at {after.SnapshotIndex:N0}, {after.LastLogIndex - after.SnapshotIndex:N0} log entries after it; " +
+                $"    {operation.ToString().ToLowerInvariant()}: {measurement.Latency.Count:N0} measured; leader applied {after.LastApplied:N0}, snapshot at {after.SnapshotIndex:N0}, {after.LastLogIndex - after.SnapshotIndex:N0} log entries after it; " +
                 $"live heap {GC.GetTotalMemory(forceFullCollection: true) >> 20} MiB"));
         }
         return rows.ToArray();

@@ -1,48 +1,43 @@
+using System.Diagnostics;
+using HdrHistogram;
+
 namespace AkkaRaft.Bench;
 
 /// <summary>
-/// Every latency of a run, exactly, in chunks small enough to stay off the large-object heap: a single growing
-/// array would be copied into ever larger LOH blocks, and each of those can set off a gen2 collection that the
-/// bench would then report as the library's.
+/// The latencies of a run, in an HdrHistogram of <see cref="Stopwatch"/> ticks (three significant digits, up to
+/// a minute): fixed memory however long the run, so recording never allocates and never sets off a collection that
+/// the bench would then report as the library's. Not thread-safe: one recorder per actor or per proposer task,
+/// merged with <see cref="Add"/>.
 /// </summary>
 internal sealed class LatencyRecorder
 {
-    private const int ChunkLength = 8 * 1024; // 64 KiB of longs, under the 85,000-byte LOH threshold
+    private static readonly long Highest = Stopwatch.Frequency * 60;
 
-    private readonly List<long[]> _chunks = new();
-    private long[] _current = new long[ChunkLength];
-    private int _used;
+    private readonly LongHistogram _histogram = new(Highest, 3);
 
-    public long Count => (long)_chunks.Count * ChunkLength + _used;
+    public long Count => _histogram.TotalCount;
 
-    public void Add(long value)
-    {
-        if (_used == ChunkLength)
-        {
-            _chunks.Add(_current);
-            _current = new long[ChunkLength];
-            _used = 0;
-        }
-        _current[_used++] = value;
-    }
+    /// <summary>Records one latency in <see cref="Stopwatch"/> ticks; longer than a minute counts as a minute.</summary>
+    public void Add(long ticks) => _histogram.RecordValue(Math.Clamp(ticks, 1, Highest));
 
-    public void Clear()
-    {
-        _chunks.Clear();
-        _used = 0;
-    }
+    /// <summary>Adds every latency <paramref name="other"/> recorded.</summary>
+    public void Add(LatencyRecorder other) => _histogram.Add(other._histogram);
 
-    /// <summary>All values, in one array (call once, after measuring).</summary>
-    public long[] ToArray()
-    {
-        var all = new long[Count];
-        var at = 0;
-        foreach (var chunk in _chunks)
-        {
-            chunk.CopyTo(all, at);
-            at += chunk.Length;
-        }
-        Array.Copy(_current, 0, all, at, _used);
-        return all;
-    }
+    public void Clear() => _histogram.Reset();
+
+    /// <summary>What was recorded, summarized; <paramref name="elapsed"/> is the window it was recorded in.</summary>
+    public LatencySummary Summarize(TimeSpan elapsed) =>
+        _histogram.TotalCount == 0
+            ? new LatencySummary(0, 0, double.NaN, double.NaN, double.NaN)
+            : new LatencySummary(
+                _histogram.TotalCount,
+                _histogram.TotalCount / elapsed.TotalSeconds,
+                Ms(_histogram.GetValueAtPercentile(50)),
+                Ms(_histogram.GetValueAtPercentile(99)),
+                Ms(_histogram.GetMaxValue()));
+
+    private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 }
+
+/// <summary>Operations completed in a window, their rate, and their latency percentiles in milliseconds.</summary>
+internal readonly record struct LatencySummary(long Count, double PerSecond, double P50Ms, double P99Ms, double MaxMs);

@@ -2,8 +2,8 @@ using System.Runtime;
 using System.Runtime.InteropServices;
 using AkkaRaft.Bench;
 
-// AkkaRaft.Bench: commit throughput and latency of three peers in one process, per closed-loop proposer count.
-// Each row runs on a fresh ActorSystem (empty logs, a new election) so rows do not inherit each other's log.
+// AkkaRaft.Bench: every workload in one run (see BenchOptions.Usage), or --restart / --kv on their own.
+// Each row runs on a fresh cluster (empty logs, a new election) so rows do not inherit each other's log.
 
 if (args is ["--help"] or ["-h"] or ["help"])
 {
@@ -22,10 +22,11 @@ const string configuration = "Debug";
 #else
 const string configuration = "Release";
 #endif
-Console.WriteLine($"command: dotnet run -c {configuration} --project bench/AkkaRaft.Bench --{string.Concat(args.Select(a => " " + Quote(a)))}");
-Console.WriteLine($"process: {Environment.CommandLine}");
-Console.WriteLine($"runtime: {RuntimeInformation.FrameworkDescription} on {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores, " +
-                  $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC, {configuration} build");
+var header = string.Join(Environment.NewLine,
+    $"command: dotnet run -c {configuration} --project bench/AkkaRaft.Bench --{string.Concat(args.Select(a => " " + Quote(a)))}",
+    $"runtime: {RuntimeInformation.FrameworkDescription} on {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores, " +
+    $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC, {configuration} build; started {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+Console.WriteLine(header);
 #if DEBUG
 Console.WriteLine("warning: Debug build; numbers are not representative (use -c Release)");
 #endif
@@ -34,42 +35,6 @@ if (options.RestartCommands > 0)
     return await RestartWorkload.Run(options.RestartCommands, snapshotEvery: 1000);
 if (options.KeyValue)
     return await KvWorkload.Run(options);
-
-var rows = new List<RunResult>();
-foreach (var journal in options.Journals)
-{
-    for (var i = 0; i < options.Proposers.Count; i++)
-    {
-        rows.Add(await Run(journal, options.Proposers[i], options, describeCluster: rows.Count == 0));
-    }
-}
-Console.WriteLine();
-Console.Write(RunResult.Table(rows));
-// Every peer's log and the in-memory journal keep every entry (there is no compaction yet), so memory grows with commits.
-Console.WriteLine($"peak working set: {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 >> 20} MiB");
-return rows.Any(r => r.Failure is not null) ? 1 : 0;
-
-static async Task<RunResult> Run(string journal, int proposers, BenchOptions options, bool describeCluster)
-{
-    await using var cluster = BenchCluster.Start(journal, system =>
-        system.ActorOf(Props.Create(() => new ProposerDriver(options.CommandBytes)), "proposers"));
-    var leader = await cluster.WaitForLeader(TimeSpan.FromSeconds(10));
-    if (describeCluster)
-    {
-        var s = cluster.Settings;
-        Console.WriteLine($"cluster: {string.Join(", ", s.Members)} in one ActorSystem; election timeout " +
-                          $"{s.ElectionTimeoutMin.TotalMilliseconds}-{s.ElectionTimeoutMax.TotalMilliseconds} ms, heartbeat {s.HeartbeatInterval.TotalMilliseconds} ms, " +
-                          $"≤{s.MaxEntriesPerMessage} entries and ≤{s.MaxInflightMessages} messages in flight per follower");
-        Console.WriteLine($"load: closed-loop proposers, {options.CommandBytes}-byte commands; warm-up {options.Warmup.TotalSeconds} s, measured {options.Duration.TotalSeconds} s per row");
-    }
-    Console.WriteLine($"  {journal} journal, {proposers} proposer(s): leader {leader.PeerId} at term {leader.Term}; warming up, then measuring ...");
-
-    cluster.Driver.Tell(new StartProposing(cluster.Peer(leader.PeerId), leader.PeerId, leader.Term, proposers));
-    await Task.Delay(options.Warmup);
-    cluster.Driver.Tell(BeginMeasurement.Instance);
-    await Task.Delay(options.Duration);
-    var measurement = await cluster.Driver.Ask<Measurement>(EndMeasurement.Instance, TimeSpan.FromSeconds(30));
-    return RunResult.From(journal, proposers, measurement);
-}
+return await Suite.Run(options, header);
 
 static string Quote(string arg) => arg.Length > 0 && !arg.Any(char.IsWhiteSpace) && !arg.Contains('"') ? arg : $"\"{arg.Replace("\"", "\\\"")}\"";

@@ -11,7 +11,7 @@ namespace AkkaRaft.Bench;
 /// leader's <see cref="Applied"/> for that index (Akka orders messages between one pair of actors). No Ask, Task
 /// or timer is made per command; the cost per command is the Propose and its payload.
 /// </summary>
-internal sealed class ProposerDriver : ReceiveActor
+internal sealed class ProposerDriver : MeasuringDriver
 {
     private readonly int _commandBytes;
     private IActorRef _leader = ActorRefs.Nobody;
@@ -24,13 +24,7 @@ internal sealed class ProposerDriver : ReceiveActor
     /// <summary>Send timestamps of accepted proposals by log index, until the leader applies them.</summary>
     private readonly Dictionary<long, long> _inflight = new();
 
-    private readonly LatencyRecorder _latencies = new();
     private long _sequence;
-    private bool _measuring;
-    private bool _stopped;
-    private long _measureStart;
-    private GcCounters _gcAtStart;
-    private string? _failure;
 
     /// <summary>
     /// Created before the peers, whose apply target it is; it ignores what they apply until
@@ -46,27 +40,13 @@ internal sealed class ProposerDriver : ReceiveActor
             _leaderId = s.LeaderId;
             _leaderTerm = s.Term;
             Context.System.EventStream.Subscribe(Self, typeof(RaftRoleChanged));
+            Resume();
             for (var i = 0; i < s.Proposers; i++) ProposeNext();
         });
         Receive<ProposeAccepted>(OnAccepted);
         Receive<Applied>(OnApplied);
         Receive<NotLeader>(n => Fail($"{n.PeerId} refused a proposal: not the leader (it knows of {n.LeaderId ?? "none"})"));
         Receive<RaftRoleChanged>(OnRoleChanged);
-        Receive<BeginMeasurement>(_ =>
-        {
-            _latencies.Clear();
-            _measuring = true;
-            _gcAtStart = GcCounters.Now();
-            _measureStart = Stopwatch.GetTimestamp();
-        });
-        Receive<EndMeasurement>(_ =>
-        {
-            var elapsed = Stopwatch.GetElapsedTime(_measureStart);
-            var gc = GcCounters.Now() - _gcAtStart;
-            _measuring = false;
-            _stopped = true;
-            Sender.Tell(new Measurement(_latencies.ToArray(), elapsed, gc, _failure));
-        });
     }
 
     private void ProposeNext()
@@ -98,8 +78,8 @@ internal sealed class ProposerDriver : ReceiveActor
         if (!_inflight.Remove(applied.Index, out var sentAt)) return;
         if (applied.Term != _leaderTerm)
             Fail($"index {applied.Index} committed at term {applied.Term}, not the proposal's {_leaderTerm}");
-        if (_measuring) _latencies.Add(now - sentAt);
-        if (!_stopped) ProposeNext();
+        Record(sentAt, now);
+        if (!Stopped) ProposeNext();
     }
 
     private void OnRoleChanged(RaftRoleChanged change)
@@ -108,30 +88,7 @@ internal sealed class ProposerDriver : ReceiveActor
         if (change.Term != _leaderTerm || (change.PeerId == _leaderId && change.Role != RaftRole.Leader))
             Fail($"{change.PeerId} became {change.Role.ToString().ToLowerInvariant()} at term {change.Term} during the run (leader was {_leaderId} at term {_leaderTerm})");
     }
-
-    private void Fail(string reason)
-    {
-        _failure ??= reason;
-        _stopped = true;
-    }
 }
 
 /// <summary>Start <see cref="Proposers"/> closed-loop proposers against <see cref="Leader"/>, the leader of <see cref="Term"/>.</summary>
 internal sealed record StartProposing(IActorRef Leader, string LeaderId, long Term, int Proposers);
-
-/// <summary>Warm-up is over: record commits from now on.</summary>
-internal sealed class BeginMeasurement
-{
-    public static readonly BeginMeasurement Instance = new();
-    private BeginMeasurement() { }
-}
-
-/// <summary>Stop proposing and answer with the <see cref="Measurement"/>.</summary>
-internal sealed class EndMeasurement
-{
-    public static readonly EndMeasurement Instance = new();
-    private EndMeasurement() { }
-}
-
-/// <summary>What one run measured over <see cref="Elapsed"/>: commit latencies in <see cref="Stopwatch"/> ticks, and the collector's work.</summary>
-internal sealed record Measurement(long[] LatencyTicks, TimeSpan Elapsed, GcCounters Gc, string? Failure);

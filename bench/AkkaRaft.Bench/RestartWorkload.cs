@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using Akka.Configuration;
-using Akka.Persistence.Sql;
 using AkkaRaft.Actors;
 using AkkaRaft.Actors.Configuration;
 using AkkaRaft.Actors.Messages;
@@ -71,13 +70,7 @@ internal static class RestartWorkload
         IActorRef StartPeer(string id)
         {
             var file = Path.Combine(dataDirectory, id + ".db");
-            var system = ActorSystem.Create($"akkaraft-restart-{id}", ConfigurationFactory.ParseString($$"""
-                    akka.loglevel = WARNING
-                    akka.persistence.journal.plugin = "akka.persistence.journal.sql"
-                    akka.persistence.journal.sql { connection-string = "Data Source={{file}}", provider-name = "SQLite.MS", auto-initialize = true }
-                    akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
-                    akka.persistence.snapshot-store.sql { connection-string = "Data Source={{file}}", provider-name = "SQLite.MS", auto-initialize = true }
-                    """).WithFallback(SqlPersistence.DefaultConfiguration));
+            var system = ActorSystem.Create($"akkaraft-restart-{id}", ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(BenchCluster.SqliteConfig(file)));
             systems[id] = system;
             var stateMachine = system.ActorOf(Props.Create(() => new HashingStateMachine()), "state");
             var routes = ids.Where(o => o != id).ToDictionary(o => o, o => relays[o]);

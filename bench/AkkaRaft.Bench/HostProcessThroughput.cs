@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Globalization;
+using Akka.Configuration;
+using AkkaRaft.Actors.Configuration;
+using AkkaRaft.Actors.KeyValue;
+using AkkaRaft.Actors.Messages;
+
+namespace AkkaRaft.Bench;
+
+/// <summary>
+/// The deployment itself (issue #7's bench item): three processes of the Host's <c>node</c> program (a key-value server
+/// and its Raft peer each, SQLite, Akka.Remote on loopback ports) from a cluster file written for the row, and the
+/// bench as a remote client: one <see cref="KvDriver"/> in an ActorSystem of its own, each client putting a 64-byte
+/// value to its own key with one request outstanding. Unlike the other modes the load crosses a socket to reach the
+/// leader, and each command passes through the key-value state machine and its client sessions.
+/// </summary>
+internal static class HostProcessThroughput
+{
+    public const string Mode = "process";
+
+    /// <summary>The client counts issue #7 asks for; other proposer counts are not run in this mode.</summary>
+    public static readonly int[] ClientCounts = [1, 64];
+
+    public static async Task<RunResult> Run(int clients, BenchOptions options)
+    {
+        var host = FindHost();
+        if (host is null)
+            return RunResult.Failed(AkkaRaftThroughput.SystemName, Mode, clients, "the Host is not built: dotnet build -c Release src/AkkaRaft.Host (the bench's build does it)");
+        var directory = Directory.CreateTempSubdirectory("akkaraft-bench-process-").FullName;
+        var nodes = new List<(string Id, int Port, Process Process, StreamWriter Log)>();
+        ActorSystem? client = null;
+        var failed = false;
+        try
+        {
+            var ports = new[] { DotNextCluster.FreePort(), DotNextCluster.FreePort(), DotNextCluster.FreePort() };
+            var clusterFile = Path.Combine(directory, "cluster.hocon");
+            File.WriteAllText(clusterFile, string.Create(CultureInfo.InvariantCulture, $$"""
+                akkaraft {
+                  nodes = [
+                    { id = n1, host = "127.0.0.1", port = {{ports[0]}} }
+                    { id = n2, host = "127.0.0.1", port = {{ports[1]}} }
+                    { id = n3, host = "127.0.0.1", port = {{ports[2]}} }
+                  ]
+                  data-dir = "{{directory}}"
+                }
+                akka.raft.cluster-id = "bench-process"
+                akka.loglevel = WARNING
+                """));
+            for (var i = 0; i < ports.Length; i++)
+            {
+                var log = new StreamWriter(Path.Combine(directory, $"n{i + 1}.log")) { AutoFlush = true };
+                nodes.Add(($"n{i + 1}", ports[i], Start(host, clusterFile, $"n{i + 1}", log), log));
+            }
+
+            client = ActorSystem.Create("akkaraft-bench-client",
+                ConfigurationFactory.ParseString(BenchCluster.RemoteHocon + "\nakka.loglevel = WARNING").WithFallback(RaftSettings.DefaultConfig()));
+            var servers = nodes.ToDictionary(n => n.Id, n => string.Create(CultureInfo.InvariantCulture, $"akka.tcp://akkaraft@127.0.0.1:{n.Port}/user/kv"));
+            var (leaderId, term) = await WaitForLeader(client, servers, nodes.Select(n => n.Process).ToArray(), TimeSpan.FromSeconds(60));
+            var leader = await client.ActorSelection(servers[leaderId]).ResolveOne(TimeSpan.FromSeconds(10));
+            var driver = client.ActorOf(Props.Create(() => new KvDriver()), "clients");
+            await driver.Ask<Done>(new StartKv(leader, KvOperation.Put, clients), TimeSpan.FromSeconds(10));
+            await Task.Delay(options.Warmup);
+            driver.Tell(BeginMeasurement.Instance);
+            await Task.Delay(options.Duration);
+            var measurement = await driver.Ask<Measurement>(EndMeasurement.Instance, TimeSpan.FromSeconds(30));
+            var after = await leader.Ask<RaftState>(GetState.Instance, TimeSpan.FromSeconds(15));
+            if (!after.IsLeader || after.Term != term)
+                measurement = measurement with { Failure = measurement.Failure ?? $"{leaderId} lost leadership during the row (now {after.Role} at term {after.Term})" };
+            return RunResult.From(AkkaRaftThroughput.SystemName, Mode, clients, measurement);
+        }
+        catch (Exception e)
+        {
+            failed = true;
+            return RunResult.Failed(AkkaRaftThroughput.SystemName, Mode, clients, $"{e.GetType().Name}: {e.Message} (node logs in {directory})");
+        }
+        finally
+        {
+            if (client is not null) await client.Terminate();
+            foreach (var (_, _, process, log) in nodes)
+            {
+                if (!process.HasExited) process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync(); // and for the end of its output
+                process.Dispose();
+                lock (log) log.Dispose();
+            }
+            try
+            {
+                if (!failed) Directory.Delete(directory, recursive: true); // else the nodes' logs say why
+            }
+            catch (IOException)
+            {
+                // a node's file still open as it exits: it is under the temporary folder
+            }
+        }
+    }
+
+    private static Process Start(string host, string clusterFile, string id, StreamWriter log)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { host, "node", "--config", clusterFile, "--id", id },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {host}");
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task<(string Id, long Term)> WaitForLeader(ActorSystem client, Dictionary<string, string> servers, IEnumerable<Process> processes, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (processes.FirstOrDefault(p => p.HasExited) is { } exited)
+                throw new InvalidOperationException($"a node exited with code {exited.ExitCode} before a leader was elected");
+            foreach (var (id, path) in servers)
+            {
+                try
+                {
+                    var state = await client.ActorSelection(path).Ask<RaftState>(GetState.Instance, TimeSpan.FromSeconds(1));
+                    if (state.IsLeader) return (id, state.Term);
+                }
+                catch (AskTimeoutException)
+                {
+                    // not listening yet
+                }
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"no leader among the node processes within {within.TotalSeconds} s");
+    }
+
+    /// <summary>The Host's program built in the same configuration as the bench, found from the repository root.</summary>
+    private static string? FindHost()
+    {
+#if DEBUG
+        const string configuration = "Debug";
+#else
+        const string configuration = "Release";
+#endif
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "src", "AkkaRaft.Host", "bin", configuration, "net10.0", "AkkaRaft.Host.dll");
+            if (File.Exists(candidate)) return candidate;
+        }
+        return null;
+    }
+}

@@ -121,6 +121,7 @@ internal sealed class BenchCluster : IAsyncDisposable
                     : ActorSystem.Create($"akkaraft-bench-{id}", peerConfig.WithFallback(config));
             }
         }
+        foreach (var peerSystem in peerSystems.Values.Distinct()) RaftSystem.Prepare(peerSystem);
         Dictionary<string, IActorRef> peers;
         if (mode == "remote")
         {

@@ -52,7 +52,11 @@ internal sealed class ClusteredPeers : IAsyncDisposable
     public static ClusteredPeers Start(Config config, Action<ActorSystem> attachLogger)
     {
         var systems = Ids.Select(_ => ActorSystem.Create(SystemName, config)).ToArray();
-        foreach (var system in systems) attachLogger(system);
+        foreach (var system in systems)
+        {
+            attachLogger(system);
+            RaftSystem.Prepare(system);
+        }
         var addresses = systems.Select(s => ((ExtendedActorSystem)s).Provider.DefaultAddress).ToArray();
         foreach (var system in systems) Cluster.Get(system).Join(addresses[0]);
 

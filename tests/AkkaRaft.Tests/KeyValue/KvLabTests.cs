@@ -11,7 +11,7 @@ namespace AkkaRaft.Tests.KeyValue;
 /// history and checks it for linearizability. Random choices come from a seeded <see cref="Random"/> whose seed is
 /// written to the output; set AKKARAFT_LAB_SEED to replay one.
 /// </summary>
-[Collection(TimingCollection.Name)]
+[Collection(KvLab3ACollection.Name)]
 public sealed class KvLabTests : TestKit
 {
     private readonly ITestOutputHelper _output;

@@ -11,7 +11,7 @@ namespace AkkaRaft.Tests.KeyValue;
 /// maxraftstate is <see cref="KvCluster"/>'s snapshot threshold; the persisted Raft state beyond the snapshot must stay
 /// under 8 times it. Every test records its history and checks it for linearizability. Set AKKARAFT_LAB_SEED to replay.
 /// </summary>
-[Collection(TimingCollection.Name)]
+[Collection(KvLab3BCollection.Name)]
 public sealed class KvSnapshotLabTests : TestKit
 {
     /// <summary>The lab's maxraftstate for part 3B, in bytes.</summary>

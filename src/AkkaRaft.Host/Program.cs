@@ -20,6 +20,13 @@ const string usage = """
       append KEY VALUE --config FILE [--timeout S]     append to KEY's value; prints ok
       get KEY --config FILE [--timeout SECONDS]        print KEY's value (linearizable read)
       status --config FILE                             every node's role, term, commit and applied index
+      shell --config FILE [--timeout SECONDS]          one client for many operations: reads `put KEY VALUE`,
+                                                       `append KEY VALUE` or `get KEY` lines from stdin (VALUE is
+                                                       the rest of the line after one space) and answers each with
+                                                       one JSON line, e.g. {"op":"get","key":"k","value":"v","ok":true};
+                                                       "ok":false with "error":"timeout" (outcome unknown), or
+                                                       "bad-input" / "too-large" (not done; see "detail");
+                                                       exit 0 at end of input
       --help                                           this text
 
     FILE is a cluster file such as hocon/cluster-3.hocon. Exit codes: 0 done, 1 not completed
@@ -121,6 +128,9 @@ static async Task<int> RunCommand(string[] args)
         case "get":
             Expect(1, "KEY");
             return await ClientCommands.Operation(Cluster(), KvOperation.Get, operands[0], null, timeout);
+        case "shell":
+            Expect(0, "no operands, only --config FILE [--timeout SECONDS]; operations come on stdin");
+            return await ShellCommand.Run(Cluster(), timeout);
         case "status":
             Expect(0, "no operands, only --config FILE");
             return await ClientCommands.Status(Cluster());

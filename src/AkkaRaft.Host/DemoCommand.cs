@@ -91,12 +91,16 @@ internal static class DemoCommand
             return states.Select(s => s.State).ToArray();
         }
 
-        var first = await WaitFor("leader", TimeSpan.FromSeconds(30), interrupt, async () =>
+        // Every node must answer before the leader is killed: with one of three silent (a peer whose journal recovery
+        // failed stays stopped inside a running process), killing the leader would leave no majority.
+        RaftState?[] seen = [];
+        var first = await WaitFor("leader with every node answering", TimeSpan.FromSeconds(30), interrupt, async () =>
         {
             cluster.ThrowIfExited(ids);
-            return (await Query(ids)).FirstOrDefault(s => s is { IsLeader: true });
-        });
-        step.Say($"{first.PeerId} is the leader at term {first.Term}");
+            seen = await Query(ids);
+            return seen.All(s => s is not null) ? Leader(seen) : null;
+        }, () => Silent(ids, seen));
+        step.Say($"{first.PeerId} is the leader at term {first.Term}; every node answers");
 
         var servers = RaftPeers.FromPaths(cluster.Cluster.Nodes.ToDictionary(n => n.Id, n => ActorPath.Parse(n.ServerPath)));
         var client = new KvClient(system, servers);
@@ -107,17 +111,26 @@ internal static class DemoCommand
         writer.ThrowIfFailed();
         step.Say($"{writer.Acknowledged} writes acknowledged");
 
-        var victim = cluster.Nodes[first.PeerId];
-        step.Say($"kill -9 {first.PeerId} (pid {victim.Pid}), the leader");
+        // Leadership may have moved since (an election on a busy machine): kill whoever leads now, or the writes would
+        // never stop and the failover figure would mean nothing.
+        var leader = await WaitFor("leader", TimeSpan.FromSeconds(15), interrupt, async () =>
+        {
+            cluster.ThrowIfExited(ids);
+            seen = await Query(ids);
+            return Leader(seen);
+        }, () => Silent(ids, seen));
+        var victim = cluster.Nodes[leader.PeerId];
+        step.Say($"kill -9 {leader.PeerId} (pid {victim.Pid}), the leader at term {leader.Term}");
         var killedAt = step.Clock.Elapsed;
         victim.Kill();
-        var survivors = ids.Where(id => id != first.PeerId).ToArray();
+        var survivors = ids.Where(id => id != leader.PeerId).ToArray();
         var second = await WaitFor("new leader", TimeSpan.FromSeconds(15), interrupt, async () =>
         {
             cluster.ThrowIfExited(survivors);
             writer.ThrowIfFailed();
-            return (await Query(survivors)).FirstOrDefault(s => s is { IsLeader: true } && s.Term > first.Term);
-        });
+            seen = await Query(survivors);
+            return Leader(seen) is { } next && next.Term > leader.Term ? next : null;
+        }, () => Silent(survivors, seen));
         step.Say($"{second.PeerId} is the new leader at term {second.Term}, seen {(step.Clock.Elapsed - killedAt).TotalSeconds:0.00} s after the kill");
         var resumed = await WaitFor("write acknowledged after the kill", TimeSpan.FromSeconds(15), interrupt, () =>
         {
@@ -131,25 +144,25 @@ internal static class DemoCommand
         step.Say($"writes continue: {writer.Writes.Count(w => w.Acknowledged && w.Called >= killedAt)} acknowledged since the kill");
 
         var target = (await WaitFor("leader's commit index", TimeSpan.FromSeconds(15), interrupt, async () =>
-            (await Query(survivors)).FirstOrDefault(s => s is { IsLeader: true }))).CommitIndex;
-        var restarted = cluster.StartNode(first.PeerId);
+            Leader(await Query(survivors)))).CommitIndex;
+        var restarted = cluster.StartNode(leader.PeerId);
         var restartedAt = step.Clock.Elapsed;
-        step.Say($"restart {first.PeerId} (pid {restarted.Pid}) on its data directory; the leader's commit index is {target}");
-        var back = await WaitFor($"answer from {first.PeerId}", TimeSpan.FromSeconds(30), interrupt, async () =>
+        step.Say($"restart {leader.PeerId} (pid {restarted.Pid}) on its data directory; the leader's commit index is {target}");
+        var back = await WaitFor($"answer from {leader.PeerId}", TimeSpan.FromSeconds(30), interrupt, async () =>
         {
             cluster.ThrowIfExited(ids);
             writer.ThrowIfFailed();
-            return (await Query([first.PeerId]))[0];
+            return (await Query([leader.PeerId]))[0];
         });
-        step.Say($"{first.PeerId} answers again (process start-up and journal recovery), applied index {back.LastApplied}");
-        var caughtUp = back.LastApplied >= target ? back : await WaitFor($"catch-up of {first.PeerId}", TimeSpan.FromSeconds(30), interrupt, async () =>
+        step.Say($"{leader.PeerId} answers again (process start-up and journal recovery), applied index {back.LastApplied}");
+        var caughtUp = back.LastApplied >= target ? back : await WaitFor($"catch-up of {leader.PeerId}", TimeSpan.FromSeconds(30), interrupt, async () =>
         {
             cluster.ThrowIfExited(ids);
             writer.ThrowIfFailed();
-            return (await Query([first.PeerId]))[0] is { } s && s.LastApplied >= target ? s : null;
+            return (await Query([leader.PeerId]))[0] is { } s && s.LastApplied >= target ? s : null;
         });
         var catchUp = step.Clock.Elapsed - restartedAt;
-        step.Say($"{first.PeerId} caught up: applied index {caughtUp.LastApplied} reached the leader's {target}, {catchUp.TotalSeconds:0.00} s after its restart");
+        step.Say($"{leader.PeerId} caught up: applied index {caughtUp.LastApplied} reached the leader's {target}, {catchUp.TotalSeconds:0.00} s after its restart");
 
         await writer.StopAsync();
         var writes = writer.Writes;
@@ -170,20 +183,37 @@ internal static class DemoCommand
         step.Say($"linearizable get of \"{DemoWriter.Key}\": {(read.Value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Length} tokens");
         Console.WriteLine($"summary: {verdict.Describe()}");
         Console.WriteLine($"  failover (kill -9 of the leader to the first write acknowledged after it): {failover.TotalSeconds:0.00} s");
-        Console.WriteLine($"  {first.PeerId} restarted and caught up in {catchUp.TotalSeconds:0.00} s; demo took {step.Clock.Elapsed.TotalSeconds:0.0} s");
+        Console.WriteLine($"  {leader.PeerId} restarted and caught up in {catchUp.TotalSeconds:0.00} s; demo took {step.Clock.Elapsed.TotalSeconds:0.0} s");
         return verdict.Passed;
     }
 
-    /// <summary>Polls <paramref name="probe"/> until it finds something; fails naming <paramref name="what"/> after <paramref name="limit"/>.</summary>
-    private static async Task<T> WaitFor<T>(string what, TimeSpan limit, CancellationToken interrupt, Func<Task<T?>> probe) where T : class
+    /// <summary>
+    /// Polls <paramref name="probe"/> until it finds something; after <paramref name="limit"/>, fails naming
+    /// <paramref name="what"/> and adding what <paramref name="detail"/> says about the last attempt.
+    /// </summary>
+    private static async Task<T> WaitFor<T>(string what, TimeSpan limit, CancellationToken interrupt, Func<Task<T?>> probe, Func<string>? detail = null) where T : class
     {
         var waited = Stopwatch.StartNew();
         while (true)
         {
             if (await probe() is { } found) return found;
-            if (waited.Elapsed > limit) throw new DemoFailure($"no {what} within {limit.TotalSeconds:0} s");
+            if (waited.Elapsed > limit) throw new DemoFailure($"no {what} within {limit.TotalSeconds:0} s{detail?.Invoke()}");
             await Task.Delay(Poll, interrupt);
         }
+    }
+
+    /// <summary>The node that leads in the highest term any node reports, if one does.</summary>
+    private static RaftState? Leader(RaftState?[] states)
+    {
+        var term = states.Max(s => s?.Term);
+        return states.FirstOrDefault(s => s is { IsLeader: true } && s.Term == term);
+    }
+
+    /// <summary>Which of <paramref name="ids"/> did not answer the last status query, said as the end of a failure message.</summary>
+    private static string Silent(IReadOnlyList<string> ids, RaftState?[] states)
+    {
+        var silent = ids.Where((_, i) => i >= states.Length || states[i] is null).ToList();
+        return silent.Count == 0 ? "" : $"; {string.Join(" and ", silent)} did not answer (a peer whose journal recovery failed stays stopped; see the output below)";
     }
 
     /// <summary>Prints one line per step, with the seconds since the demo started.</summary>

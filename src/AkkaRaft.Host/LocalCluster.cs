@@ -56,12 +56,18 @@ internal sealed class NodeProcess : IDisposable
         }
     }
 
-    /// <summary>SIGKILL on Linux (TerminateProcess on Windows): no shutdown hook runs, as in a crash or `kill -9`.</summary>
-    public void Kill()
+    /// <summary>
+    /// SIGKILL on Linux (TerminateProcess on Windows): no shutdown hook runs, as in a crash or `kill -9`. Returns once
+    /// the process is gone. Only the process itself is signalled, at once: finding a whole process tree first means
+    /// reading /proc, which on a busy machine leaves the node running (and answering) for a while after the "kill".
+    /// </summary>
+    public void Kill() => Kill(entireProcessTree: false);
+
+    private void Kill(bool entireProcessTree)
     {
         try
         {
-            _process.Kill(entireProcessTree: true);
+            _process.Kill(entireProcessTree);
         }
         catch (InvalidOperationException)
         {
@@ -84,7 +90,7 @@ internal sealed class NodeProcess : IDisposable
 
     public void Dispose()
     {
-        if (!_process.HasExited) Kill();
+        if (!_process.HasExited) Kill(entireProcessTree: true);
         _process.Dispose();
     }
 }

@@ -10,7 +10,8 @@ internal static class ClientCommands
     /// <summary>Exit code when the operation did not complete (unknown outcome or no answer).</summary>
     public const int NotCompleted = 1;
 
-    private static ActorSystem ClientSystem(ClusterFile cluster)
+    /// <summary>An ActorSystem on Akka.Remote for clients of <paramref name="cluster"/>, logging nothing.</summary>
+    public static ActorSystem ClientSystem(ClusterFile cluster)
     {
         var host = cluster.Config.GetString("akkaraft.client-host", "127.0.0.1");
         // A one-shot client prints its own outcome; remoting chatter about a node that is down would only garble it.
@@ -59,30 +60,40 @@ internal static class ClientCommands
         using var system = ClientSystem(cluster);
         try
         {
-            var states = await Task.WhenAll(cluster.Nodes.Select(async node =>
-            {
-                try
-                {
-                    return (node, state: await system.ActorSelection(node.ServerPath).Ask<RaftState>(GetState.Instance, TimeSpan.FromSeconds(3)));
-                }
-                catch (AskTimeoutException)
-                {
-                    return (node, state: (RaftState?)null);
-                }
-            }));
-            Console.WriteLine($"{"node",-6} {"address",-22} {"role",-10} {"term",6} {"leader",-7} {"commit",8} {"applied",8}");
-            foreach (var (node, state) in states)
-            {
-                var address = $"{node.Host}:{node.Port}";
-                Console.WriteLine(state is null
-                    ? $"{node.Id,-6} {address,-22} unreachable"
-                    : $"{node.Id,-6} {address,-22} {state.Role.ToString().ToLowerInvariant(),-10} {state.Term,6} {state.LeaderId ?? "-",-7} {state.CommitIndex,8} {state.LastApplied,8}");
-            }
-            return states.Any(s => s.state is not null) ? 0 : NotCompleted;
+            var states = await QueryStates(system, cluster.Nodes, TimeSpan.FromSeconds(3));
+            foreach (var line in StatusTable(states)) Console.WriteLine(line);
+            return states.Any(s => s.State is not null) ? 0 : NotCompleted;
         }
         finally
         {
             await system.Terminate();
+        }
+    }
+
+    /// <summary>Each node's <see cref="RaftState"/>, asked for at once; null for a node that did not answer in <paramref name="timeout"/>.</summary>
+    public static async Task<(NodeAddress Node, RaftState? State)[]> QueryStates(ActorSystem system, IEnumerable<NodeAddress> nodes, TimeSpan timeout) =>
+        await Task.WhenAll(nodes.Select(async node =>
+        {
+            try
+            {
+                return (node, (RaftState?)await system.ActorSelection(node.ServerPath).Ask<RaftState>(GetState.Instance, timeout));
+            }
+            catch (AskTimeoutException)
+            {
+                return (node, (RaftState?)null);
+            }
+        }));
+
+    /// <summary>The `status` table: a header, then one line per node.</summary>
+    public static IEnumerable<string> StatusTable(IEnumerable<(NodeAddress Node, RaftState? State)> states)
+    {
+        yield return $"{"node",-6} {"address",-22} {"role",-10} {"term",6} {"leader",-7} {"commit",8} {"applied",8}";
+        foreach (var (node, state) in states)
+        {
+            var address = $"{node.Host}:{node.Port}";
+            yield return state is null
+                ? $"{node.Id,-6} {address,-22} unreachable"
+                : $"{node.Id,-6} {address,-22} {state.Role.ToString().ToLowerInvariant(),-10} {state.Term,6} {state.LeaderId ?? "-",-7} {state.CommitIndex,8} {state.LastApplied,8}";
         }
     }
 }

@@ -1,29 +1,34 @@
-using Akka.Actor;
-using Akka.Configuration;
-using AkkaRaft.Actors;
-using AkkaRaft.Actors.Configuration;
 using AkkaRaft.Actors.KeyValue;
-using AkkaRaft.Actors.Messages;
 using AkkaRaft.Host;
 
-// AkkaRaft.Host: a key-value node over Akka.Remote, one-shot clients, and an in-process election demo.
+// AkkaRaft.Host: a key-value node over Akka.Remote, one-shot and line-by-line clients, and a multi-process demo.
 // Every configuration mistake ends with one line naming it and a non-zero exit, never a stack trace.
 
 const string usage = """
     AkkaRaft.Host — Raft consensus on Akka.NET
 
     usage (through `dotnet run --project src/AkkaRaft.Host -- ...` or the built program):
-      (no arguments)                                   the in-process demo: 3 peers elect a leader, the
-                                                       leader is stopped, the others elect a new one
+      demo  (also: no arguments)                       3 nodes as child processes on free loopback ports; a
+                                                       client writes, the leader is killed with kill -9, a new
+                                                       one takes over, the killed node restarts and catches up,
+                                                       and every acknowledged write is checked (exit 0: all found)
       node --config FILE --id ID [--data-dir DIR]      run one node of the cluster in FILE in the foreground
       put KEY VALUE --config FILE [--timeout SECONDS]  set KEY; prints ok
       append KEY VALUE --config FILE [--timeout S]     append to KEY's value; prints ok
       get KEY --config FILE [--timeout SECONDS]        print KEY's value (linearizable read)
       status --config FILE                             every node's role, term, commit and applied index
+      shell --config FILE [--timeout SECONDS]          one client for many operations: reads `put KEY VALUE`,
+                                                       `append KEY VALUE` or `get KEY` lines from stdin (VALUE is
+                                                       the rest of the line after one space) and answers each with
+                                                       one JSON line, e.g. {"op":"get","key":"k","value":"v","ok":true};
+                                                       "ok":false with "error":"timeout" (outcome unknown), or
+                                                       "bad-input" / "too-large" (not done; see "detail");
+                                                       exit 0 at end of input
       --help                                           this text
 
-    FILE is a cluster file such as hocon/cluster-3.hocon. Exit codes: 0 done, 1 not completed
-    (timeout: a write's outcome is unknown), 2 bad command line or configuration.
+    FILE is a cluster file such as hocon/cluster-3.hocon; --timeout bounds each operation (default 10 s).
+    Exit codes: 0 done, 1 not completed (timeout: a write's outcome is unknown; demo: a step or check
+    failed), 2 bad command line or configuration.
     """;
 
 if (args.Length > 0 && args[0] is "--help" or "-h" or "help")
@@ -31,51 +36,15 @@ if (args.Length > 0 && args[0] is "--help" or "-h" or "help")
     Console.WriteLine(usage);
     return 0;
 }
-if (args.Length > 0)
-{
-    try
-    {
-        return await RunCommand(args);
-    }
-    catch (HostError e)
-    {
-        Console.Error.WriteLine($"error: {e.Message}");
-        return 2;
-    }
-}
-
-var configFile = Path.Combine(AppContext.BaseDirectory, "hocon", "in-process-3.hocon");
-Config config;
 try
 {
-    config = ConfigurationFactory.ParseString(File.ReadAllText(configFile));
+    return await RunCommand(args.Length == 0 ? ["demo"] : args);
 }
-catch (Exception e) when (e is IOException or UnauthorizedAccessException or ConfigurationException)
+catch (HostError e)
 {
-    Console.Error.WriteLine($"cannot read {configFile}: {e.Message}");
-    return 1;
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
 }
-using var system = ActorSystem.Create("akkaraft-demo", config);
-var settings = RaftSettings.Create(system);
-var watcher = system.ActorOf(Props.Create(() => new RoleWatcher()), "watcher");
-system.EventStream.Subscribe(watcher, typeof(RaftRoleChanged));
-
-// Peers reach each other by id through forwarding proxies, so each can be created before the others exist.
-var proxies = settings.Members.ToDictionary(id => id, id => system.ActorOf(Props.Create(() => new Forwarder()), $"to-{id}"));
-var peers = settings.Members.ToDictionary(id => id, id => system.ActorOf(
-    RaftActor.Props(settings.WithPeerId(id), RaftPeers.FromRefs(proxies.Where(p => p.Key != id).ToDictionary(p => p.Key, p => p.Value))), id));
-foreach (var (id, proxy) in proxies) proxy.Tell(peers[id]);
-
-Console.WriteLine($"started {string.Join(", ", settings.Members)}; election timeout {settings.ElectionTimeoutMin.TotalMilliseconds}-{settings.ElectionTimeoutMax.TotalMilliseconds} ms");
-var first = await WaitForLeader(peers.Values, exclude: null);
-Console.WriteLine($"leader: {first.PeerId} at term {first.Term}");
-Console.WriteLine($"stopping {first.PeerId} ...");
-var stopwatch = System.Diagnostics.Stopwatch.StartNew();
-await peers[first.PeerId].GracefulStop(TimeSpan.FromSeconds(5));
-var second = await WaitForLeader(peers.Where(p => p.Key != first.PeerId).Select(p => p.Value), exclude: first.PeerId);
-Console.WriteLine($"new leader: {second.PeerId} at term {second.Term}, {stopwatch.ElapsedMilliseconds} ms after the old one stopped");
-await system.Terminate();
-return 0;
 
 static async Task<int> RunCommand(string[] args)
 {
@@ -121,41 +90,17 @@ static async Task<int> RunCommand(string[] args)
         case "get":
             Expect(1, "KEY");
             return await ClientCommands.Operation(Cluster(), KvOperation.Get, operands[0], null, timeout);
+        case "shell":
+            Expect(0, "no operands, only --config FILE [--timeout SECONDS]; operations come on stdin");
+            return await ShellCommand.Run(Cluster(), timeout);
+        case "demo":
+            Expect(0, "no operands");
+            if (options.Count > 0) throw new HostError($"demo takes no options (it writes its own cluster file), found {options.Keys.First()}");
+            return await DemoCommand.Run();
         case "status":
             Expect(0, "no operands, only --config FILE");
             return await ClientCommands.Status(Cluster());
         default:
             throw new HostError($"unknown command '{command}'; try --help");
     }
-}
-
-static async Task<RaftState> WaitForLeader(IEnumerable<IActorRef> candidates, string? exclude)
-{
-    var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-    while (DateTime.UtcNow < deadline)
-    {
-        foreach (var peer in candidates)
-        {
-            var state = await peer.Ask<RaftState>(GetState.Instance, TimeSpan.FromSeconds(2));
-            if (state.IsLeader && state.PeerId != exclude) return state;
-        }
-        await Task.Delay(50);
-    }
-    throw new TimeoutException("no leader within 10 s");
-}
-
-/// <summary>Forwards everything to the peer it was given; stands in for a network route.</summary>
-internal sealed class Forwarder : ReceiveActor
-{
-    public Forwarder()
-    {
-        Receive<IActorRef>(target => Become(() => ReceiveAny(m => target.Forward(m))));
-    }
-}
-
-/// <summary>Prints role changes as the EventStream publishes them.</summary>
-internal sealed class RoleWatcher : ReceiveActor
-{
-    public RoleWatcher() =>
-        Receive<RaftRoleChanged>(c => Console.WriteLine($"  {c.PeerId}: {c.Role.ToString().ToLowerInvariant()} at term {c.Term}{(c.LeaderId is null ? "" : $", leader {c.LeaderId}")}"));
 }

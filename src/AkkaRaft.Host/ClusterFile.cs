@@ -138,6 +138,9 @@ internal sealed class ClusterFile
                     # Never share a port: with address reuse a second node could bind a live node's port and
                     # speak with its identity.
                     tcp-reuse-addr = off
+                    # Room for a whole AppendEntries batch (akka.raft.replication.max-bytes-per-message, 1 MiB) and
+                    # its framing: a message larger than one frame is dropped by the transport, never delivered.
+                    maximum-frame-size = 2 MiB
                   }
                   # Raft's own timeouts are the failure detector; a restarted node must be reachable again quickly.
                   remote.retry-gate-closed-for = 200ms

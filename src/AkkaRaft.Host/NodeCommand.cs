@@ -29,7 +29,7 @@ internal static class NodeCommand
         var config = ConfigurationFactory.ParseString($$"""
                 akka.persistence {
                   journal.plugin = "akka.persistence.journal.sql"
-                  journal.sql { connection-string = "Data Source={{database}}", provider-name = "SQLite.MS", auto-initialize = true, recovery-event-timeout = 10s }
+                  journal.sql { connection-string = "Data Source={{database}}", provider-name = "SQLite.MS", auto-initialize = true, recovery-event-timeout = 30s }
                   snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
                   snapshot-store.sql { connection-string = "Data Source={{database}}", provider-name = "SQLite.MS", auto-initialize = true }
                 }
@@ -49,7 +49,8 @@ internal static class NodeCommand
 
         RaftSystem.Prepare(system);
         var routes = RaftPeers.FromPaths(cluster.Nodes.Where(n => n.Id != me.Id).ToDictionary(n => n.Id, n => ActorPath.Parse(n.ServerPath)));
-        system.ActorOf(KvServer.Props(cluster.Settings.WithPeerId(me.Id), routes), "kv");
+        var server = system.ActorOf(KvServer.Props(cluster.Settings.WithPeerId(me.Id), routes), "kv");
+        var serverStopped = server.WatchAsync();
         Console.WriteLine($"{me.Id} of {cluster.Settings.ClusterId} listening on {me.Host}:{me.Port}, data in {database}; Ctrl-C stops it");
 
         // Ctrl-C and SIGTERM run Akka's CoordinatedShutdown: the node leaves cleanly, its journal intact.
@@ -58,6 +59,14 @@ internal static class NodeCommand
             e.Cancel = true;
             _ = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
         };
+        if (await Task.WhenAny(system.WhenTerminated, serverStopped) == serverStopped && CoordinatedShutdown.Get(system).ShutdownReason is null)
+        {
+            // Not a shutdown: the peer's journal could not be recovered (the log says why). A process without its
+            // peer must not look alive; exit so that whatever runs the node sees the failure.
+            await system.Terminate();
+            Console.Error.WriteLine($"error: {me.Id}'s Raft peer stopped because its journal in {database} could not be recovered; see the log above");
+            return 1;
+        }
         await system.WhenTerminated;
         return 0;
     }

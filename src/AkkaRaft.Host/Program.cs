@@ -27,8 +27,8 @@ const string usage = """
       --help                                           this text
 
     FILE is a cluster file such as hocon/cluster-3.hocon; --timeout bounds each operation (default 10 s).
-    Exit codes: 0 done, 1 not completed (timeout: a write's outcome is unknown; demo: a step or check
-    failed), 2 bad command line or configuration.
+    Exit codes: 0 done, 1 not completed (timeout: a write's outcome is unknown; node: its journal could
+    not be recovered; demo: a step or check failed), 2 bad command line or configuration.
     """;
 
 if (args.Length > 0 && args[0] is "--help" or "-h" or "help")

@@ -45,7 +45,7 @@ public sealed class KvServer : ReceiveActor
         RaftConfig.Inject(Context.System); // client requests arrive through RaftSerializer
         _clusterId = settings.ClusterId;
         _id = settings.PeerId;
-        _raft = Context.ActorOf(RaftActor.SupervisedProps(settings, peers, options with { ApplyTo = Self }), "raft");
+        _raft = Context.Watch(Context.ActorOf(RaftActor.SupervisedProps(settings, peers, options with { ApplyTo = Self }), "raft"));
         Context.System.EventStream.Subscribe(Self, typeof(RaftRoleChanged));
 
         Receive<IRaftMessage>(m => _raft.Forward(m));
@@ -59,6 +59,13 @@ public sealed class KvServer : ReceiveActor
         Receive<RaftRoleChanged>(c => c.ClusterId == _clusterId && c.PeerId == _id, OnRoleChanged);
         Receive<ProposeAccepted>(_ => { }); // the answer comes with Applied
         Receive<NotLeader>(_ => { });       // leadership moved; the RaftRoleChanged that says so fails the pending writes
+        Receive<Terminated>(t => t.ActorRef.Equals(_raft), _ =>
+        {
+            // The supervisor gives up only when the journal cannot be recovered; a server without its peer would
+            // answer nothing, so it stops too and whoever watches it (the Host's node) can say so and exit.
+            _log.Error("{0} stops: its Raft peer stopped for good", _id);
+            Context.Stop(Self);
+        });
     }
 
     /// <inheritdoc />

@@ -85,7 +85,9 @@ internal static class NodeCommand
         if (!File.Exists(file)) return;
         try
         {
-            using var connection = new SqliteConnection($"Data Source={file};Mode=ReadOnly");
+            // Read-write, never creating: a node killed in mid-write leaves a hot rollback journal beside the file, and
+            // SQLite must roll it back before anything can be read, which a read-only connection refuses to do.
+            using var connection = new SqliteConnection($"Data Source={file};Mode=ReadWrite");
             connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = "PRAGMA quick_check";

@@ -54,6 +54,7 @@ internal sealed class HostCluster : IAsyncDisposable
     /// </summary>
     public static async Task<HostCluster> Start(ITestOutputHelper output, string shippedFile, string overrides = "")
     {
+        HostProcess.RegisterBackstop(); // before the client ActorSystem registers its own exit handlers
         var directory = System.IO.Directory.CreateTempSubdirectory("akkaraft-mproc-").FullName;
         try
         {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace AkkaRaft.Tests.Host;
 
@@ -13,9 +14,32 @@ internal static class HostProcess
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
     private static readonly ConcurrentDictionary<int, Process> Live = new();
+    private static readonly List<PosixSignalRegistration> Signals = new();
+    private static int _backstopRegistered;
 
-    // A backstop: each test cleans up its own processes, but a test host that exits while one still runs kills it here.
-    static HostProcess() => AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
+    /// <summary>
+    /// A backstop, registered once: each test cleans up its own processes, but when the test host exits or is told to
+    /// stop (SIGTERM, SIGINT, SIGQUIT, SIGHUP) while some still run, they are killed then. The signal handlers run first,
+    /// before any ProcessExit handler (an ActorSystem's shutdown can take long enough for the runner to give up on the
+    /// host). Call it before creating an ActorSystem so the ProcessExit handler also runs ahead of theirs. A SIGKILL of
+    /// the test host itself leaves no chance to clean up.
+    /// </summary>
+    public static void RegisterBackstop()
+    {
+        if (Interlocked.Exchange(ref _backstopRegistered, 1) == 1) return;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
+        foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGQUIT, PosixSignal.SIGHUP })
+        {
+            try
+            {
+                Signals.Add(PosixSignalRegistration.Create(signal, _ => KillAll()));
+            }
+            catch (PlatformNotSupportedException)
+            {
+                // Not on this platform: ProcessExit remains.
+            }
+        }
+    }
 
     public static async Task<Result> Run(string workingDirectory, TimeSpan timeout, params string[] args)
     {
@@ -42,6 +66,7 @@ internal static class HostProcess
     /// <summary>Starts the Host with <paramref name="args"/>, output redirected and not yet read, and tracks it.</summary>
     public static Process Start(string workingDirectory, IEnumerable<string> args)
     {
+        RegisterBackstop();
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = workingDirectory,

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
 using Akka.Configuration;
 using Akka.Serialization;
+using AkkaRaft.Actors.KeyValue;
 using AkkaRaft.Actors.Log;
 using AkkaRaft.Actors.Messages;
 using AkkaRaft.Actors.Serialization;
@@ -160,7 +162,7 @@ public sealed class ForeignTrafficTests : IClassFixture<ForeignTrafficCluster>, 
         foreach (var manifest in manifests) garbler.Send(target, new WireBytes(manifest, garbage));
         foreach (var manifest in manifests)
         {
-            var line = await _cluster.LogLine(target, $@"serializer id \[{RaftSerializer.SerializerId}\] and manifest \[{System.Text.RegularExpressions.Regex.Escape(manifest)}\]\..*", Bound);
+            var line = await _cluster.LogLine(target, $@"serializer id \[{RaftSerializer.SerializerId}\] and manifest \[{Regex.Escape(manifest)}\]\..*", Bound);
             _output.WriteLine($"{target}: {line.Value}");
         }
 
@@ -169,7 +171,7 @@ public sealed class ForeignTrafficTests : IClassFixture<ForeignTrafficCluster>, 
         await garbler.AssertNothingReceived([target]);
         await AssertUnmoved(before, long.MaxValue);
 
-        var client = _cluster.Client(new Actors.KeyValue.KvClientOptions { OperationTimeout = Bound });
+        var client = _cluster.Client(new KvClientOptions { OperationTimeout = Bound });
         Assert.True((await client.PutAsync("after-garbage", "still serving")).IsOk, "a put after the garbage did not complete");
         Assert.Equal("still serving", (await client.GetAsync("after-garbage")).Value);
     }
@@ -200,15 +202,13 @@ public sealed class ForeignTrafficTests : IClassFixture<ForeignTrafficCluster>, 
     private sealed class Foreign : IAsyncDisposable
     {
         private readonly ActorSystem _system;
-        private readonly HostCluster _cluster;
         private readonly IActorRef _inbox;
         private readonly ConcurrentQueue<object> _received = new();
         private readonly Dictionary<string, IActorRef> _nodes = new(StringComparer.Ordinal);
 
-        private Foreign(ActorSystem system, HostCluster cluster)
+        private Foreign(ActorSystem system)
         {
             _system = system;
-            _cluster = cluster;
             _inbox = system.ActorOf(Props.Create(() => new Inbox(_received)), "inbox");
         }
 
@@ -216,7 +216,7 @@ public sealed class ForeignTrafficTests : IClassFixture<ForeignTrafficCluster>, 
         public static async Task<Foreign> Start(HostCluster cluster, string name, Config? config = null)
         {
             var system = ActorSystem.Create(name, config is null ? cluster.File.RemoteConfig("127.0.0.1", 0, null, "OFF") : config.WithFallback(LoopbackRemote));
-            var foreign = new Foreign(system, cluster);
+            var foreign = new Foreign(system);
             try
             {
                 foreach (var id in cluster.Ids)

@@ -26,10 +26,14 @@ internal static class NodeCommand
         CheckDatabase(database);
         CheckPortFree(me.BindHost ?? me.Host, me.Port);
 
+        // recovery-event-timeout bounds how long recovery waits for each answer from the journal; past it the peer stays
+        // stopped for good. CheckDatabase has already refused a file that is not a database, so the bound only has to
+        // catch a journal that hangs, and must not catch a slow start: the plugin's first use took 11 s with three nodes
+        // starting on a busy two-core machine, and a 10 s bound left a node running with no Raft peer.
         var config = ConfigurationFactory.ParseString($$"""
                 akka.persistence {
                   journal.plugin = "akka.persistence.journal.sql"
-                  journal.sql { connection-string = "Data Source={{database}}", provider-name = "SQLite.MS", auto-initialize = true, recovery-event-timeout = 30s }
+                  journal.sql { connection-string = "Data Source={{database}}", provider-name = "SQLite.MS", auto-initialize = true, recovery-event-timeout = 60s }
                   snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
                   snapshot-store.sql { connection-string = "Data Source={{database}}", provider-name = "SQLite.MS", auto-initialize = true }
                 }
@@ -95,7 +99,9 @@ internal static class NodeCommand
         if (!File.Exists(file)) return;
         try
         {
-            using var connection = new SqliteConnection($"Data Source={file};Mode=ReadOnly");
+            // Read-write, never creating: a node killed in mid-write leaves a hot rollback journal beside the file, and
+            // SQLite must roll it back before anything can be read, which a read-only connection refuses to do.
+            using var connection = new SqliteConnection($"Data Source={file};Mode=ReadWrite");
             connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = "PRAGMA quick_check";

@@ -39,12 +39,26 @@ internal sealed class BenchCluster : IAsyncDisposable
         """;
 
     /// <summary>The SQLite journal and snapshot store of one peer, in <paramref name="file"/>, as hocon/sqlite-journal.hocon sets them.</summary>
-    public static Config SqliteConfig(string file) => ConfigurationFactory.ParseString($$"""
+    public static Config SqliteConfig(string file)
+    {
+        UseWriteAheadLog(file);
+        return ConfigurationFactory.ParseString($$"""
             akka.persistence.journal.plugin = "akka.persistence.journal.sql"
             akka.persistence.journal.sql { connection-string = "Data Source={{file}}", provider-name = "SQLite.MS", auto-initialize = true, recovery-event-timeout = 10s }
             akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
             akka.persistence.snapshot-store.sql { connection-string = "Data Source={{file}}", provider-name = "SQLite.MS", auto-initialize = true }
             """).WithFallback(SqlPersistence.DefaultConfiguration);
+    }
+
+    /// <summary>As the Host's node does (NodeCommand.PrepareDatabase): one synced log append per commit instead of a rollback journal.</summary>
+    private static void UseWriteAheadLog(string file)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode=WAL";
+        if (command.ExecuteScalar() as string != "wal") throw new InvalidOperationException($"{file}: SQLite refused write-ahead-log mode");
+    }
 
     /// <summary>
     /// Akka.Remote on an ephemeral loopback port, with the settings the Host's <c>node</c> runs with

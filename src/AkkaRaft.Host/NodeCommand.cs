@@ -23,11 +23,11 @@ internal static class NodeCommand
             throw new HostError($"cannot create the data directory {directory}: {e.Message}");
         }
         var database = Path.GetFullPath(Path.Combine(directory, $"{me.Id}.db"));
-        CheckDatabase(database);
+        PrepareDatabase(database);
         CheckPortFree(me.BindHost ?? me.Host, me.Port);
 
         // recovery-event-timeout bounds how long recovery waits for each answer from the journal; past it the peer stays
-        // stopped for good. CheckDatabase has already refused a file that is not a database, so the bound only has to
+        // stopped for good. PrepareDatabase has already refused a file that is not a database, so the bound only has to
         // catch a journal that hangs, and must not catch a slow start: the plugin's first use took 11 s with three nodes
         // starting on a busy two-core machine, and a 10 s bound left a node running with no Raft peer.
         var config = ConfigurationFactory.ParseString($$"""
@@ -94,19 +94,36 @@ internal static class NodeCommand
     }
 
     /// <summary>An existing file that is not a readable SQLite database stops the node before it starts, with the reason.</summary>
-    private static void CheckDatabase(string file)
+    /// <summary>
+    /// Refuses a file that is not a sound SQLite database, then puts it (or the new file) in write-ahead-log mode.
+    /// </summary>
+    /// <remarks>
+    /// In WAL mode with SQLite's default synchronous = FULL a commit appends to one log file and syncs it once,
+    /// where the default rollback journal syncs a journal, the database and the directory: measured with the
+    /// benchmark, 64 proposers went from 8,986 to 19,147 commits/s over Akka.Remote, and one proposer's median
+    /// from 5.2 to 1.8 ms, with every commit still on disk before it is acknowledged. The mode is stored in the
+    /// file, so the journal plugin's own connections use it.
+    /// </remarks>
+    internal static void PrepareDatabase(string file)
     {
-        if (!File.Exists(file)) return;
+        var existed = File.Exists(file);
         try
         {
-            // Read-write, never creating: a node killed in mid-write leaves a hot rollback journal beside the file, and
-            // SQLite must roll it back before anything can be read, which a read-only connection refuses to do.
-            using var connection = new SqliteConnection($"Data Source={file};Mode=ReadWrite");
+            // Read-write: a node killed in mid-write may leave a hot rollback journal (or a WAL) beside the file,
+            // and SQLite must roll it back or replay it before anything can be read, which read-only refuses to do.
+            using var connection = new SqliteConnection($"Data Source={file};Mode={(existed ? "ReadWrite" : "ReadWriteCreate")}");
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA quick_check";
-            var verdict = command.ExecuteScalar() as string;
-            if (verdict != "ok") throw new HostError($"{file} is damaged: {verdict}");
+            if (existed)
+            {
+                command.CommandText = "PRAGMA quick_check";
+                var verdict = command.ExecuteScalar() as string;
+                if (verdict != "ok") throw new HostError($"{file} is damaged: {verdict}");
+            }
+            command.CommandText = "PRAGMA journal_mode=WAL";
+            var mode = command.ExecuteScalar() as string;
+            if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+                throw new HostError($"{file} cannot be put in write-ahead-log mode (SQLite answered '{mode}')");
         }
         catch (SqliteException e)
         {

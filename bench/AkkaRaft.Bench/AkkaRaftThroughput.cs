@@ -20,14 +20,7 @@ internal static class AkkaRaftThroughput
             var leader = await cluster.WaitForLeader(TimeSpan.FromSeconds(15));
             var server = cluster.Peer(leader.PeerId);
             cluster.Driver.Tell(new StartProposing(server, leader.PeerId, leader.Term, proposers));
-            await Task.Delay(options.Warmup);
-            cluster.Driver.Tell(BeginMeasurement.Instance);
-            await Task.Delay(options.Duration);
-            var measurement = await cluster.Driver.Ask<Measurement>(EndMeasurement.Instance, TimeSpan.FromSeconds(30));
-            // The driver hears role changes only in its own ActorSystem (the memory mode); the term tells in every mode.
-            var after = await server.Ask<RaftState>(GetState.Instance, TimeSpan.FromSeconds(15));
-            if (!after.IsLeader || after.Term != leader.Term)
-                measurement = measurement with { Failure = measurement.Failure ?? $"{leader.PeerId} lost leadership during the row (now {after.Role} at term {after.Term})" };
+            var (measurement, _) = await cluster.MeasureRow(leader, options.Warmup, options.Duration);
             return RunResult.From(SystemName, mode, proposers, measurement);
         }
         catch (Exception e)

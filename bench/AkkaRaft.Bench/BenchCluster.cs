@@ -172,6 +172,25 @@ internal sealed class BenchCluster : IAsyncDisposable
     /// <summary>The peer (or key-value server) <paramref name="id"/>.</summary>
     public IActorRef Peer(string id) => _peers[id];
 
+    /// <summary>
+    /// One row's window, once the driver is loading <paramref name="leader"/>: warm up, measure, then ask the leader for
+    /// its state. An election during the row makes its numbers about recovery, not the steady state, so a changed term
+    /// or role marks the measurement failed (the driver hears role changes only in its own ActorSystem; the term tells
+    /// in every mode).
+    /// </summary>
+    public async Task<(Measurement Measurement, RaftState After)> MeasureRow(RaftState leader, TimeSpan warmup, TimeSpan duration)
+    {
+        var server = Peer(leader.PeerId);
+        await Task.Delay(warmup);
+        Driver.Tell(BeginMeasurement.Instance);
+        await Task.Delay(duration);
+        var measurement = await Driver.Ask<Measurement>(EndMeasurement.Instance, TimeSpan.FromSeconds(30));
+        var after = await server.Ask<RaftState>(GetState.Instance, TimeSpan.FromSeconds(15));
+        if (!after.IsLeader || after.Term != leader.Term)
+            measurement = measurement with { Failure = measurement.Failure ?? $"{leader.PeerId} lost leadership during the row (now {after.Role} at term {after.Term})" };
+        return (measurement, after);
+    }
+
     /// <summary>Asks every peer (a key-value server passes it to its own) for its state until one says it leads.</summary>
     public async Task<RaftState> WaitForLeader(TimeSpan within)
     {

@@ -69,14 +69,7 @@ internal static class KvWorkload
                 continue;
             }
             await cluster.Driver.Ask<Done>(new StartKv(server, operation, clients), TimeSpan.FromSeconds(10));
-            await Task.Delay(options.Warmup);
-            cluster.Driver.Tell(BeginMeasurement.Instance);
-            await Task.Delay(options.Duration);
-            var measurement = await cluster.Driver.Ask<Measurement>(EndMeasurement.Instance, TimeSpan.FromSeconds(30));
-            // Any election during the row makes its numbers about recovery, not the steady state: the term tells.
-            var after = await server.Ask<RaftState>(GetState.Instance, TimeSpan.FromSeconds(15));
-            if (!after.IsLeader || after.Term != leader.Term)
-                measurement = measurement with { Failure = measurement.Failure ?? $"{leader.PeerId} lost leadership during the row (now {after.Role} at term {after.Term})" };
+            var (measurement, after) = await cluster.MeasureRow(leader, options.Warmup, options.Duration);
             rows.Add(KvRunResult.From(journal, operation, clients, measurement));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"    {operation.ToString().ToLowerInvariant()}: {measurement.Latency.Count:N0} measured; leader applied {after.LastApplied:N0}, snapshot at {after.SnapshotIndex:N0}, {after.LastLogIndex - after.SnapshotIndex:N0} log entries after it; " +

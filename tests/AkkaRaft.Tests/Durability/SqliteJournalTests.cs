@@ -116,6 +116,30 @@ public sealed class SqliteJournalTests : TestKit, IDisposable
     }
 
     [Fact]
+    public async Task A_key_value_server_whose_peer_cannot_recover_stops_too()
+    {
+        var file = Path.Combine(_dir, "corrupt-kv.db");
+        var garbage = new byte[8192];
+        new Random(11).NextBytes(garbage);
+        await File.WriteAllBytesAsync(file, garbage);
+
+        var system = ActorSystem.Create("sqlite-corrupt-kv", SqliteConfig(file));
+        try
+        {
+            var settings = RaftSettings.Create(ConfigurationFactory.ParseString("akka.raft { cluster-id = sqlite, members = [n1] }")).WithPeerId("n1");
+            var server = system.ActorOf(AkkaRaft.Actors.KeyValue.KvServer.Props(settings, RaftPeers.FromRefs(new Dictionary<string, IActorRef>())), "kv");
+            // A server without its peer would answer nothing while looking alive; it stops, so the Host's node can exit.
+            var watcher = CreateTestProbe(system);
+            watcher.Watch(server);
+            watcher.ExpectTerminated(server, TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    [Fact]
     public async Task A_corrupt_database_file_stops_the_peer_with_a_clear_error()
     {
         var file = Path.Combine(_dir, "corrupt.db");

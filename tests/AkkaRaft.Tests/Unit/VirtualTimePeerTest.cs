@@ -45,6 +45,8 @@ public abstract class VirtualTimePeerTest : TestKit
         }
         """;
 
+    private int _incarnation;
+
     protected VirtualTimePeerTest(ITestOutputHelper output) : base(VirtualTimeConfig, output: output)
     {
         P2 = CreateTestProbe("n2");
@@ -70,7 +72,9 @@ public abstract class VirtualTimePeerTest : TestKit
     protected async Task<IActorRef> StartPeerAsync(RaftActorOptions? options = null, RaftSettings? settings = null)
     {
         var routes = new Dictionary<string, IActorRef> { ["n2"] = P2.Ref, ["n3"] = P3.Ref };
-        var peer = Sys.ActorOf(RaftActor.Props(settings ?? Settings(), RaftPeers.FromRefs(routes), options), "n1");
+        // Each incarnation gets its own actor name: the guardian frees a stopped child's name only after the
+        // watcher has seen Terminated, so reusing "n1" right after a crash can race.
+        var peer = Sys.ActorOf(RaftActor.Props(settings ?? Settings(), RaftPeers.FromRefs(routes), options), $"n1-{++_incarnation}");
         var state = await StateOf(peer);
         Assert.Equal(RaftRole.Follower, state.Role);
         return peer;

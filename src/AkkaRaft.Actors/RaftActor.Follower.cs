@@ -102,11 +102,24 @@ public sealed partial class RaftActor
         var matchIndex = ae.LastIndex;
         void Acknowledge()
         {
-            Send(ae.From, new AppendEntriesResult(_settings.ClusterId, _id, _currentTerm, true, matchIndex, 0, 0, 0, ae.Round));
+            // The answer speaks of the message's term: by the time a write completes the peer may have moved on.
+            Send(ae.From, new AppendEntriesResult(_settings.ClusterId, _id, ae.Term, true, matchIndex, 0, 0, 0, ae.Round));
             // Figure 2: commitIndex = min(leaderCommit, index of last new entry).
             AdvanceCommit(Math.Min(ae.LeaderCommit, matchIndex));
         }
-        if (events.Count == 0) Acknowledge();
-        else PersistThen(events, Acknowledge);
+        switch (events.Count)
+        {
+            case 0:
+                // The match may rest on entries still being written: answer once they are durable.
+                AfterWrites(Acknowledge);
+                break;
+            case 1 when events[0] is EntriesAppended appended:
+                AppendThen(appended, Acknowledge);
+                break;
+            default:
+                // A truncation holds the mailbox until it is durable; it is rare (a new leader's first message).
+                PersistThen(events, Acknowledge);
+                break;
+        }
     }
 }

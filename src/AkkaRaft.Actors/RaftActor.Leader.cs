@@ -102,7 +102,7 @@ public sealed partial class RaftActor
             _proposed.Clear();
             // The leader counts itself once its own write is durable; followers may store the entries in
             // parallel (Raft thesis §10.2.1), so the sends below do not wait for the write.
-            PersistThen(new EntriesAppended(batch), MaybeCommit);
+            AppendThen(new EntriesAppended(batch), MaybeCommit);
         }
         var round = StartReadRound();
         foreach (var peer in _others) SendAppend(peer, heartbeat: round);

@@ -41,6 +41,20 @@ public sealed partial class RaftActor
             _logger.Debug("{0} ignored a snapshot at {1} (snapshot at {2}, applied {3})", _id, snapshot.Index, _log.SnapshotIndex, _lastApplied);
             return;
         }
+        if (_appendsInFlight == 0)
+        {
+            SaveLocalSnapshot(snapshot);
+            return;
+        }
+        // A snapshot stands for the journal up to LastSequenceNr, which counts completed writes only, yet it would hold
+        // the log as it is in memory, appends still being written included: recovery would replay those appends on top
+        // of it, and deleting the journal up to it could miss them. A write of the unchanged term and vote that holds
+        // the mailbox waits for every pending append; then memory and journal agree.
+        PersistThen(new HardStateChanged(_currentTerm, _votedFor), () => SaveLocalSnapshot(snapshot));
+    }
+
+    private void SaveLocalSnapshot(Snapshot snapshot)
+    {
         _log.CompactTo(snapshot.Index);
         _snapshotState = snapshot.State;
         // If this save is lost, the journal still holds every event, so recovery is merely slower.
@@ -145,6 +159,7 @@ public sealed partial class RaftActor
         _log.InstallSnapshot(s.LastIncludedIndex, s.LastIncludedTerm);
         // What the journal held past the snapshot may be gone from the log now; never count it as durable here.
         _durableIndex = Math.Min(_durableIndex, _log.LastIndex);
+        _logRewrites++;
         _snapshotState = complete;
         _commitIndex = Math.Max(_commitIndex, s.LastIncludedIndex);
         _lastApplied = s.LastIncludedIndex;

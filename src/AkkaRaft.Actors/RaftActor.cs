@@ -42,6 +42,16 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     /// <summary>Last log index known to be in the journal (the leader counts itself only up to here).</summary>
     private long _durableIndex;
 
+    /// <summary>
+    /// Counts changes to the log other than appends at its end (truncations, installed snapshots). A journal write
+    /// issued before such a change speaks of entries that may no longer be the log's, so its completion must not
+    /// move <see cref="_durableIndex"/>.
+    /// </summary>
+    private long _logRewrites;
+
+    /// <summary>Appends journaled by <see cref="AppendThen"/> whose writes have not completed yet.</summary>
+    private int _appendsInFlight;
+
     // Volatile state.
     private long _commitIndex;
     private long _lastApplied;
@@ -155,8 +165,16 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
             case LogTruncated t:
                 _log.TruncateFrom(t.FromIndex);
                 _durableIndex = Math.Min(_durableIndex, t.FromIndex - 1);
+                _logRewrites++;
                 break;
         }
+    }
+
+    /// <summary>A journal write issued at <paramref name="rewrites"/> completed: what it appended is durable, if still the log's.</summary>
+    private void MarkDurable(IRaftEvent e, long rewrites)
+    {
+        if (e is EntriesAppended a && a.Entries.Count > 0 && rewrites == _logRewrites)
+            _durableIndex = Math.Max(_durableIndex, a.Entries[^1].Index);
     }
 
     /// <summary>
@@ -168,16 +186,42 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     private void PersistThen(IReadOnlyList<IRaftEvent> events, Action then)
     {
         foreach (var e in events) ApplyEvent(e);
+        var rewrites = _logRewrites;
         var remaining = events.Count;
         PersistAll(events, e =>
         {
-            if (e is EntriesAppended a && a.Entries.Count > 0)
-                _durableIndex = Math.Max(_durableIndex, a.Entries[^1].Index);
+            MarkDurable(e, rewrites);
             if (--remaining == 0) then();
         });
     }
 
     private void PersistThen(IRaftEvent e, Action then) => PersistThen(new[] { e }, then);
+
+    /// <summary>
+    /// Appends entries at the end of the log at once and runs <paramref name="then"/> once they are in the journal,
+    /// without holding up the mailbox meanwhile: appends that arrive during a write are journaled together in the
+    /// next one (group commit), so a follower keeps pace with a pipelining leader. Safe because nothing answers from
+    /// what is not yet durable: the entries' acknowledgement waits in <paramref name="then"/>; any other reply that
+    /// depends on them waits in <see cref="AfterWrites"/>; a vote or term change goes through the stashing
+    /// <see cref="PersistThen(IReadOnlyList{IRaftEvent}, Action)"/>, which the journal writes after every earlier
+    /// event; a refusal (a vote, a mismatch) is safe whatever the log holds; and the leader counts itself only up
+    /// to <see cref="_durableIndex"/> (Raft thesis §10.2.1).
+    /// </summary>
+    private void AppendThen(EntriesAppended appended, Action then)
+    {
+        ApplyEvent(appended);
+        var rewrites = _logRewrites;
+        _appendsInFlight++;
+        PersistAsync(appended, e =>
+        {
+            _appendsInFlight--;
+            MarkDurable(e, rewrites);
+            then();
+        });
+    }
+
+    /// <summary>Runs <paramref name="then"/> once every journal write issued so far has completed (at once when none is pending).</summary>
+    private void AfterWrites(Action then) => DeferAsync(then, run => run());
 
     /// <inheritdoc />
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)

@@ -34,7 +34,8 @@ public sealed record AppendEntries(
 /// </summary>
 /// <param name="ClusterId">The Raft group.</param>
 /// <param name="From">The follower's id.</param>
-/// <param name="Term">The follower's current term.</param>
+/// <param name="Term">The follower's current term; on success, the term of the message answered (current when it arrived: the
+/// answer waits for the journal, and the follower may have moved on by then).</param>
 /// <param name="Success">True when the follower's log matched at the previous index and now holds the entries.</param>
 /// <param name="MatchIndex">On success, the last index known to match the leader's log.</param>
 /// <param name="RejectedPrevLogIndex">On rejection, the <see cref="AppendEntries.PrevLogIndex"/> that did not match.</param>

@@ -12,7 +12,8 @@ namespace AkkaRaft.Tests.Durability;
 /// </summary>
 public sealed class JournalFaultTests : TestKit
 {
-    private const string Config = """
+    /// <summary>Akka.Persistence.TestKit's journal and snapshot store, whose writes a test can fail, reject or delay.</summary>
+    internal const string Config = """
         akka.loglevel = INFO
         akka.persistence.journal.plugin = "akka.persistence.journal.test"
         akka.persistence.journal.test {

@@ -1,0 +1,121 @@
+using Akka.Persistence;
+using Akka.Persistence.TestKit;
+using Akka.TestKit.Xunit2;
+using AkkaRaft.Actors;
+using AkkaRaft.Actors.Messages;
+using Xunit.Abstractions;
+
+namespace AkkaRaft.Tests.Durability;
+
+/// <summary>
+/// A peer keeps reading its mailbox while its entries are being written, and journals what arrives meanwhile in the
+/// next write. Rule: nothing that depends on an entry is said before the entry is durable (Raft paper Figure 2,
+/// "Persistent state ... updated on stable storage before responding to RPCs").
+/// </summary>
+public sealed class PipelinedWriteTests : TestKit
+{
+    private static readonly TimeSpan WriteDelay = TimeSpan.FromMilliseconds(800);
+    private readonly SinglePeer _n1;
+    private readonly ITestJournal _journal;
+
+    public PipelinedWriteTests(ITestOutputHelper output) : base(JournalFaultTests.Config, output: output)
+    {
+        _n1 = new SinglePeer(this);
+        _journal = TestJournal.FromRef(Persistence.Instance.Apply(Sys).JournalFor(null));
+    }
+
+    /// <summary>n1 following n2 at term 3 with entry 1 durable.</summary>
+    private async Task<IActorRef> FollowerAtTerm3()
+    {
+        var peer = await _n1.Start();
+        peer.Tell(SinglePeer.Append("n2", term: 3, prevIndex: 0, prevTerm: 0, commit: 0, (1, 3)));
+        _n1.N2.ExpectMsg<AppendEntriesResult>(r => Assert.True(r.Success && r.MatchIndex == 1));
+        return peer;
+    }
+
+    [Fact]
+    public async Task Appends_arriving_during_a_write_are_each_acknowledged_only_once_durable()
+    {
+        var peer = await FollowerAtTerm3();
+        await _journal.OnWrite.PassWithDelay(WriteDelay);
+
+        // A pipelining leader's next three messages, sent before the first is answered.
+        peer.Tell(SinglePeer.Append("n2", term: 3, prevIndex: 1, prevTerm: 3, commit: 1, (2, 3)));
+        peer.Tell(SinglePeer.Append("n2", term: 3, prevIndex: 2, prevTerm: 3, commit: 1, (3, 3)));
+        peer.Tell(SinglePeer.Append("n2", term: 3, prevIndex: 3, prevTerm: 3, commit: 1, (4, 3)));
+        _n1.N2.ExpectNoMsg(TimeSpan.FromMilliseconds(400)); // none before the first write completes
+
+        foreach (var match in new long[] { 2, 3, 4 })
+            _n1.N2.ExpectMsg<AppendEntriesResult>(r => Assert.True(r.Success && r.MatchIndex == match && r.Term == 3), TimeSpan.FromSeconds(10));
+
+        await _journal.OnWrite.Pass();
+        await _n1.Crash(peer);
+        Assert.Equal(4, (await SinglePeer.State(await _n1.Start())).LastLogIndex);
+    }
+
+    [Fact]
+    public async Task A_heartbeat_behind_an_unwritten_append_is_answered_only_once_the_append_is_durable()
+    {
+        var peer = await FollowerAtTerm3();
+        await _journal.OnWrite.PassWithDelay(WriteDelay);
+
+        peer.Tell(SinglePeer.Append("n2", term: 3, prevIndex: 1, prevTerm: 3, commit: 1, (2, 3)));
+        // Matches at index 2 only through the entry still being written: "I hold 2" must wait for that write.
+        peer.Tell(SinglePeer.Append("n2", term: 3, prevIndex: 2, prevTerm: 3, commit: 1));
+        _n1.N2.ExpectNoMsg(TimeSpan.FromMilliseconds(400));
+
+        _n1.N2.ExpectMsg<AppendEntriesResult>(r => Assert.True(r.Success && r.MatchIndex == 2), TimeSpan.FromSeconds(10));
+        _n1.N2.ExpectMsg<AppendEntriesResult>(r => Assert.True(r.Success && r.MatchIndex == 2), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task A_snapshot_taken_while_an_append_is_written_recovers_to_the_same_log()
+    {
+        // Reference: Raft paper §7 (the snapshot replaces the log prefix it covers; the rest of the log follows it).
+        var peer = await FollowerAtTerm3();
+        peer.Tell(SinglePeer.Append("n2", term: 3, prevIndex: 1, prevTerm: 3, commit: 3, (2, 3), (3, 3)));
+        _n1.N2.ExpectMsg<AppendEntriesResult>(r => Assert.True(r.Success && r.MatchIndex == 3));
+        await _journal.OnWrite.PassWithDelay(WriteDelay);
+
+        peer.Tell(SinglePeer.Append("n2", term: 3, prevIndex: 3, prevTerm: 3, commit: 3, (4, 3)));
+        peer.Tell(new Snapshot(3, [3])); // as the state machine would, with entry 4 still being written
+        _n1.N2.ExpectMsg<AppendEntriesResult>(r => Assert.True(r.Success && r.MatchIndex == 4), TimeSpan.FromSeconds(10));
+        await _journal.OnWrite.Pass();
+        var store = Persistence.Instance.Apply(Sys).SnapshotStoreFor(null);
+        await AwaitAssertAsync(async () =>
+        {
+            var loaded = await store.Ask<LoadSnapshotResult>(new LoadSnapshot(RaftActor.PersistenceIdFor(SinglePeer.ClusterId, "n1"), SnapshotSelectionCriteria.Latest, long.MaxValue));
+            Assert.NotNull(loaded.Snapshot);
+        }, TimeSpan.FromSeconds(10));
+
+        await _n1.Crash(peer);
+        var state = await SinglePeer.State(await _n1.Start());
+        Assert.Equal(3, state.SnapshotIndex);
+        Assert.Equal(4, state.LastLogIndex);
+    }
+
+    [Fact]
+    public async Task A_leader_counts_its_own_entry_only_once_it_is_durable()
+    {
+        // Reference: Raft thesis §10.2.1 (the leader may send entries before writing them, but counts itself in the
+        // majority only once they are on its own disk).
+        var applied = CreateTestProbe("applied");
+        var settings = _n1.Settings
+            .WithHeartbeatInterval(TimeSpan.FromMilliseconds(100))
+            .WithElectionTimeout(TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(300));
+        var leader = Sys.ActorOf(RaftActor.Props(settings, _n1.Routes, new RaftActorOptions { ApplyTo = applied.Ref }), "n1-leader");
+        var vote = _n1.N2.FishForMessage<RequestVote>(_ => true, TimeSpan.FromSeconds(10));
+        leader.Tell(new RequestVoteResult(SinglePeer.ClusterId, "n2", vote.Term, VoteGranted: true), _n1.N2.Ref);
+        await AwaitAssertAsync(async () => Assert.Equal(RaftRole.Leader, (await SinglePeer.State(leader)).Role));
+
+        await _journal.OnWrite.PassWithDelay(WriteDelay);
+        leader.Tell(new Propose([7]), TestActor);
+        ExpectMsg<ProposeAccepted>(a => Assert.Equal(1, a.Index));
+        var append = _n1.N2.FishForMessage<AppendEntries>(ae => ae.Entries.Count > 0, TimeSpan.FromSeconds(5));
+        leader.Tell(new AppendEntriesResult(SinglePeer.ClusterId, "n2", append.Term, true, append.LastIndex, 0, 0, 0, append.Round), _n1.N2.Ref);
+
+        // The leader and n2 are a majority of three, but the leader's copy is not yet durable: nothing commits.
+        applied.ExpectNoMsg(TimeSpan.FromMilliseconds(400));
+        applied.ExpectMsg<Applied>(a => Assert.Equal(1, a.Index), TimeSpan.FromSeconds(10));
+    }
+}

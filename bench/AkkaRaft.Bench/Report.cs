@@ -36,22 +36,24 @@ internal sealed class Report(IReadOnlyList<RunResult> rows, IReadOnlyList<Failov
 
     private void AppendThroughput(StringBuilder sb)
     {
-        sb.AppendLine("| system   | mode    | proposers |  commits | commits/s |  p50 ms |  p99 ms |  max ms | vs dotNext: commits/s, p50 | alloc/commit |");
-        sb.AppendLine("|----------|---------|----------:|---------:|----------:|--------:|--------:|--------:|----------------------------|-------------:|");
+        sb.AppendLine("| system   | mode    | proposers |  commits | commits/s |  p50 ms |  p99 ms |  max ms | vs dotNext: commits/s, p50 | alloc/commit | cpu/commit |");
+        sb.AppendLine("|----------|---------|----------:|---------:|----------:|--------:|--------:|--------:|----------------------------|-------------:|-----------:|");
         foreach (var r in rows)
         {
             var ratio = Ratio(r) is var (ops, p50, with) ? $"{ops,5:F2}x, {p50,5:F2}x ({with})" : "";
             var alloc = r.Latency.Count == 0 ? "-" : $"{r.Gc.AllocatedBytes / (double)r.Latency.Count / 1024:F1} KiB";
+            var cpu = r.Latency.Count == 0 ? "-" : $"{r.Gc.Processor.TotalMicroseconds / r.Latency.Count:F1} µs";
             sb.AppendLine(string.Create(Ci,
-                $"| {r.System,-8} | {r.Mode,-7} | {r.Proposers,9} | {r.Latency.Count,8} | {r.Latency.PerSecond,9:F0} | {r.Latency.P50Ms,7:F3} | {r.Latency.P99Ms,7:F3} | {r.Latency.MaxMs,7:F2} | {ratio,-26} | {alloc,12} |"));
+                $"| {r.System,-8} | {r.Mode,-7} | {r.Proposers,9} | {r.Latency.Count,8} | {r.Latency.PerSecond,9:F0} | {r.Latency.P50Ms,7:F3} | {r.Latency.P99Ms,7:F3} | {r.Latency.MaxMs,7:F2} | {ratio,-26} | {alloc,12} | {cpu,10} |"));
             if (r.FirstAttemptFailure is not null) sb.AppendLine($"  ^ second attempt; the first failed: {r.FirstAttemptFailure}");
             if (r.Failure is not null) sb.AppendLine($"  ^ FAILED: {r.Failure}");
         }
         sb.AppendLine("akkaraft memory: in-memory journal, one ActorSystem; sqlite: a SQLite file per peer, in-process messages; remote: SQLite over Akka.Remote (loopback TCP).");
         if (rows.Any(r => r.Mode == HostProcessThroughput.Mode))
-            sb.AppendLine("akkaraft process: three Host node processes (key-value server, SQLite, Akka.Remote); proposers = remote key-value clients putting 64-byte values.");
+            sb.AppendLine("akkaraft process: three Host node processes (key-value server, SQLite, Akka.Remote); proposers = remote key-value clients putting 64-byte values; its alloc and cpu columns count the client alone.");
         sb.AppendLine($"dotnext disk / shm: RaftCluster over TCP (loopback), WriteAheadLog ({DotNextCluster.ChunkSize >> 20} MiB chunks) on the disk of the SQLite files / on /dev/shm.");
         sb.AppendLine("vs dotNext: AkkaRaft's commits/s and p50 divided by dotNext's at the same proposer count, on the same medium (memory vs shm, SQLite vs disk).");
+        sb.AppendLine("alloc, cpu: bytes allocated and processor time (all threads of this process, whatever their system) per commit over the measured window.");
         sb.AppendLine();
     }
 
@@ -154,6 +156,7 @@ internal sealed class Report(IReadOnlyList<RunResult> rows, IReadOnlyList<Failov
                 OpsRatio = ratio is { } a ? Finite(a.Ops) : null,
                 P50Ratio = ratio is { } b ? Finite(b.P50) : null,
                 AllocatedBytesPerCommit = r.Latency.Count == 0 ? null : r.Gc.AllocatedBytes / r.Latency.Count,
+                CpuMicrosecondsPerCommit = r.Latency.Count == 0 ? null : Math.Round(r.Gc.Processor.TotalMicroseconds / r.Latency.Count, 1),
                 Failure = r.Failure,
                 FirstAttemptFailure = r.FirstAttemptFailure,
             });
@@ -208,6 +211,7 @@ internal sealed class Report(IReadOnlyList<RunResult> rows, IReadOnlyList<Failov
         public double? OpsRatio { get; init; }
         public double? P50Ratio { get; init; }
         public long? AllocatedBytesPerCommit { get; init; }
+        public double? CpuMicrosecondsPerCommit { get; init; }
         public int? Trials { get; init; }
         public double? FailoverMedianMs { get; init; }
         public double? FailoverMaxMs { get; init; }

@@ -3,9 +3,9 @@ using System.Diagnostics;
 namespace AkkaRaft.Bench;
 
 /// <summary>
-/// Garbage-collector counters and the processor time of the whole process, to see what a run costs. On a shared
-/// machine, processor time per commit varies far less than commits per second: time stolen by other tenants is not
-/// counted, so it tells a cheaper replication path from a quieter machine.
+/// Garbage-collector counters and the processor time of the whole process (every thread, threads spinning while they
+/// wait included), to see what a run costs: on a machine of two cores, a row that keeps both busy can only go faster by
+/// spending less processor time per commit.
 /// </summary>
 internal readonly record struct GcCounters(long AllocatedBytes, int Gen0, int Gen1, int Gen2, TimeSpan Paused, TimeSpan Processor)
 {

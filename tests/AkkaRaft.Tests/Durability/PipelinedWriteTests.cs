@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Persistence;
 using Akka.Persistence.TestKit;
 using Akka.TestKit.Xunit2;
@@ -15,6 +16,15 @@ namespace AkkaRaft.Tests.Durability;
 public sealed class PipelinedWriteTests : TestKit
 {
     private static readonly TimeSpan WriteDelay = TimeSpan.FromMilliseconds(800);
+
+    /// <summary>
+    /// No answer that waits for a write can come sooner than this after the request: a bound the injected delay
+    /// guarantees, so a busy machine (a test thread that runs late) can only make answers later, never earlier.
+    /// </summary>
+    private static readonly TimeSpan NotBefore = WriteDelay / 2;
+
+    private static void AssertNotBefore(Stopwatch sinceRequest, string what) =>
+        Assert.True(sinceRequest.Elapsed >= NotBefore, $"{what} came {sinceRequest.Elapsed.TotalMilliseconds:F0} ms after the request, before the {WriteDelay.TotalMilliseconds:F0} ms write could complete");
     private readonly SinglePeer _n1;
     private readonly ITestJournal _journal;
 
@@ -40,13 +50,16 @@ public sealed class PipelinedWriteTests : TestKit
         await _journal.OnWrite.PassWithDelay(WriteDelay);
 
         // A pipelining leader's next three messages, sent before the first is answered.
+        var sinceRequest = Stopwatch.StartNew();
         peer.Tell(SinglePeer.Append("n2", term: 3, prevIndex: 1, prevTerm: 3, commit: 1, (2, 3)));
         peer.Tell(SinglePeer.Append("n2", term: 3, prevIndex: 2, prevTerm: 3, commit: 1, (3, 3)));
         peer.Tell(SinglePeer.Append("n2", term: 3, prevIndex: 3, prevTerm: 3, commit: 1, (4, 3)));
-        _n1.N2.ExpectNoMsg(TimeSpan.FromMilliseconds(400)); // none before the first write completes
 
         foreach (var match in new long[] { 2, 3, 4 })
+        {
             _n1.N2.ExpectMsg<AppendEntriesResult>(r => Assert.True(r.Success && r.MatchIndex == match && r.Term == 3), TimeSpan.FromSeconds(10));
+            AssertNotBefore(sinceRequest, $"the acknowledgement of index {match}");
+        }
 
         await _journal.OnWrite.Pass();
         await _n1.Crash(peer);
@@ -59,13 +72,16 @@ public sealed class PipelinedWriteTests : TestKit
         var peer = await FollowerAtTerm3();
         await _journal.OnWrite.PassWithDelay(WriteDelay);
 
+        var sinceRequest = Stopwatch.StartNew();
         peer.Tell(SinglePeer.Append("n2", term: 3, prevIndex: 1, prevTerm: 3, commit: 1, (2, 3)));
         // Matches at index 2 only through the entry still being written: "I hold 2" must wait for that write.
         peer.Tell(SinglePeer.Append("n2", term: 3, prevIndex: 2, prevTerm: 3, commit: 1));
-        _n1.N2.ExpectNoMsg(TimeSpan.FromMilliseconds(400));
 
-        _n1.N2.ExpectMsg<AppendEntriesResult>(r => Assert.True(r.Success && r.MatchIndex == 2), TimeSpan.FromSeconds(10));
-        _n1.N2.ExpectMsg<AppendEntriesResult>(r => Assert.True(r.Success && r.MatchIndex == 2), TimeSpan.FromSeconds(10));
+        for (var answer = 1; answer <= 2; answer++)
+        {
+            _n1.N2.ExpectMsg<AppendEntriesResult>(r => Assert.True(r.Success && r.MatchIndex == 2), TimeSpan.FromSeconds(10));
+            AssertNotBefore(sinceRequest, $"answer {answer} of 2");
+        }
     }
 
     [Fact]
@@ -109,13 +125,14 @@ public sealed class PipelinedWriteTests : TestKit
         await AwaitAssertAsync(async () => Assert.Equal(RaftRole.Leader, (await SinglePeer.State(leader)).Role));
 
         await _journal.OnWrite.PassWithDelay(WriteDelay);
+        var sinceRequest = Stopwatch.StartNew();
         leader.Tell(new Propose([7]), TestActor);
         ExpectMsg<ProposeAccepted>(a => Assert.Equal(1, a.Index));
         var append = _n1.N2.FishForMessage<AppendEntries>(ae => ae.Entries.Count > 0, TimeSpan.FromSeconds(5));
         leader.Tell(new AppendEntriesResult(SinglePeer.ClusterId, "n2", append.Term, true, append.LastIndex, 0, 0, 0, append.Round), _n1.N2.Ref);
 
-        // The leader and n2 are a majority of three, but the leader's copy is not yet durable: nothing commits.
-        applied.ExpectNoMsg(TimeSpan.FromMilliseconds(400));
+        // The leader and n2 are a majority of three, but the leader's copy is not yet durable: nothing commits before it is.
         applied.ExpectMsg<Applied>(a => Assert.Equal(1, a.Index), TimeSpan.FromSeconds(10));
+        AssertNotBefore(sinceRequest, "the commit of index 1");
     }
 }

@@ -103,7 +103,8 @@ public sealed partial class RaftActor
         void Acknowledge()
         {
             // The answer speaks of the message's term: by the time a write completes the peer may have moved on.
-            Send(ae.From, new AppendEntriesResult(_settings.ClusterId, _id, ae.Term, true, matchIndex, 0, 0, 0, ae.Round));
+            if (ae.AnswerSuccess)
+                Send(ae.From, new AppendEntriesResult(_settings.ClusterId, _id, ae.Term, true, matchIndex, 0, 0, 0, ae.Round));
             // Figure 2: commitIndex = min(leaderCommit, index of last new entry).
             AdvanceCommit(Math.Min(ae.LeaderCommit, matchIndex));
         }

@@ -135,19 +135,24 @@ public sealed partial class RaftActor
         while (!progress.IsPaused && progress.Next <= _log.LastIndex)
         {
             var entries = _log.Slice(progress.Next, _settings.MaxEntriesPerMessage, _settings.MaxBytesPerMessage);
-            SendAppendEntries(peer, progress, entries);
+            SendAppendEntries(peer, progress, entries, answerSuccess: true);
             progress.Sent(entries[^1].Index);
             sent = true;
         }
-        if (!sent && (heartbeat || progress.SentCommit < _commitIndex))
-            SendAppendEntries(peer, progress, Array.Empty<LogEntry>());
+        if (sent) return;
+        if (heartbeat)
+            SendAppendEntries(peer, progress, Array.Empty<LogEntry>(), answerSuccess: true);
+        else if (progress.SentCommit < _commitIndex)
+            // Only news of the commit index: a matching follower need not answer, which spares a message each way per
+            // commit under load. Its earlier appends' answers carry its match, and heartbeats still get answers.
+            SendAppendEntries(peer, progress, Array.Empty<LogEntry>(), answerSuccess: false);
     }
 
-    private void SendAppendEntries(string peer, FollowerProgress progress, IReadOnlyList<LogEntry> entries)
+    private void SendAppendEntries(string peer, FollowerProgress progress, IReadOnlyList<LogEntry> entries, bool answerSuccess)
     {
         var prev = progress.Next - 1;
         progress.SentCommit = _commitIndex;
-        Send(peer, new AppendEntries(_settings.ClusterId, _id, _currentTerm, prev, _log.TermAt(prev)!.Value, entries, _commitIndex, _readRound));
+        Send(peer, new AppendEntries(_settings.ClusterId, _id, _currentTerm, prev, _log.TermAt(prev)!.Value, entries, _commitIndex, _readRound, answerSuccess));
     }
 
     private void OnAppendResult(AppendEntriesResult r)

@@ -328,7 +328,8 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
         });
     }
 
-    private void Send(string peerId, IRaftMessage message) => _routes[peerId].Tell(message, Self);
+    /// <summary>Sends to a peer by id. No sender goes with it: the message names its sender (<see cref="IRaftMessage.From"/>), and over Akka.Remote a sender would be one more path to encode and resolve per message.</summary>
+    private void Send(string peerId, IRaftMessage message) => _routes[peerId].Tell(message, ActorRefs.NoSender);
 
     // ---- Messages every role answers the same way ----
 

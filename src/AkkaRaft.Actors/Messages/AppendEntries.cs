@@ -14,11 +14,13 @@ namespace AkkaRaft.Actors.Messages;
 /// <param name="Entries">Entries to store, in index order, starting at <paramref name="PrevLogIndex"/> + 1; empty for a heartbeat.</param>
 /// <param name="LeaderCommit">The leader's commit index.</param>
 /// <param name="Round">The leader's latest read-confirmation round, echoed in the answer (Raft thesis §6.4).</param>
+/// <param name="AnswerSuccess">False when the leader sends only a new commit index and needs no answer if the log
+/// matches: the answer would tell it nothing it will not hear from its earlier appends. A refusal is always answered.</param>
 public sealed record AppendEntries(
     string ClusterId, string From, long Term,
     long PrevLogIndex, long PrevLogTerm,
     IReadOnlyList<LogEntry> Entries,
-    long LeaderCommit, long Round = 0) : IRaftRequest
+    long LeaderCommit, long Round = 0, bool AnswerSuccess = true) : IRaftRequest
 {
     /// <summary>Index of the last entry this message carries, or <see cref="PrevLogIndex"/> when it carries none.</summary>
     public long LastIndex => PrevLogIndex + Entries.Count;

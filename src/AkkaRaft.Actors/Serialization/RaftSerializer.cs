@@ -96,6 +96,7 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                     w.Write7BitEncodedInt64(m.PrevLogTerm);
                     w.Write7BitEncodedInt64(m.LeaderCommit);
                     w.Write7BitEncodedInt64(m.Round);
+                    w.Write(m.AnswerSuccess);
                     WriteEntries(w, m.Entries);
                     break;
                 case AppendEntriesResult m:
@@ -225,8 +226,8 @@ public sealed class RaftSerializer : SerializerWithStringManifest
     private static AppendEntries ReadAppendEntries(Reader r)
     {
         var (clusterId, from, term) = (r.String(), r.String(), r.Long());
-        var (prevIndex, prevTerm, commit, round) = (r.Long(), r.Long(), r.Long(), r.Long());
-        return new AppendEntries(clusterId, from, term, prevIndex, prevTerm, r.Entries(), commit, round);
+        var (prevIndex, prevTerm, commit, round, answer) = (r.Long(), r.Long(), r.Long(), r.Long(), r.Bool());
+        return new AppendEntries(clusterId, from, term, prevIndex, prevTerm, r.Entries(), commit, round, answer);
     }
 
     private static void Header(BinaryWriter w, IRaftMessage m)

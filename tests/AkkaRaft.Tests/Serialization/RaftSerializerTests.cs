@@ -30,6 +30,7 @@ public sealed class RaftSerializerTests : TestKit
         new RequestVoteResult("clüster", "n2", long.MaxValue, false),
         new AppendEntries("c1", "n1", 5, 6, 3, SomeEntries, 6),
         new AppendEntries("c1", "n1", 5, 0, 0, Array.Empty<LogEntry>(), 0),
+        new AppendEntries("c1", "n1", 5, 7, 3, Array.Empty<LogEntry>(), 7, AnswerSuccess: false),
         new AppendEntriesResult("c1", "n3", 5, true, 9, 0, 0, 0),
         new AppendEntriesResult("c1", "n3", 5, false, 0, 12, 2, 10),
         new InstallSnapshot("c1", "n1", 5, 100, 4, 65536, [1, 2, 3, 4], false),

@@ -227,6 +227,55 @@ public sealed class AppendEntriesRulesTests : VirtualTimePeerTest
     }
 
     [Fact]
+    public async Task Leader_asks_no_answer_to_news_of_the_commit_index_alone()
+    {
+        // A matching follower's answer to it would only repeat what its answers to the entries said; entries and
+        // heartbeats still ask for one (§5.2, §5.3).
+        var peer = await StartLeaderAsync();
+        peer.Tell(new Propose(Command(42)), TestActor);
+        ExpectMsg<ProposeAccepted>();
+        P2.ExpectMsg<AppendEntries>(ae => ae.Entries.Count == 1 && ae.AnswerSuccess);
+        P3.ExpectMsg<AppendEntries>(ae => ae.Entries.Count == 1 && ae.AnswerSuccess);
+
+        peer.Tell(new AppendEntriesResult(ClusterId, "n2", 1, true, 1, 0, 0, 0), P2.Ref);
+
+        P2.ExpectMsg<AppendEntries>(ae => ae.LeaderCommit == 1 && ae.Entries.Count == 0 && !ae.AnswerSuccess);
+        Advance(HeartbeatInterval);
+        P2.ExpectMsg<AppendEntries>(ae => ae.LeaderCommit == 1 && ae.Entries.Count == 0 && ae.AnswerSuccess);
+    }
+
+    [Fact]
+    public async Task Follower_takes_commit_news_without_answering_when_its_log_matches()
+    {
+        // Figure 2 (receiver step 5) still applies: the news commits; only the success answer is spared.
+        var apply = CreateTestProbe();
+        var peer = await StartPeerAsync(new RaftActorOptions { ApplyTo = apply.Ref });
+        peer.Tell(Append("n2", term: 1, 0, 0, Entries(1, 1)), P2.Ref);
+        P2.ExpectMsg(Ack(1, 1));
+
+        peer.Tell(Heartbeat("n2", term: 1, prevLogIndex: 1, prevLogTerm: 1, leaderCommit: 1) with { AnswerSuccess = false }, P2.Ref);
+        peer.Tell(Heartbeat("n2", term: 1, prevLogIndex: 1, prevLogTerm: 1, leaderCommit: 1) with { Round = 7 }, P2.Ref);
+
+        Assert.Equal(1, apply.ExpectMsg<Applied>().Index);
+        // Answers leave in the order the messages came: the next one answers the heartbeat, so none answered the news.
+        P2.ExpectMsg(Ack(1, 1) with { Round = 7 });
+    }
+
+    [Fact]
+    public async Task Follower_refuses_commit_news_that_does_not_match_its_log()
+    {
+        // Figure 2 (receiver step 2): a mismatch is always answered, so the leader backs up (§5.3).
+        var peer = await StartPeerAsync();
+        peer.Tell(Append("n2", term: 1, 0, 0, Entries(1, 1)), P2.Ref);
+        P2.ExpectMsg(Ack(1, 1));
+
+        peer.Tell(Heartbeat("n2", term: 1, prevLogIndex: 3, prevLogTerm: 1, leaderCommit: 3) with { AnswerSuccess = false }, P2.Ref);
+
+        P2.ExpectMsg(Refusal(1, rejectedPrev: 3, conflictTerm: 0, conflictIndex: 2));
+        Assert.Equal(0, (await StateOf(peer)).CommitIndex);
+    }
+
+    [Fact]
     public async Task Follower_answers_a_proposal_with_not_leader_and_the_leader_it_knows()
     {
         // Reference: Raft paper §8 (a server that is not the leader rejects the request and supplies the leader it knows)

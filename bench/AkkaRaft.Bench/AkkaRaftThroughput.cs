@@ -20,7 +20,7 @@ internal static class AkkaRaftThroughput
             var leader = await cluster.WaitForLeader(TimeSpan.FromSeconds(15));
             var server = cluster.Peer(leader.PeerId);
             cluster.Driver.Tell(new StartProposing(server, leader.PeerId, leader.Term, proposers));
-            var (measurement, _) = await cluster.MeasureRow(leader, options.Warmup, options.Duration);
+            var (measurement, _) = await cluster.MeasureRow(leader, options.Warmup, options.WarmupMax, options.Duration);
             return RunResult.From(SystemName, mode, proposers, measurement);
         }
         catch (Exception e)

@@ -173,18 +173,18 @@ internal sealed class BenchCluster : IAsyncDisposable
     public IActorRef Peer(string id) => _peers[id];
 
     /// <summary>
-    /// One row's window, once the driver is loading <paramref name="leader"/>: warm up, measure, then ask the leader for
+    /// One row's window, once the driver is loading <paramref name="leader"/>: warm up (<see cref="WarmUp.UntilJitQuiet"/>), measure, then ask the leader for
     /// its state. An election during the row makes its numbers about recovery, not the steady state, so a changed term
     /// or role marks the measurement failed (the driver hears role changes only in its own ActorSystem; the term tells
     /// in every mode).
     /// </summary>
-    public async Task<(Measurement Measurement, RaftState After)> MeasureRow(RaftState leader, TimeSpan warmup, TimeSpan duration)
+    public async Task<(Measurement Measurement, RaftState After)> MeasureRow(RaftState leader, TimeSpan warmup, TimeSpan warmupMax, TimeSpan duration)
     {
         var server = Peer(leader.PeerId);
-        await Task.Delay(warmup);
+        var warmedUp = await WarmUp.UntilJitQuiet(warmup, warmupMax);
         Driver.Tell(BeginMeasurement.Instance);
         await Task.Delay(duration);
-        var measurement = await Driver.Ask<Measurement>(EndMeasurement.Instance, TimeSpan.FromSeconds(30));
+        var measurement = await Driver.Ask<Measurement>(EndMeasurement.Instance, TimeSpan.FromSeconds(30)) with { WarmedUp = warmedUp };
         var after = await server.Ask<RaftState>(GetState.Instance, TimeSpan.FromSeconds(15));
         if (!after.IsLeader || after.Term != leader.Term)
             measurement = measurement with { Failure = measurement.Failure ?? $"{leader.PeerId} lost leadership during the row (now {after.Role} at term {after.Term})" };

@@ -16,6 +16,9 @@ internal sealed record BenchOptions(
     int RestartCommands = 0,
     bool KeyValue = false)
 {
+    /// <summary>The longest a row's warm-up goes on waiting for the JIT to go quiet (<see cref="WarmUp.UntilJitQuiet"/>).</summary>
+    public TimeSpan WarmupMax { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>
     /// AkkaRaft's modes: in-memory journal in one ActorSystem; SQLite, one ActorSystem each; SQLite over Akka.Remote;
     /// three Host node processes with a remote key-value client.
@@ -33,7 +36,7 @@ internal sealed record BenchOptions(
     public static readonly BenchOptions Default = new([1, 16, 64, 256], TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10), 64, KnownModes, 10, null);
 
     /// <summary>--quick: every workload, briefly; the whole run stays under two minutes.</summary>
-    public static readonly BenchOptions QuickDefault = Default with { Warmup = TimeSpan.FromSeconds(0.5), Duration = TimeSpan.FromSeconds(1), FailoverTrials = 3, Quick = true };
+    public static readonly BenchOptions QuickDefault = Default with { Warmup = TimeSpan.FromSeconds(0.5), WarmupMax = TimeSpan.FromSeconds(0.5), Duration = TimeSpan.FromSeconds(1), FailoverTrials = 3, Quick = true };
 
     /// <summary>
     /// With --kv each (journal, client count) has two rows, so the per-row defaults are shorter: the whole default
@@ -43,6 +46,9 @@ internal sealed record BenchOptions(
 
     /// <inheritdoc cref="KeyValueWarmup"/>
     public static readonly TimeSpan KeyValueDuration = TimeSpan.FromSeconds(5);
+
+    /// <inheritdoc cref="KeyValueWarmup"/>
+    public static readonly TimeSpan KeyValueWarmupMax = TimeSpan.FromSeconds(15);
 
     public const string Usage = """
         AkkaRaft.Bench: commit throughput, latency and failover of a 3-node AkkaRaft cluster, beside the same
@@ -74,7 +80,10 @@ internal sealed record BenchOptions(
           --modes LIST          modes to measure, comma-separated (default all six)
           --proposers 1,16,64,256  proposer counts, one row each per mode (default 1,16,64,256)
           --duration 10         measured seconds per row (default 10)
-          --warmup 2            seconds proposed but not measured before each row (default 2)
+          --warmup 2            seconds proposed but not measured before each row, at least (default 2)
+          --warmup-max 30       after --warmup, the load goes on until the JIT has gone quiet (under 10 ms
+                                of compiling in a second), for at most this many seconds in all (default 30;
+                                --quick: no wait). The rows compare steady states, not the runtime's tiering
           --command-bytes 64    size of each proposed command (default 64)
           --failover-trials 10  leader kills per system (default 10; 0 skips failover)
           --restart 100000      instead: commit this many commands on three SQLite peers with snapshots every
@@ -96,7 +105,7 @@ internal sealed record BenchOptions(
     {
         var options = args.Contains("--quick") ? QuickDefault : Default;
         error = null;
-        bool warmupGiven = false, durationGiven = false, proposersGiven = false;
+        bool warmupGiven = false, warmupMaxGiven = false, durationGiven = false, proposersGiven = false;
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
@@ -151,6 +160,15 @@ internal sealed record BenchOptions(
                     }
                     options = options with { Warmup = warmup };
                     warmupGiven = true;
+                    break;
+                case "--warmup-max":
+                    if (!TryParseSeconds(value, allowZero: true, out var warmupMax))
+                    {
+                        error = $"--warmup-max: '{value}' is not a non-negative number of seconds";
+                        return null;
+                    }
+                    options = options with { WarmupMax = warmupMax };
+                    warmupMaxGiven = true;
                     break;
                 case "--command-bytes":
                     if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) || bytes < 8)
@@ -218,6 +236,7 @@ internal sealed record BenchOptions(
                 return null;
             }
             if (!warmupGiven) options = options with { Warmup = KeyValueWarmup };
+            if (!warmupMaxGiven && !options.Quick) options = options with { WarmupMax = KeyValueWarmupMax };
             if (!durationGiven) options = options with { Duration = KeyValueDuration };
             if (!proposersGiven) options = options with { Proposers = [1, 64] };
         }

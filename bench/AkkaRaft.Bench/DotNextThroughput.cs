@@ -34,7 +34,7 @@ internal sealed class DotNextThroughput
             await using var cluster = await DotNextCluster.Start(root);
             var leader = await cluster.WaitForLeader(TimeSpan.FromSeconds(15));
             var term = leader.Term;
-            var measurement = await new DotNextThroughput(leader, options.CommandBytes).Measure(proposers, options.Warmup, options.Duration);
+            var measurement = await new DotNextThroughput(leader, options.CommandBytes).Measure(proposers, options.Warmup, options.WarmupMax, options.Duration);
             if (!DotNextCluster.IsLeader(leader) || leader.Term != term)
                 measurement = measurement with { Failure = measurement.Failure ?? $"the leader lost leadership during the row (term {term}, now {leader.Term})" };
             return RunResult.From(SystemName, mode, proposers, measurement);
@@ -45,11 +45,11 @@ internal sealed class DotNextThroughput
         }
     }
 
-    private async Task<Measurement> Measure(int proposers, TimeSpan warmup, TimeSpan duration)
+    private async Task<Measurement> Measure(int proposers, TimeSpan warmup, TimeSpan warmupMax, TimeSpan duration)
     {
         var recorders = Enumerable.Range(0, proposers).Select(_ => new LatencyRecorder()).ToArray();
         var tasks = recorders.Select(r => Task.Run(() => Propose(r))).ToArray();
-        await Task.Delay(warmup);
+        var warmedUp = await WarmUp.UntilJitQuiet(warmup, warmupMax);
         var gcAtStart = GcCounters.Now();
         var start = Stopwatch.GetTimestamp();
         _phase = 1;
@@ -67,7 +67,7 @@ internal sealed class DotNextThroughput
         }
         var all = new LatencyRecorder();
         foreach (var r in recorders) all.Add(r);
-        return new Measurement(all.Summarize(elapsed), elapsed, gc, _failure);
+        return new Measurement(all.Summarize(elapsed), elapsed, gc, _failure) { WarmedUp = warmedUp };
     }
 
     private async Task Propose(LatencyRecorder recorder)

@@ -69,7 +69,7 @@ internal static class KvWorkload
                 continue;
             }
             await cluster.Driver.Ask<Done>(new StartKv(server, operation, clients), TimeSpan.FromSeconds(10));
-            var (measurement, after) = await cluster.MeasureRow(leader, options.Warmup, options.Duration);
+            var (measurement, after) = await cluster.MeasureRow(leader, options.Warmup, options.WarmupMax, options.Duration);
             rows.Add(KvRunResult.From(journal, operation, clients, measurement));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"    {operation.ToString().ToLowerInvariant()}: {measurement.Latency.Count:N0} measured; leader applied {after.LastApplied:N0}, snapshot at {after.SnapshotIndex:N0}, {after.LastLogIndex - after.SnapshotIndex:N0} log entries after it; " +

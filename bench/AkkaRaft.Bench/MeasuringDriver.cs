@@ -73,4 +73,8 @@ internal sealed class EndMeasurement
 }
 
 /// <summary>What one measured window held: the operations' latencies, its length, the collector's work, and the first failure.</summary>
-internal sealed record Measurement(LatencySummary Latency, TimeSpan Elapsed, GcCounters Gc, string? Failure);
+internal sealed record Measurement(LatencySummary Latency, TimeSpan Elapsed, GcCounters Gc, string? Failure)
+{
+    /// <summary>How long the load ran before the window opened (<see cref="WarmUp.UntilJitQuiet"/>).</summary>
+    public TimeSpan WarmedUp { get; init; }
+}

@@ -36,24 +36,25 @@ internal sealed class Report(IReadOnlyList<RunResult> rows, IReadOnlyList<Failov
 
     private void AppendThroughput(StringBuilder sb)
     {
-        sb.AppendLine("| system   | mode    | proposers |  commits | commits/s |  p50 ms |  p99 ms |  max ms | vs dotNext: commits/s, p50 | alloc/commit | cpu/commit |");
-        sb.AppendLine("|----------|---------|----------:|---------:|----------:|--------:|--------:|--------:|----------------------------|-------------:|-----------:|");
+        sb.AppendLine("| system   | mode    | proposers |  commits | commits/s |  p50 ms |  p99 ms |  max ms | vs dotNext: commits/s, p50 | alloc/commit | cpu/commit | warm-up s | jit ms |");
+        sb.AppendLine("|----------|---------|----------:|---------:|----------:|--------:|--------:|--------:|----------------------------|-------------:|-----------:|----------:|-------:|");
         foreach (var r in rows)
         {
             var ratio = Ratio(r) is var (ops, p50, with) ? $"{ops,5:F2}x, {p50,5:F2}x ({with})" : "";
             var alloc = r.Latency.Count == 0 ? "-" : $"{r.Gc.AllocatedBytes / (double)r.Latency.Count / 1024:F1} KiB";
             var cpu = r.Latency.Count == 0 ? "-" : $"{r.Gc.Processor.TotalMicroseconds / r.Latency.Count:F1} µs";
             sb.AppendLine(string.Create(Ci,
-                $"| {r.System,-8} | {r.Mode,-7} | {r.Proposers,9} | {r.Latency.Count,8} | {r.Latency.PerSecond,9:F0} | {r.Latency.P50Ms,7:F3} | {r.Latency.P99Ms,7:F3} | {r.Latency.MaxMs,7:F2} | {ratio,-26} | {alloc,12} | {cpu,10} |"));
+                $"| {r.System,-8} | {r.Mode,-7} | {r.Proposers,9} | {r.Latency.Count,8} | {r.Latency.PerSecond,9:F0} | {r.Latency.P50Ms,7:F3} | {r.Latency.P99Ms,7:F3} | {r.Latency.MaxMs,7:F2} | {ratio,-26} | {alloc,12} | {cpu,10} | {r.WarmedUp.TotalSeconds,9:F1} | {r.Gc.Jit.TotalMilliseconds,6:F0} |"));
             if (r.FirstAttemptFailure is not null) sb.AppendLine($"  ^ second attempt; the first failed: {r.FirstAttemptFailure}");
             if (r.Failure is not null) sb.AppendLine($"  ^ FAILED: {r.Failure}");
         }
         sb.AppendLine("akkaraft memory: in-memory journal, one ActorSystem; sqlite: a SQLite file per peer, in-process messages; remote: SQLite over Akka.Remote (loopback TCP).");
         if (rows.Any(r => r.Mode == HostProcessThroughput.Mode))
-            sb.AppendLine("akkaraft process: three Host node processes (key-value server, SQLite, Akka.Remote); proposers = remote key-value clients putting 64-byte values; its alloc and cpu columns count the client alone.");
+            sb.AppendLine("akkaraft process: three Host node processes (key-value server, SQLite, Akka.Remote); proposers = remote key-value clients putting 64-byte values; its alloc, cpu and jit columns count the client alone, and its warm-up is --warmup.");
         sb.AppendLine($"dotnext disk / shm: RaftCluster over TCP (loopback), WriteAheadLog ({DotNextCluster.ChunkSize >> 20} MiB chunks) on the disk of the SQLite files / on /dev/shm.");
         sb.AppendLine("vs dotNext: AkkaRaft's commits/s and p50 divided by dotNext's at the same proposer count, on the same medium (memory vs shm, SQLite vs disk).");
         sb.AppendLine("alloc, cpu: bytes allocated and processor time (all threads of this process, whatever their system) per commit over the measured window.");
+        sb.AppendLine("warm-up: load before the window opened (at least --warmup, then until the JIT went quiet, at most --warmup-max); jit: time the JIT spent compiling during the window.");
         sb.AppendLine();
     }
 
@@ -157,6 +158,8 @@ internal sealed class Report(IReadOnlyList<RunResult> rows, IReadOnlyList<Failov
                 P50Ratio = ratio is { } b ? Finite(b.P50) : null,
                 AllocatedBytesPerCommit = r.Latency.Count == 0 ? null : r.Gc.AllocatedBytes / r.Latency.Count,
                 CpuMicrosecondsPerCommit = r.Latency.Count == 0 ? null : Math.Round(r.Gc.Processor.TotalMicroseconds / r.Latency.Count, 1),
+                WarmupSeconds = Math.Round(r.WarmedUp.TotalSeconds, 1),
+                JitMsInWindow = Math.Round(r.Gc.Jit.TotalMilliseconds, 1),
                 Failure = r.Failure,
                 FirstAttemptFailure = r.FirstAttemptFailure,
             });
@@ -212,6 +215,10 @@ internal sealed class Report(IReadOnlyList<RunResult> rows, IReadOnlyList<Failov
         public double? P50Ratio { get; init; }
         public long? AllocatedBytesPerCommit { get; init; }
         public double? CpuMicrosecondsPerCommit { get; init; }
+
+        public double? WarmupSeconds { get; init; }
+
+        public double? JitMsInWindow { get; init; }
         public int? Trials { get; init; }
         public double? FailoverMedianMs { get; init; }
         public double? FailoverMaxMs { get; init; }

@@ -142,9 +142,10 @@ public sealed partial class RaftActor
         if (sent) return;
         if (heartbeat)
             SendAppendEntries(peer, progress, Array.Empty<LogEntry>(), answerSuccess: true);
-        else if (progress.SentCommit < _commitIndex)
-            // Only news of the commit index: a matching follower need not answer, which spares a message each way per
-            // commit under load. Its earlier appends' answers carry its match, and heartbeats still get answers.
+        else if (progress.SentCommit < _commitIndex && !progress.AwaitingAnswer)
+            // Only news of the commit index. A follower with an append in flight hears it with the next message its
+            // answer brings (entries, or this news then), so under load the news rides on entries. A matching follower
+            // need not answer it: its answers to the appends carry its match, and heartbeats still get answers.
             SendAppendEntries(peer, progress, Array.Empty<LogEntry>(), answerSuccess: false);
     }
 

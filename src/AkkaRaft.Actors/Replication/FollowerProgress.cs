@@ -44,6 +44,9 @@ internal sealed class FollowerProgress
 
     public int Inflight => _inflight.Count;
 
+    /// <summary>An AppendEntries with entries (a probe, or pipelined appends) is out and unanswered: its answer will come.</summary>
+    public bool AwaitingAnswer => Mode == ReplicationMode.Probe ? ProbeOutstanding : _inflight.Count > 0;
+
     /// <summary>In snapshot mode: the last included index of the snapshot being sent.</summary>
     public long SnapshotIndex { get; private set; }
 

@@ -223,7 +223,32 @@ public sealed class AppendEntriesRulesTests : VirtualTimePeerTest
         peer.Tell(new AppendEntriesResult(ClusterId, "n2", 1, true, 1, 0, 0, 0), P2.Ref);
 
         P2.ExpectMsg<AppendEntries>(ae => ae.LeaderCommit == 1);
+        // n3's append is still in flight: it hears the commit index in what follows its answer.
+        peer.Tell(new AppendEntriesResult(ClusterId, "n3", 1, true, 1, 0, 0, 0), P3.Ref);
         P3.ExpectMsg<AppendEntries>(ae => ae.LeaderCommit == 1);
+    }
+
+    [Fact]
+    public async Task Commit_news_waits_for_a_follower_with_appends_in_flight_to_answer()
+    {
+        // Under load the news then rides on the next entries instead of costing a message of its own (§5.3: the
+        // followers learn the commit index from future AppendEntries).
+        var peer = await StartLeaderAsync();
+        // Both answer the first heartbeat: the leader knows where their logs match and pipelines from here on.
+        peer.Tell(new AppendEntriesResult(ClusterId, "n2", 1, true, 0, 0, 0, 0), P2.Ref);
+        peer.Tell(new AppendEntriesResult(ClusterId, "n3", 1, true, 0, 0, 0, 0), P3.Ref);
+        peer.Tell(new Propose(Command(42)), TestActor);
+        ExpectMsg<ProposeAccepted>();
+        P2.ExpectMsg<AppendEntries>(ae => ae.Entries.Count == 1);
+        P3.ExpectMsg<AppendEntries>(ae => ae.Entries.Count == 1);
+
+        peer.Tell(new AppendEntriesResult(ClusterId, "n2", 1, true, 1, 0, 0, 0), P2.Ref);
+        P2.ExpectMsg<AppendEntries>(ae => ae.LeaderCommit == 1 && ae.Entries.Count == 0);
+        peer.Tell(new Propose(Command(43)), TestActor);
+        ExpectMsg<ProposeAccepted>();
+
+        // n3 got nothing between its first append and the second: the news came with the entry.
+        P3.ExpectMsg<AppendEntries>(ae => ae.LeaderCommit == 1 && ae.Entries.Count == 1 && ae.Entries[0].Index == 2);
     }
 
     [Fact]

@@ -24,6 +24,8 @@ public sealed partial class RaftActor
         Command<DeleteMessagesSuccess>(_ => { });
         Command<DeleteMessagesFailure>(f => _logger.Warning("{0} could not delete journal events up to {1} ({2}); recovery still starts from the snapshot", _id, f.ToSequenceNr, f.Cause.Message));
         Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<KeepAssociationsTick>(_ => KeepAssociations());
+        Command<ActorIdentity>(_ => { });
         Command<DeleteSnapshotsFailure>(f => _logger.Warning("{0} could not delete old snapshots ({1})", _id, f.Cause.Message));
     }
 

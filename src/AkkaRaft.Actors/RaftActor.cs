@@ -147,6 +147,11 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
         DeliverRecoveredSnapshot();
         // Raft §5.2: every peer starts as a follower; the election timer starts only now, after recovery.
         BecomeFollower(_currentTerm, null);
+        if (_peerDirectory.ByPath)
+        {
+            KeepAssociations();
+            Timers.StartPeriodicTimer(AssociationTimerKey, KeepAssociationsTick.Instance, TimeSpan.FromSeconds(1));
+        }
     }
 
     // ---- Persistent state: one way to change it, in the journal and in memory alike ----
@@ -326,6 +331,20 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
             _logger.Info("{0} voted for {1} at term {2}", _id, rv.From, _currentTerm);
             Grant();
         });
+    }
+
+    private const string AssociationTimerKey = "keep-associations";
+
+    /// <summary>
+    /// Over Akka.Remote, keeps a live association to every peer of a higher id, so it is current before an election needs
+    /// it: followers do not otherwise talk to each other, and two candidates that open connections to each other at the
+    /// same moment, one of them a restarted incarnation the other still holds an endpoint for, can lose their messages
+    /// to each other for minutes (Akka.Remote classic). Only the lower id opens, so the two never open at once.
+    /// </summary>
+    private void KeepAssociations()
+    {
+        foreach (var peer in _others)
+            if (string.CompareOrdinal(peer, _id) > 0) _routes[peer].Tell(new Identify(null), Self);
     }
 
     /// <summary>Sends to a peer by id. No sender goes with it: the message names its sender (<see cref="IRaftMessage.From"/>), and over Akka.Remote a sender would be one more path to encode and resolve per message.</summary>

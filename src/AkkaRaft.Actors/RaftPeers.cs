@@ -35,6 +35,9 @@ public sealed class RaftPeers
             ? _refs.ToDictionary(kv => kv.Key, kv => (ICanTell)kv.Value, StringComparer.Ordinal)
             : _paths!.ToDictionary(kv => kv.Key, kv => (ICanTell)system.ActorSelection(kv.Value), StringComparer.Ordinal);
 
+    /// <summary>True when the peers are reached by actor path (over Akka.Remote, typically).</summary>
+    internal bool ByPath => _paths is not null;
+
     /// <summary>Binds the routes for one actor incarnation: a send function by id.</summary>
     internal IReadOnlyDictionary<string, ICanTell> Bind(IActorContext context) =>
         _refs is not null

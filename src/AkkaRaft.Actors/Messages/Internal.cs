@@ -22,3 +22,10 @@ internal sealed class FlushProposals : INoSerializationVerificationNeeded
     public static readonly FlushProposals Instance = new();
     private FlushProposals() { }
 }
+
+/// <summary>Time to touch the associations to the peers this one keeps open (over Akka.Remote).</summary>
+internal sealed class KeepAssociationsTick : INoSerializationVerificationNeeded
+{
+    public static readonly KeepAssociationsTick Instance = new();
+    private KeepAssociationsTick() { }
+}

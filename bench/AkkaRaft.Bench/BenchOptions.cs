@@ -152,23 +152,22 @@ internal sealed record BenchOptions(
                     options = options with { Duration = duration };
                     durationGiven = true;
                     break;
-                case "--warmup":
-                    if (!TryParseSeconds(value, allowZero: true, out var warmup))
+                case "--warmup" or "--warmup-max":
+                    if (!TryParseSeconds(value, allowZero: true, out var seconds))
                     {
-                        error = $"--warmup: '{value}' is not a non-negative number of seconds";
+                        error = $"{name}: '{value}' is not a non-negative number of seconds";
                         return null;
                     }
-                    options = options with { Warmup = warmup };
-                    warmupGiven = true;
-                    break;
-                case "--warmup-max":
-                    if (!TryParseSeconds(value, allowZero: true, out var warmupMax))
+                    if (name == "--warmup")
                     {
-                        error = $"--warmup-max: '{value}' is not a non-negative number of seconds";
-                        return null;
+                        options = options with { Warmup = seconds };
+                        warmupGiven = true;
                     }
-                    options = options with { WarmupMax = warmupMax };
-                    warmupMaxGiven = true;
+                    else
+                    {
+                        options = options with { WarmupMax = seconds };
+                        warmupMaxGiven = true;
+                    }
                     break;
                 case "--command-bytes":
                     if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) || bytes < 8)

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using Akka.Persistence;
-using Akka.Persistence.TestKit;
-using Akka.TestKit.Xunit2;
 using AkkaRaft.Actors;
 using AkkaRaft.Actors.Messages;
 using Xunit.Abstractions;
@@ -13,7 +11,7 @@ namespace AkkaRaft.Tests.Durability;
 /// next write. Rule: nothing that depends on an entry is said before the entry is durable (Raft paper Figure 2,
 /// "Persistent state ... updated on stable storage before responding to RPCs").
 /// </summary>
-public sealed class PipelinedWriteTests : TestKit
+public sealed class PipelinedWriteTests(ITestOutputHelper output) : TestJournalKit(output)
 {
     private static readonly TimeSpan WriteDelay = TimeSpan.FromMilliseconds(800);
 
@@ -25,21 +23,13 @@ public sealed class PipelinedWriteTests : TestKit
 
     private static void AssertNotBefore(Stopwatch sinceRequest, string what) =>
         Assert.True(sinceRequest.Elapsed >= NotBefore, $"{what} came {sinceRequest.Elapsed.TotalMilliseconds:F0} ms after the request, before the {WriteDelay.TotalMilliseconds:F0} ms write could complete");
-    private readonly SinglePeer _n1;
-    private readonly ITestJournal _journal;
-
-    public PipelinedWriteTests(ITestOutputHelper output) : base(JournalFaultTests.Config, output: output)
-    {
-        _n1 = new SinglePeer(this);
-        _journal = TestJournal.FromRef(Persistence.Instance.Apply(Sys).JournalFor(null));
-    }
 
     /// <summary>n1 following n2 at term 3 with entry 1 durable.</summary>
     private async Task<IActorRef> FollowerAtTerm3()
     {
-        var peer = await _n1.Start();
+        var peer = await N1.Start();
         peer.Tell(SinglePeer.Append("n2", term: 3, prevIndex: 0, prevTerm: 0, commit: 0, (1, 3)));
-        _n1.N2.ExpectMsg<AppendEntriesResult>(r => Assert.True(r.Success && r.MatchIndex == 1));
+        N1.N2.ExpectMsg<AppendEntriesResult>(r => Assert.True(r.Success && r.MatchIndex == 1));
         return peer;
     }
 
@@ -47,7 +37,7 @@ public sealed class PipelinedWriteTests : TestKit
     public async Task Appends_arriving_during_a_write_are_each_acknowledged_only_once_durable()
     {
         var peer = await FollowerAtTerm3();
-        await _journal.OnWrite.PassWithDelay(WriteDelay);
+        await Journal.OnWrite.PassWithDelay(WriteDelay);
 
         // A pipelining leader's next three messages, sent before the first is answered.
         var sinceRequest = Stopwatch.StartNew();
@@ -57,20 +47,20 @@ public sealed class PipelinedWriteTests : TestKit
 
         foreach (var match in new long[] { 2, 3, 4 })
         {
-            _n1.N2.ExpectMsg<AppendEntriesResult>(r => Assert.True(r.Success && r.MatchIndex == match && r.Term == 3), TimeSpan.FromSeconds(10));
+            N1.N2.ExpectMsg<AppendEntriesResult>(r => Assert.True(r.Success && r.MatchIndex == match && r.Term == 3), TimeSpan.FromSeconds(10));
             AssertNotBefore(sinceRequest, $"the acknowledgement of index {match}");
         }
 
-        await _journal.OnWrite.Pass();
-        await _n1.Crash(peer);
-        Assert.Equal(4, (await SinglePeer.State(await _n1.Start())).LastLogIndex);
+        await Journal.OnWrite.Pass();
+        await N1.Crash(peer);
+        Assert.Equal(4, (await SinglePeer.State(await N1.Start())).LastLogIndex);
     }
 
     [Fact]
     public async Task A_heartbeat_behind_an_unwritten_append_is_answered_only_once_the_append_is_durable()
     {
         var peer = await FollowerAtTerm3();
-        await _journal.OnWrite.PassWithDelay(WriteDelay);
+        await Journal.OnWrite.PassWithDelay(WriteDelay);
 
         var sinceRequest = Stopwatch.StartNew();
         peer.Tell(SinglePeer.Append("n2", term: 3, prevIndex: 1, prevTerm: 3, commit: 1, (2, 3)));
@@ -79,7 +69,7 @@ public sealed class PipelinedWriteTests : TestKit
 
         for (var answer = 1; answer <= 2; answer++)
         {
-            _n1.N2.ExpectMsg<AppendEntriesResult>(r => Assert.True(r.Success && r.MatchIndex == 2), TimeSpan.FromSeconds(10));
+            N1.N2.ExpectMsg<AppendEntriesResult>(r => Assert.True(r.Success && r.MatchIndex == 2), TimeSpan.FromSeconds(10));
             AssertNotBefore(sinceRequest, $"answer {answer} of 2");
         }
     }
@@ -90,13 +80,13 @@ public sealed class PipelinedWriteTests : TestKit
         // Reference: Raft paper §7 (the snapshot replaces the log prefix it covers; the rest of the log follows it).
         var peer = await FollowerAtTerm3();
         peer.Tell(SinglePeer.Append("n2", term: 3, prevIndex: 1, prevTerm: 3, commit: 3, (2, 3), (3, 3)));
-        _n1.N2.ExpectMsg<AppendEntriesResult>(r => Assert.True(r.Success && r.MatchIndex == 3));
-        await _journal.OnWrite.PassWithDelay(WriteDelay);
+        N1.N2.ExpectMsg<AppendEntriesResult>(r => Assert.True(r.Success && r.MatchIndex == 3));
+        await Journal.OnWrite.PassWithDelay(WriteDelay);
 
         peer.Tell(SinglePeer.Append("n2", term: 3, prevIndex: 3, prevTerm: 3, commit: 3, (4, 3)));
         peer.Tell(new Snapshot(3, [3])); // as the state machine would, with entry 4 still being written
-        _n1.N2.ExpectMsg<AppendEntriesResult>(r => Assert.True(r.Success && r.MatchIndex == 4), TimeSpan.FromSeconds(10));
-        await _journal.OnWrite.Pass();
+        N1.N2.ExpectMsg<AppendEntriesResult>(r => Assert.True(r.Success && r.MatchIndex == 4), TimeSpan.FromSeconds(10));
+        await Journal.OnWrite.Pass();
         var store = Persistence.Instance.Apply(Sys).SnapshotStoreFor(null);
         await AwaitAssertAsync(async () =>
         {
@@ -104,8 +94,8 @@ public sealed class PipelinedWriteTests : TestKit
             Assert.NotNull(loaded.Snapshot);
         }, TimeSpan.FromSeconds(10));
 
-        await _n1.Crash(peer);
-        var state = await SinglePeer.State(await _n1.Start());
+        await N1.Crash(peer);
+        var state = await SinglePeer.State(await N1.Start());
         Assert.Equal(3, state.SnapshotIndex);
         Assert.Equal(4, state.LastLogIndex);
     }
@@ -116,20 +106,20 @@ public sealed class PipelinedWriteTests : TestKit
         // Reference: Raft thesis §10.2.1 (the leader may send entries before writing them, but counts itself in the
         // majority only once they are on its own disk).
         var applied = CreateTestProbe("applied");
-        var settings = _n1.Settings
+        var settings = N1.Settings
             .WithHeartbeatInterval(TimeSpan.FromMilliseconds(100))
             .WithElectionTimeout(TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(300));
-        var leader = Sys.ActorOf(RaftActor.Props(settings, _n1.Routes, new RaftActorOptions { ApplyTo = applied.Ref }), "n1-leader");
-        var vote = _n1.N2.FishForMessage<RequestVote>(_ => true, TimeSpan.FromSeconds(10));
-        leader.Tell(new RequestVoteResult(SinglePeer.ClusterId, "n2", vote.Term, VoteGranted: true), _n1.N2.Ref);
+        var leader = Sys.ActorOf(RaftActor.Props(settings, N1.Routes, new RaftActorOptions { ApplyTo = applied.Ref }), "n1-leader");
+        var vote = N1.N2.FishForMessage<RequestVote>(_ => true, TimeSpan.FromSeconds(10));
+        leader.Tell(new RequestVoteResult(SinglePeer.ClusterId, "n2", vote.Term, VoteGranted: true), N1.N2.Ref);
         await AwaitAssertAsync(async () => Assert.Equal(RaftRole.Leader, (await SinglePeer.State(leader)).Role));
 
-        await _journal.OnWrite.PassWithDelay(WriteDelay);
+        await Journal.OnWrite.PassWithDelay(WriteDelay);
         var sinceRequest = Stopwatch.StartNew();
         leader.Tell(new Propose([7]), TestActor);
         ExpectMsg<ProposeAccepted>(a => Assert.Equal(1, a.Index));
-        var append = _n1.N2.FishForMessage<AppendEntries>(ae => ae.Entries.Count > 0, TimeSpan.FromSeconds(5));
-        leader.Tell(new AppendEntriesResult(SinglePeer.ClusterId, "n2", append.Term, true, append.LastIndex, 0, 0, 0, append.Round), _n1.N2.Ref);
+        var append = N1.N2.FishForMessage<AppendEntries>(ae => ae.Entries.Count > 0, TimeSpan.FromSeconds(5));
+        leader.Tell(new AppendEntriesResult(SinglePeer.ClusterId, "n2", append.Term, true, append.LastIndex, 0, 0, 0, append.Round), N1.N2.Ref);
 
         // The leader and n2 are a majority of three, but the leader's copy is not yet durable: nothing commits before it is.
         applied.ExpectMsg<Applied>(a => Assert.Equal(1, a.Index), TimeSpan.FromSeconds(10));

@@ -1,6 +1,4 @@
 using Akka.Persistence;
-using Akka.Persistence.TestKit;
-using Akka.TestKit.Xunit2;
 using AkkaRaft.Actors;
 using AkkaRaft.Actors.Messages;
 using Xunit.Abstractions;
@@ -11,33 +9,24 @@ namespace AkkaRaft.Tests.Durability;
 /// A timer message that arrives while a journal write holds the mailbox is stashed, and comes back after the write:
 /// by then the timer may have been reset. Rule: only the running election timer starts an election.
 /// </summary>
-public sealed class StaleTimerTests : TestKit
+public sealed class StaleTimerTests(ITestOutputHelper output) : TestJournalKit(output)
 {
-    private readonly SinglePeer _n1;
-    private readonly ITestJournal _journal;
-
-    public StaleTimerTests(ITestOutputHelper output) : base(JournalFaultTests.Config, output: output)
-    {
-        _n1 = new SinglePeer(this);
-        _journal = TestJournal.FromRef(Persistence.Instance.Apply(Sys).JournalFor(null));
-    }
-
     [Fact]
     public async Task An_election_timeout_stashed_during_a_vote_write_starts_no_election_after_the_vote()
     {
         // Reference: Raft paper Figure 2, Followers (granting a vote resets the election timer); akka-raft's
         // stale-timer race.
-        var settings = _n1.Settings.WithElectionTimeout(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
-        var peer = Sys.ActorOf(RaftActor.Props(settings, _n1.Routes), "n1-timer");
+        var settings = N1.Settings.WithElectionTimeout(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
+        var peer = Sys.ActorOf(RaftActor.Props(settings, N1.Routes), "n1-timer");
         await SinglePeer.State(peer);
         peer.Tell(SinglePeer.Append("n2", term: 4, prevIndex: 0, prevTerm: 0, commit: 0));
-        _n1.N2.ExpectMsg<AppendEntriesResult>(r => Assert.True(r.Success));
+        N1.N2.ExpectMsg<AppendEntriesResult>(r => Assert.True(r.Success));
 
         // The vote's write outlasts the election timer, whose message waits in the stash until the write is done.
-        await _journal.OnWrite.PassWithDelay(TimeSpan.FromSeconds(3));
+        await Journal.OnWrite.PassWithDelay(TimeSpan.FromSeconds(3));
         peer.Tell(SinglePeer.Vote("n3", term: 4));
-        _n1.N3.ExpectMsg<RequestVoteResult>(r => Assert.True(r.VoteGranted && r.Term == 4), TimeSpan.FromSeconds(10));
-        await _journal.OnWrite.Pass();
+        N1.N3.ExpectMsg<RequestVoteResult>(r => Assert.True(r.VoteGranted && r.Term == 4), TimeSpan.FromSeconds(10));
+        await Journal.OnWrite.Pass();
 
         // Granting the vote reset the timer: the stashed timeout is stale and must not make n1 a candidate.
         var state = await SinglePeer.State(peer);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Persistence;
 using AkkaRaft.Actors.Messages;
 using Xunit.Abstractions;
@@ -112,11 +113,12 @@ public sealed class JournalFaultTests(ITestOutputHelper output) : TestJournalKit
     public async Task A_slow_journal_delays_the_acknowledgement_but_loses_nothing()
     {
         var peer = await SupervisedPeerAtTerm3();
-        await Journal.OnWrite.PassWithDelay(TimeSpan.FromMilliseconds(800));
+        await Journal.OnWrite.PassWithDelay(WriteDelay);
 
+        var sinceRequest = Stopwatch.StartNew();
         peer.Tell(SinglePeer.Append("n2", term: 3, prevIndex: 1, prevTerm: 3, commit: 0, (2, 3), (3, 3)));
-        N1.N2.ExpectNoMsg(TimeSpan.FromMilliseconds(400)); // not before the write completes
         N1.N2.ExpectMsg<AppendEntriesResult>(r => Assert.True(r.Success && r.MatchIndex == 3), TimeSpan.FromSeconds(5));
+        AssertNotBefore(sinceRequest, "the acknowledgement");
 
         await Journal.OnWrite.Pass();
         await N1.Crash(peer);

@@ -13,17 +13,6 @@ namespace AkkaRaft.Tests.Durability;
 /// </summary>
 public sealed class PipelinedWriteTests(ITestOutputHelper output) : TestJournalKit(output)
 {
-    private static readonly TimeSpan WriteDelay = TimeSpan.FromMilliseconds(800);
-
-    /// <summary>
-    /// No answer that waits for a write can come sooner than this after the request: a bound the injected delay
-    /// guarantees, so a busy machine (a test thread that runs late) can only make answers later, never earlier.
-    /// </summary>
-    private static readonly TimeSpan NotBefore = WriteDelay / 2;
-
-    private static void AssertNotBefore(Stopwatch sinceRequest, string what) =>
-        Assert.True(sinceRequest.Elapsed >= NotBefore, $"{what} came {sinceRequest.Elapsed.TotalMilliseconds:F0} ms after the request, before the {WriteDelay.TotalMilliseconds:F0} ms write could complete");
-
     /// <summary>n1 following n2 at term 3 with entry 1 durable.</summary>
     private async Task<IActorRef> FollowerAtTerm3()
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Persistence;
 using Akka.Persistence.TestKit;
 using Akka.TestKit.Xunit2;
@@ -37,4 +38,15 @@ public abstract class TestJournalKit : TestKit
 
     /// <summary>The journal's fault controls.</summary>
     private protected ITestJournal Journal { get; }
+
+    /// <summary>The delay a test gives the journal's writes with <c>Journal.OnWrite.PassWithDelay(WriteDelay)</c>.</summary>
+    private protected static readonly TimeSpan WriteDelay = TimeSpan.FromMilliseconds(800);
+
+    /// <summary>
+    /// Asserts that an answer that waits for a delayed write did not come sooner than half the delay after the request.
+    /// Measured from the request to the answer's receipt, so a busy machine (a test thread that runs late) can only make
+    /// an answer later, never earlier; a window of expected silence would fail when the test thread is the one late.
+    /// </summary>
+    private protected static void AssertNotBefore(Stopwatch sinceRequest, string what) =>
+        Assert.True(sinceRequest.Elapsed >= WriteDelay / 2, $"{what} came {sinceRequest.Elapsed.TotalMilliseconds:F0} ms after the request, before the {WriteDelay.TotalMilliseconds:F0} ms write could complete");
 }

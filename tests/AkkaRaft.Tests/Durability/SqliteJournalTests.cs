@@ -14,36 +14,8 @@ namespace AkkaRaft.Tests.Durability;
 /// SQLite file, commit entries, are all shut down, and come back from their files.
 /// </summary>
 [Collection(TimingCollection.Name)]
-public sealed class SqliteJournalTests : TestKit, IDisposable
+public sealed class SqliteJournalTests(ITestOutputHelper output) : SqliteFileKit(output)
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "akkaraft-tests", Guid.NewGuid().ToString("N"));
-    private readonly ITestOutputHelper _output;
-
-    public SqliteJournalTests(ITestOutputHelper output) : base("akka.loglevel = INFO", output: output)
-    {
-        _output = output;
-        Directory.CreateDirectory(_dir);
-    }
-
-    /// <summary>The shipped file with the connection string pointed at <paramref name="dbFile"/>.</summary>
-    internal static Config SqliteConfig(string dbFile)
-    {
-        var shipped = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "hocon", "sqlite-journal.hocon"));
-        return ConfigurationFactory.ParseString($"""
-                akka.loglevel = INFO
-                akka.persistence.journal.sql.connection-string = "Data Source={dbFile}"
-                akka.persistence.snapshot-store.sql.connection-string = "Data Source={dbFile}"
-                """)
-            .WithFallback(ConfigurationFactory.ParseString(shipped))
-            .WithFallback(SqlPersistence.DefaultConfiguration);
-    }
-
-    /// <summary>
-    /// The shipped file waits 10 s for recovery; a file that is not a database fails the plugin at once, so the
-    /// tests of that failure wait less for the same outcome.
-    /// </summary>
-    private static readonly Config QuickRecoveryTimeout = ConfigurationFactory.ParseString("akka.persistence.journal.sql.recovery-event-timeout = 4s");
-
     private sealed record Node(ActorSystem System, IActorRef Peer);
 
     /// <summary>Forwards to a peer in another ActorSystem once told which; a stand-in for a network route.</summary>
@@ -57,7 +29,7 @@ public sealed class SqliteJournalTests : TestKit, IDisposable
     {
         string[] ids = ["n1", "n2", "n3"];
         var settings = RaftSettings.Create(ConfigurationFactory.ParseString("akka.raft { cluster-id = sqlite, members = [n1, n2, n3] }"));
-        var systems = ids.ToDictionary(id => id, id => ActorSystem.Create($"sqlite-{id}", SqliteConfig(Path.Combine(_dir, $"{id}.db"))));
+        var systems = ids.ToDictionary(id => id, id => ActorSystem.Create($"sqlite-{id}", SqliteConfig(Path.Combine(Dir, $"{id}.db"))));
         var relays = ids.ToDictionary(id => id, id => systems[id].ActorOf(Props.Create(() => new Relay()), $"route-to-{id}"));
         var nodes = ids.Select(id =>
         {
@@ -120,11 +92,24 @@ public sealed class SqliteJournalTests : TestKit, IDisposable
             Assert.Equal(before, log.OrderBy(kv => kv.Key).Take(20).Select(kv => Convert.ToHexString(kv.Value)).ToArray());
         await Shutdown(nodes);
     }
+}
+
+/// <summary>
+/// A SQLite file that the plugin cannot open as a database: the peer, and the key-value server around it, stop with
+/// an error that names the cause. No timing bound is at stake, so these run beside the parallel tests.
+/// </summary>
+public sealed class SqliteJournalErrorTests(ITestOutputHelper output) : SqliteFileKit(output)
+{
+    /// <summary>
+    /// The shipped file waits 10 s for recovery; a file that is not a database fails the plugin at once, so the
+    /// tests of that failure wait less for the same outcome.
+    /// </summary>
+    private static readonly Config QuickRecoveryTimeout = ConfigurationFactory.ParseString("akka.persistence.journal.sql.recovery-event-timeout = 4s");
 
     [Fact]
     public async Task A_key_value_server_whose_peer_cannot_recover_stops_too()
     {
-        var file = Path.Combine(_dir, "corrupt-kv.db");
+        var file = Path.Combine(Dir, "corrupt-kv.db");
         var garbage = new byte[8192];
         new Random(11).NextBytes(garbage);
         await File.WriteAllBytesAsync(file, garbage);
@@ -148,7 +133,7 @@ public sealed class SqliteJournalTests : TestKit, IDisposable
     [Fact]
     public async Task A_corrupt_database_file_stops_the_peer_with_a_clear_error()
     {
-        var file = Path.Combine(_dir, "corrupt.db");
+        var file = Path.Combine(Dir, "corrupt.db");
         var garbage = new byte[8192];
         new Random(7).NextBytes(garbage);
         await File.WriteAllBytesAsync(file, garbage);
@@ -167,7 +152,7 @@ public sealed class SqliteJournalTests : TestKit, IDisposable
             watcher.ExpectTerminated(supervisor, TimeSpan.FromSeconds(60));
             var messages = new List<string>();
             while (errors.HasMessages) messages.Add(errors.ExpectMsg<Akka.Event.Error>().ToString()!);
-            _output.WriteLine(string.Join("\n", messages));
+            Output.WriteLine(string.Join("\n", messages));
             // The peer says it cannot recover and stays stopped; the journal names the cause.
             Assert.Contains(messages, m => m.Contains("cannot recover its Raft state from the journal"));
             Assert.Contains(messages, m => m.Contains("file is not a database"));
@@ -177,10 +162,33 @@ public sealed class SqliteJournalTests : TestKit, IDisposable
             await system.Terminate();
         }
     }
+}
+
+/// <summary>A TestKit with a fresh directory for SQLite files, deleted afterwards, and the shipped SQLite configuration.</summary>
+public abstract class SqliteFileKit : TestKit, IDisposable
+{
+    private protected SqliteFileKit(ITestOutputHelper output) : base("akka.loglevel = INFO", output: output) =>
+        Directory.CreateDirectory(Dir);
+
+    /// <summary>This test's directory for database files.</summary>
+    private protected string Dir { get; } = Path.Combine(Path.GetTempPath(), "akkaraft-tests", Guid.NewGuid().ToString("N"));
+
+    /// <summary>The shipped file with the connection string pointed at <paramref name="dbFile"/>.</summary>
+    internal static Config SqliteConfig(string dbFile)
+    {
+        var shipped = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "hocon", "sqlite-journal.hocon"));
+        return ConfigurationFactory.ParseString($"""
+                akka.loglevel = INFO
+                akka.persistence.journal.sql.connection-string = "Data Source={dbFile}"
+                akka.persistence.snapshot-store.sql.connection-string = "Data Source={dbFile}"
+                """)
+            .WithFallback(ConfigurationFactory.ParseString(shipped))
+            .WithFallback(SqlPersistence.DefaultConfiguration);
+    }
 
     public new void Dispose()
     {
         base.Dispose();
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        try { Directory.Delete(Dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

@@ -22,7 +22,11 @@ public sealed class RaftPeers
     public static RaftPeers FromRefs(IReadOnlyDictionary<string, IActorRef> refs) =>
         new(new Dictionary<string, IActorRef>(refs ?? throw new ArgumentNullException(nameof(refs)), StringComparer.Ordinal), null);
 
-    /// <summary>Peers reached through actor paths (for example <c>akka.tcp://raft@10.0.0.2:4053/user/raft</c>).</summary>
+    /// <summary>
+    /// Peers reached through actor paths (for example <c>akka.tcp://raft@10.0.0.2:4053/user/raft</c>). A peer given
+    /// these also sends Akka's <see cref="Identify"/> once a second to each peer whose id sorts after its own, to keep the
+    /// association to it live while followers have nothing else to say to each other.
+    /// </summary>
     public static RaftPeers FromPaths(IReadOnlyDictionary<string, ActorPath> paths) =>
         new(null, new Dictionary<string, ActorPath>(paths ?? throw new ArgumentNullException(nameof(paths)), StringComparer.Ordinal));
 

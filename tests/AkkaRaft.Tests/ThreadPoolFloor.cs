@@ -15,8 +15,8 @@ namespace AkkaRaft.Tests;
 /// unable to keep a leader for 10 s, in two of eight full runs. With this floor the same tests saw no wait over 300 ms.
 /// </para>
 /// <para>
-/// It changes nothing a test asserts: peers, timers and the simulated network are the same; only
-/// queued actor work waits less for a thread.
+/// It changes nothing a test asserts: peers, timers and the simulated network are the same; only queued actor work
+/// waits less for a thread.
 /// </para>
 /// </summary>
 internal static class ThreadPoolFloor

@@ -160,6 +160,8 @@ internal sealed class Report(IReadOnlyList<RunResult> rows, IReadOnlyList<Failov
                 CpuMicrosecondsPerCommit = r.Latency.Count == 0 ? null : Math.Round(r.Gc.Processor.TotalMicroseconds / r.Latency.Count, 1),
                 WarmupSeconds = Math.Round(r.WarmedUp.TotalSeconds, 1),
                 JitMsInWindow = Math.Round(r.Gc.Jit.TotalMilliseconds, 1),
+                GcPauseMsInWindow = Math.Round(r.Gc.Paused.TotalMilliseconds, 1),
+                GcCollectionsInWindow = [r.Gc.Gen0, r.Gc.Gen1, r.Gc.Gen2],
                 Failure = r.Failure,
                 FirstAttemptFailure = r.FirstAttemptFailure,
             });
@@ -219,6 +221,12 @@ internal sealed class Report(IReadOnlyList<RunResult> rows, IReadOnlyList<Failov
         public double? WarmupSeconds { get; init; }
 
         public double? JitMsInWindow { get; init; }
+
+        /// <summary>Time the garbage collector held every thread of the process still, in the window.</summary>
+        public double? GcPauseMsInWindow { get; init; }
+
+        /// <summary>Collections in the window of generations 0, 1 and 2 (each count includes the higher ones').</summary>
+        public int[]? GcCollectionsInWindow { get; init; }
         public int? Trials { get; init; }
         public double? FailoverMedianMs { get; init; }
         public double? FailoverMaxMs { get; init; }

@@ -44,9 +44,9 @@ internal sealed class BenchCluster : IAsyncDisposable
         UseWriteAheadLog(file);
         return ConfigurationFactory.ParseString($$"""
             akka.persistence.journal.plugin = "akka.persistence.journal.sql"
-            akka.persistence.journal.sql { connection-string = "Data Source={{file}}", provider-name = "SQLite.MS", auto-initialize = true, recovery-event-timeout = 10s }
+            akka.persistence.journal.sql { connection-string = "Data Source={{file}}", provider-name = "SQLite.MS", auto-initialize = true, recovery-event-timeout = 10s, use-clone-connection = off }
             akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
-            akka.persistence.snapshot-store.sql { connection-string = "Data Source={{file}}", provider-name = "SQLite.MS", auto-initialize = true }
+            akka.persistence.snapshot-store.sql { connection-string = "Data Source={{file}}", provider-name = "SQLite.MS", auto-initialize = true, use-clone-connection = off }
             """).WithFallback(SqlPersistence.DefaultConfiguration);
     }
 

@@ -30,12 +30,13 @@ internal static class NodeCommand
         // stopped for good. PrepareDatabase has already refused a file that is not a database, so the bound only has to
         // catch a journal that hangs, and must not catch a slow start: the plugin's first use took 11 s with three nodes
         // starting on a busy two-core machine, and a 10 s bound left a node running with no Raft peer.
+        // use-clone-connection = off: as in hocon/sqlite-journal.hocon, which says why.
         var config = ConfigurationFactory.ParseString($$"""
                 akka.persistence {
                   journal.plugin = "akka.persistence.journal.sql"
-                  journal.sql { connection-string = "Data Source={{database}}", provider-name = "SQLite.MS", auto-initialize = true, recovery-event-timeout = 60s }
+                  journal.sql { connection-string = "Data Source={{database}}", provider-name = "SQLite.MS", auto-initialize = true, recovery-event-timeout = 60s, use-clone-connection = off }
                   snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
-                  snapshot-store.sql { connection-string = "Data Source={{database}}", provider-name = "SQLite.MS", auto-initialize = true }
+                  snapshot-store.sql { connection-string = "Data Source={{database}}", provider-name = "SQLite.MS", auto-initialize = true, use-clone-connection = off }
                 }
                 """)
             .WithFallback(cluster.RemoteConfig(me.Host, me.Port, me.BindHost, "INFO"))

@@ -239,23 +239,25 @@ internal sealed class RaftLog
     {
         if (_recent[index & (RecentEntries - 1)] is { } e && e.Index == index) return e;
         var (segment, slot) = Locate(index);
-        return new LogEntry(index, segment.Terms[slot], segment.Command(slot).ToArray());
+        return new LogEntry(index, segment.Term(slot), segment.Command(slot).ToArray());
     }
 
     private long TermOfHeld(long index)
     {
         var (segment, slot) = Locate(index);
-        return segment.Terms[slot];
+        return segment.Term(slot);
     }
 
-    /// <summary>Command bytes of the entries from <paramref name="from"/> to <paramref name="to"/>, both held.</summary>
+    /// <summary>Command bytes of the entries from <paramref name="from"/> to <paramref name="to"/>, both held: one sum per segment.</summary>
     private long BytesBetween(long from, long to)
     {
         long bytes = 0;
-        for (var i = from; i <= to; i++)
+        for (var i = from; i <= to;)
         {
             var (segment, slot) = Locate(i);
-            bytes += segment.Length(slot);
+            var lastSlot = (int)Math.Min(to - segment.FirstIndex, segment.Count - 1);
+            bytes += segment.BytesOf(slot, lastSlot);
+            i = segment.FirstIndex + lastSlot + 1;
         }
         return bytes;
     }
@@ -278,35 +280,40 @@ internal sealed class RaftLog
     private sealed class Segment(long firstIndex)
     {
         public readonly long FirstIndex = firstIndex;
-        public long[] Terms = new long[16];
+        private long[] _terms = new long[16];
         private int[] _ends = new int[16];
         private byte[] _data = new byte[1024];
-        private int _count;
+
+        /// <summary>Entries held, from <see cref="FirstIndex"/>.</summary>
+        public int Count { get; private set; }
+
+        public long Term(int slot) => _terms[slot];
 
         public ReadOnlySpan<byte> Command(int slot) => _data.AsSpan(Start(slot), _ends[slot] - Start(slot));
 
-        public int Length(int slot) => _ends[slot] - Start(slot);
+        /// <summary>Command bytes of the slots from <paramref name="first"/> to <paramref name="last"/>, both included.</summary>
+        public int BytesOf(int first, int last) => _ends[last] - Start(first);
 
-        public bool IsFull => _count == SegmentEntries || Start(_count) >= SegmentBytes;
+        public bool IsFull => Count == SegmentEntries || Start(Count) >= SegmentBytes;
 
         public void Add(long term, byte[] command)
         {
-            if (_count == Terms.Length)
+            if (Count == _terms.Length)
             {
-                Array.Resize(ref Terms, Math.Min(Terms.Length * 2, SegmentEntries));
-                Array.Resize(ref _ends, Terms.Length);
+                Array.Resize(ref _terms, Math.Min(_terms.Length * 2, SegmentEntries));
+                Array.Resize(ref _ends, _terms.Length);
             }
-            var start = Start(_count);
+            var start = Start(Count);
             var end = start + command.Length;
             if (end > _data.Length) Array.Resize(ref _data, Math.Max(end, _data.Length * 2));
             command.CopyTo(_data, start);
-            Terms[_count] = term;
-            _ends[_count] = end;
-            _count++;
+            _terms[Count] = term;
+            _ends[Count] = end;
+            Count++;
         }
 
         /// <summary>Keeps the first <paramref name="count"/> entries.</summary>
-        public void Shrink(int count) => _count = count;
+        public void Shrink(int count) => Count = count;
 
         private int Start(int slot) => slot == 0 ? 0 : _ends[slot - 1];
     }

@@ -38,16 +38,18 @@ internal sealed class BenchCluster : IAsyncDisposable
         akka.raft.snapshot.log-entries = 10000
         """;
 
-    /// <summary>The SQLite journal and snapshot store of one peer, in <paramref name="file"/>, as hocon/sqlite-journal.hocon sets them.</summary>
+    /// <summary>
+    /// The SQLite journal and snapshot store of one peer, in <paramref name="file"/>: the shipped
+    /// hocon/sqlite-journal.hocon (copied beside the benchmark by its build), with the file replaced.
+    /// </summary>
     public static Config SqliteConfig(string file)
     {
         UseWriteAheadLog(file);
+        var shipped = ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "hocon", "sqlite-journal.hocon")));
         return ConfigurationFactory.ParseString($$"""
-            akka.persistence.journal.plugin = "akka.persistence.journal.sql"
-            akka.persistence.journal.sql { connection-string = "Data Source={{file}}", provider-name = "SQLite.MS", auto-initialize = true, recovery-event-timeout = 10s, use-clone-connection = off }
-            akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
-            akka.persistence.snapshot-store.sql { connection-string = "Data Source={{file}}", provider-name = "SQLite.MS", auto-initialize = true, use-clone-connection = off }
-            """).WithFallback(SqlPersistence.DefaultConfiguration);
+            akka.persistence.journal.sql.connection-string = "Data Source={{file}}"
+            akka.persistence.snapshot-store.sql.connection-string = "Data Source={{file}}"
+            """).WithFallback(shipped).WithFallback(SqlPersistence.DefaultConfiguration);
     }
 
     /// <summary>As the Host's node does (NodeCommand.PrepareDatabase): one synced log append per commit instead of a rollback journal.</summary>

@@ -26,19 +26,7 @@ internal static class NodeCommand
         PrepareDatabase(database);
         CheckPortFree(me.BindHost ?? me.Host, me.Port);
 
-        // recovery-event-timeout bounds how long recovery waits for each answer from the journal; past it the peer stays
-        // stopped for good. PrepareDatabase has already refused a file that is not a database, so the bound only has to
-        // catch a journal that hangs, and must not catch a slow start: the plugin's first use took 11 s with three nodes
-        // starting on a busy two-core machine, and a 10 s bound left a node running with no Raft peer.
-        // use-clone-connection = off: as in hocon/sqlite-journal.hocon, which says why.
-        var config = ConfigurationFactory.ParseString($$"""
-                akka.persistence {
-                  journal.plugin = "akka.persistence.journal.sql"
-                  journal.sql { connection-string = "Data Source={{database}}", provider-name = "SQLite.MS", auto-initialize = true, recovery-event-timeout = 60s, use-clone-connection = off }
-                  snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
-                  snapshot-store.sql { connection-string = "Data Source={{database}}", provider-name = "SQLite.MS", auto-initialize = true, use-clone-connection = off }
-                }
-                """)
+        var config = JournalConfig(database, AppContext.BaseDirectory)
             .WithFallback(cluster.RemoteConfig(me.Host, me.Port, me.BindHost, "INFO"))
             .WithFallback(SqlPersistence.DefaultConfiguration);
 
@@ -74,6 +62,34 @@ internal static class NodeCommand
         }
         await system.WhenTerminated;
         return 0;
+    }
+
+    /// <summary>
+    /// The node's journal and snapshot store: hocon/sqlite-journal.hocon as shipped (the build copies it into
+    /// <paramref name="programDirectory"/>), with the node's <paramref name="database"/> file and a longer recovery bound.
+    /// recovery-event-timeout bounds how long recovery waits for each answer from the journal; past it the peer stays
+    /// stopped for good. PrepareDatabase has already refused a file that is not a database, so the bound only has to
+    /// catch a journal that hangs, and must not catch a slow start: the plugin's first use took 11 s with three nodes
+    /// starting on a busy two-core machine, and a 10 s bound left a node running with no Raft peer.
+    /// </summary>
+    /// <exception cref="HostError">The shipped file cannot be read.</exception>
+    internal static Config JournalConfig(string database, string programDirectory)
+    {
+        var path = Path.Combine(programDirectory, "hocon", "sqlite-journal.hocon");
+        Config shipped;
+        try
+        {
+            shipped = ConfigurationFactory.ParseString(File.ReadAllText(path));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new HostError($"cannot read the journal settings {path} (the build puts them beside the program): {e.Message}");
+        }
+        return ConfigurationFactory.ParseString($$"""
+                akka.persistence.journal.sql { connection-string = "Data Source={{database}}", recovery-event-timeout = 60s }
+                akka.persistence.snapshot-store.sql.connection-string = "Data Source={{database}}"
+                """)
+            .WithFallback(shipped);
     }
 
     /// <summary>A port already taken (most likely by this very node, started twice) stops the node before it starts.</summary>

@@ -11,7 +11,14 @@ public sealed partial class RaftActor
     /// <summary>Raft §5.2: start an election in the next term, voting for itself, durably, before asking anyone.</summary>
     private void BecomeCandidate()
     {
-        var term = _currentTerm + 1;
+        if (_currentTerm >= WireChecks.MaxTermOrIndex)
+        {
+            // Only a journal written before terms were bounded can hold such a term; incrementing it could wrap.
+            _logger.Error("{0} cannot campaign: its term {1} is at the bound {2} and cannot be incremented", _id, _currentTerm, WireChecks.MaxTermOrIndex);
+            ResetElectionTimer();
+            return;
+        }
+        var term = checked(_currentTerm + 1);
         PersistThen(new HardStateChanged(term, _id), () =>
         {
             ResetLeaderState();

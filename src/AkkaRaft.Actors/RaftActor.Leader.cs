@@ -153,13 +153,22 @@ public sealed partial class RaftActor
     {
         var prev = progress.Next - 1;
         progress.SentCommit = _commitIndex;
+        progress.NoteSent(prev + entries.Count);
         Send(peer, new AppendEntries(_settings.ClusterId, _id, _currentTerm, prev, _log.TermAt(prev)!.Value, entries, _commitIndex, _readRound, answerSuccess));
     }
 
     private void OnAppendResult(AppendEntriesResult r)
     {
-        OnRoundAcknowledged(r.From, r.Round); // an answer in this term: it still recognised this leader
         var progress = _progress[r.From];
+        // A correct follower answers only what it was sent in this term; anything beyond could move the leader past
+        // its own log (and throw) or count an entry toward a majority that does not hold it.
+        var claimed = r.Success ? r.MatchIndex : r.RejectedPrevLogIndex;
+        if (claimed > progress.HighestSent)
+        {
+            _logger.Warning("{0} dropped an AppendEntriesResult from {1} speaking of index {2}, beyond the {3} it was sent", _id, r.From, claimed, progress.HighestSent);
+            return;
+        }
+        OnRoundAcknowledged(r.From, r.Round); // an answer in this term: it still recognised this leader
         if (r.Success)
         {
             if (progress.Acknowledged(r.MatchIndex)) MaybeCommit();

@@ -119,12 +119,19 @@ public sealed partial class RaftActor
         var done = offset + length >= _snapshotState.Length;
         Send(peer, new InstallSnapshot(_settings.ClusterId, _id, _currentTerm, _log.SnapshotIndex, _log.SnapshotTerm,
             offset, _snapshotState.AsSpan(offset, length).ToArray(), done));
-        progress.ChunkSent();
+        progress.NoteSent(_log.SnapshotIndex);
+        progress.ChunkSent(offset + length);
     }
 
     private void OnInstallSnapshotResult(InstallSnapshotResult r)
     {
         var progress = _progress[r.From];
+        if (r.LastIncludedIndex > progress.HighestSent || (r.LastIncludedIndex == _log.SnapshotIndex && r.NextOffset > _snapshotState.Length))
+        {
+            _logger.Warning("{0} dropped an InstallSnapshotResult from {1} for index {2} at offset {3}: it was sent indexes up to {4} and a snapshot of {5} bytes",
+                _id, r.From, r.LastIncludedIndex, r.NextOffset, progress.HighestSent, _snapshotState.Length);
+            return;
+        }
         if (r.Installed)
         {
             if (r.LastIncludedIndex < progress.Match) return; // stale
@@ -149,7 +156,7 @@ public sealed partial class RaftActor
             Send(s.From, new InstallSnapshotResult(_settings.ClusterId, _id, _currentTerm, s.LastIncludedIndex, s.Offset + s.Data.Length, Installed: true));
             return;
         }
-        var next = _assembly.Offer(s.LastIncludedIndex, s.LastIncludedTerm, s.Offset, s.Data, s.Done, out var complete);
+        var next = _assembly.Offer(s.From, s.Term, s.LastIncludedIndex, s.LastIncludedTerm, s.Offset, s.Data, s.Done, out var complete);
         if (complete is null)
         {
             Send(s.From, new InstallSnapshotResult(_settings.ClusterId, _id, _currentTerm, s.LastIncludedIndex, next, Installed: false));
@@ -189,6 +196,8 @@ public sealed partial class RaftActor
                 if (saved.Metadata.SequenceNr != awaited) return; // an earlier local snapshot's answer
                 _durableIndex = Math.Max(_durableIndex, s.LastIncludedIndex); // the snapshot stands for its entries
                 UnbecomeStacked();
+                // The leader was heard just before the save: the follower's timer runs from now (Figure 2, Followers).
+                ResetElectionTimer();
                 Stash.UnstashAll();
                 Send(s.From, new InstallSnapshotResult(_settings.ClusterId, _id, _currentTerm, s.LastIncludedIndex, complete.Length, Installed: true));
             });
@@ -198,6 +207,10 @@ public sealed partial class RaftActor
                 _logger.Error(failed.Cause, "{0} could not save the snapshot installed from {1} ({2}); stopping so it recovers from what is durable", _id, s.From, failed.Cause.Message);
                 Context.Stop(Self);
             });
+            // A timeout that fires during the save is stale whatever the stash holds: Akka's timers check that a message is
+            // current only when it is first received, so once stashed it would come back as a plain ElectionTimeout,
+            // behind heartbeats that reset the timer. The timer restarts when the save completes.
+            Command<ElectionTimeout>(_ => { });
             CommandAny(_ => Stash.Stash());
         });
     }

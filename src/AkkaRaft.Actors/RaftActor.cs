@@ -262,6 +262,12 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     /// </summary>
     private void OnRaftMessage(IRaftMessage message, Action<IRaftMessage> roleHandler)
     {
+        if (WireChecks.Problem(message) is { } problem)
+        {
+            // Untrusted input: acting on it could wrap a term or index, or throw and restart the peer (§5.1, Figure 2).
+            _logger.Warning("{0} dropped {1} from {2}: {3}", _id, message.GetType().Name, message.From ?? "(no id)", problem);
+            return;
+        }
         if (message.ClusterId != _settings.ClusterId)
         {
             _logger.Warning("{0} dropped {1} from {2} of cluster '{3}' (this is '{4}')", _id, message.GetType().Name, message.From, message.ClusterId, _settings.ClusterId);

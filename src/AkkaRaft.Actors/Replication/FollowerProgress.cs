@@ -56,6 +56,22 @@ internal sealed class FollowerProgress
     /// <summary>In snapshot mode: a chunk is out and unanswered (cleared by each heartbeat tick, so a lost one is resent).</summary>
     public bool ChunkOutstanding { get; private set; }
 
+    /// <summary>In snapshot mode: the offset just past the last chunk sent, the answer that means it arrived in order.</summary>
+    private long _chunkEnd;
+
+    /// <summary>
+    /// The highest index any message to this follower spoke of in this term (the last entry of an AppendEntries, or
+    /// the last index a snapshot covers). A follower can only acknowledge what it was sent: an answer claiming more is
+    /// not from a correct follower, and counting it could commit an entry no majority holds.
+    /// </summary>
+    public long HighestSent { get; private set; }
+
+    /// <summary>A message speaking of indexes up to <paramref name="index"/> went to the follower.</summary>
+    public void NoteSent(long index)
+    {
+        if (index > HighestSent) HighestSent = index;
+    }
+
     /// <summary>True when no message with entries may be sent now.</summary>
     public bool IsPaused => Mode switch
     {
@@ -75,13 +91,24 @@ internal sealed class FollowerProgress
         _inflight.Clear();
     }
 
-    public void ChunkSent() => ChunkOutstanding = true;
+    /// <summary>A chunk ending just before <paramref name="end"/> went out.</summary>
+    public void ChunkSent(long end)
+    {
+        ChunkOutstanding = true;
+        _chunkEnd = end;
+    }
 
-    /// <summary>The follower expects <paramref name="nextOffset"/> of snapshot <paramref name="index"/> next. False when stale.</summary>
+    /// <summary>
+    /// The follower expects <paramref name="nextOffset"/> of snapshot <paramref name="index"/> next. True when the chunk
+    /// sent arrived in order and the next may go at once. Any other offset (the follower started over, or lost a chunk)
+    /// is where the next chunk starts, but only at the next heartbeat: answering at once could loop as fast as the
+    /// network carries it. False, changing nothing, when the answer is stale.
+    /// </summary>
     public bool ChunkAcknowledged(long index, long nextOffset)
     {
         if (Mode != ReplicationMode.Snapshot || index != SnapshotIndex) return false;
         SnapshotOffset = nextOffset;
+        if (nextOffset != _chunkEnd) return false; // paced: the heartbeat clears ChunkOutstanding
         ChunkOutstanding = false;
         return true;
     }
@@ -115,7 +142,17 @@ internal sealed class FollowerProgress
         while (_inflight.Count > 0 && _inflight.Peek() <= matchIndex) _inflight.Dequeue();
         var grew = matchIndex > Match;
         if (grew) Match = matchIndex;
-        if (Mode == ReplicationMode.Snapshot) return grew; // a late answer to an append; the snapshot decides what comes next
+        if (Mode == ReplicationMode.Snapshot)
+        {
+            // A late answer to an append sent before the snapshot started. If it covers the snapshot, the follower
+            // needs nothing the leader compacted: entries go again (etcd: a snapshot is pending only while match is
+            // behind it). Otherwise the snapshot decides what comes next.
+            if (Match < SnapshotIndex) return grew;
+            Mode = ReplicationMode.Replicate;
+            ChunkOutstanding = false;
+            Next = Match + 1;
+            return grew;
+        }
         if (Mode == ReplicationMode.Probe)
         {
             // The probe landed: from here on, pipeline after what is known to match.

@@ -38,7 +38,7 @@ public sealed class FollowerProgressSnapshotTests
     {
         // Reference: Raft paper Figure 13 (a new snapshot starts again at offset 0)
         var progress = Snapshotting(10);
-        progress.ChunkSent();
+        progress.ChunkSent(4);
         progress.ChunkAcknowledged(10, 4);
 
         progress.BeginSnapshot(20);
@@ -54,7 +54,7 @@ public sealed class FollowerProgressSnapshotTests
         // Reference: Raft paper Figure 13 (chunks are sent in order); the next one goes once this one is answered
         var progress = Snapshotting(10);
 
-        progress.ChunkSent();
+        progress.ChunkSent(4);
 
         Assert.True(progress.ChunkOutstanding);
         Assert.True(progress.IsPaused);
@@ -75,7 +75,7 @@ public sealed class FollowerProgressSnapshotTests
     {
         // Reference: Raft paper Figure 13 (offset: where the chunk is positioned in the snapshot file)
         var progress = Snapshotting(10);
-        progress.ChunkSent();
+        progress.ChunkSent(4);
 
         Assert.True(progress.ChunkAcknowledged(10, 4));
 
@@ -85,17 +85,21 @@ public sealed class FollowerProgressSnapshotTests
     }
 
     [Fact]
-    public void ChunkAcknowledged_may_move_the_offset_back_to_resend()
+    public void ChunkAcknowledged_may_move_the_offset_back_to_resend_at_the_next_heartbeat()
     {
-        // Reference: Raft paper Figure 13; the follower names the next offset it expects, even an earlier one after a loss
+        // Reference: Raft paper Figure 13; the follower names the next offset it expects, even an earlier one after a
+        // loss. That resend waits for the heartbeat, so a follower that keeps asking cannot start a hot loop.
         var progress = Snapshotting(10);
-        progress.ChunkSent();
+        progress.ChunkSent(8);
         progress.ChunkAcknowledged(10, 8);
-        progress.ChunkSent();
+        progress.ChunkSent(12);
 
-        Assert.True(progress.ChunkAcknowledged(10, 0));
+        Assert.False(progress.ChunkAcknowledged(10, 0));
 
         Assert.Equal(0, progress.SnapshotOffset);
+        Assert.True(progress.ChunkOutstanding);
+        progress.HeartbeatElapsed();
+        Assert.False(progress.ChunkOutstanding);
     }
 
     [Fact]
@@ -103,7 +107,7 @@ public sealed class FollowerProgressSnapshotTests
     {
         // Reference: Raft paper §7 (an answer about an older snapshot says nothing about the one being sent)
         var progress = Snapshotting(20);
-        progress.ChunkSent();
+        progress.ChunkSent(4);
 
         Assert.False(progress.ChunkAcknowledged(10, 4));
 
@@ -129,7 +133,7 @@ public sealed class FollowerProgressSnapshotTests
         // Reference: Raft paper §7 (the follower now holds everything up to lastIncludedIndex), Figure 2 (nextIndex,
         // matchIndex); the match point after it is not yet known, so the leader probes
         var progress = Snapshotting(10);
-        progress.ChunkSent();
+        progress.ChunkSent(4);
 
         progress.SnapshotInstalled(10);
 
@@ -168,7 +172,7 @@ public sealed class FollowerProgressSnapshotTests
     }
 
     [Fact]
-    public void A_late_acknowledgement_in_snapshot_mode_raises_match_but_keeps_sending_the_snapshot()
+    public void A_late_acknowledgement_short_of_the_snapshot_raises_match_but_keeps_sending_the_snapshot()
     {
         // Reference: Raft paper Figure 2 (matchIndex), §7 (the snapshot decides what comes next)
         var progress = Snapshotting(10);
@@ -179,14 +183,32 @@ public sealed class FollowerProgressSnapshotTests
         Assert.Equal(ReplicationMode.Snapshot, progress.Mode);
     }
 
+    [Theory]
+    [InlineData(10)]
+    [InlineData(12)]
+    public void A_late_acknowledgement_that_covers_the_snapshot_ends_snapshot_mode(long match)
+    {
+        // Reference: Raft paper §7 (the snapshot is for a follower lacking entries the leader discarded); a follower
+        // holding the snapshot's last entry lacks none of them, so entries follow its match again
+        var progress = Snapshotting(10);
+        progress.ChunkSent(4);
+
+        Assert.True(progress.Acknowledged(match));
+
+        Assert.Equal(ReplicationMode.Replicate, progress.Mode);
+        Assert.Equal(match + 1, progress.Next);
+        Assert.False(progress.ChunkOutstanding);
+        Assert.False(progress.IsPaused);
+    }
+
     [Fact]
     public void Heartbeat_allows_resending_a_chunk_whose_answer_was_lost()
     {
         // Reference: Raft paper §5.3 (RPCs are retried), §7; the chunk also stands in for the heartbeat
         var progress = Snapshotting(10);
-        progress.ChunkSent();
+        progress.ChunkSent(4);
         progress.ChunkAcknowledged(10, 4);
-        progress.ChunkSent();
+        progress.ChunkSent(8);
 
         progress.HeartbeatElapsed();
 

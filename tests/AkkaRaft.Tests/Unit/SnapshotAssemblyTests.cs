@@ -13,11 +13,14 @@ public sealed class SnapshotAssemblyTests
     /// <summary>The chunk of <see cref="State"/> at <paramref name="offset"/> of <paramref name="length"/> bytes.</summary>
     private static byte[] Chunk(int offset, int length) => State.AsSpan(offset, length).ToArray();
 
-    /// <summary>Offers the chunk of <see cref="State"/> at <paramref name="offset"/> (4 bytes, or the rest) of snapshot (<paramref name="index"/>, <paramref name="term"/>).</summary>
-    private static long Offer(SnapshotAssembly assembly, int offset, out byte[]? complete, long index = 5, long term = 2)
+    /// <summary>
+    /// Offers the chunk of <see cref="State"/> at <paramref name="offset"/> (4 bytes, or the rest) of snapshot
+    /// (<paramref name="index"/>, <paramref name="term"/>), sent by <paramref name="leader"/> in <paramref name="leaderTerm"/>.
+    /// </summary>
+    private static long Offer(SnapshotAssembly assembly, int offset, out byte[]? complete, long index = 5, long term = 2, string leader = "n2", long leaderTerm = 3)
     {
         var length = Math.Min(4, State.Length - offset);
-        return assembly.Offer(index, term, offset, Chunk(offset, length), done: offset + length == State.Length, out complete);
+        return assembly.Offer(leader, leaderTerm, index, term, offset, Chunk(offset, length), done: offset + length == State.Length, out complete);
     }
 
     [Fact]
@@ -63,13 +66,25 @@ public sealed class SnapshotAssemblyTests
         Offer(assembly, 4, out _);
 
         Assert.Equal(8, Offer(assembly, 4, out var again));
-        Assert.Equal(8, Offer(assembly, 0, out var first));
 
         Assert.Null(again);
-        Assert.Null(first);
         Assert.Equal(8, assembly.Received);
         Assert.Equal(10, Offer(assembly, 8, out var complete));
         Assert.Equal(State, complete);
+    }
+
+    [Fact]
+    public void A_chunk_at_offset_zero_always_starts_over()
+    {
+        // Reference: Raft paper Figure 13 (step 2: create a new snapshot file if first chunk, offset is 0)
+        var assembly = new SnapshotAssembly();
+        Offer(assembly, 0, out _);
+        Offer(assembly, 4, out _);
+
+        Assert.Equal(4, Offer(assembly, 0, out var first));
+
+        Assert.Null(first);
+        Assert.Equal(4, assembly.Received);
     }
 
     [Fact]
@@ -89,20 +104,35 @@ public sealed class SnapshotAssemblyTests
     }
 
     [Fact]
-    public void Chunks_of_an_older_snapshot_are_ignored()
+    public void A_later_chunk_of_another_snapshot_is_not_joined_to_this_one()
     {
-        // Reference: Raft paper §7 (a delayed chunk of an older snapshot must not corrupt the newer one)
+        // Reference: Raft paper §7 (a chunk of another snapshot must not corrupt the one being assembled)
         var assembly = new SnapshotAssembly();
         Offer(assembly, 0, out _, index: 5);
 
-        Offer(assembly, 0, out var stale0, index: 3, term: 1);
-        Offer(assembly, 4, out var stale1, index: 3, term: 1);
+        Assert.Equal(0, Offer(assembly, 4, out var other, index: 3, term: 1));
 
-        Assert.Null(stale0);
-        Assert.Null(stale1);
+        Assert.Null(other);
         Assert.Equal(5, assembly.Index);
         Assert.Equal(4, assembly.Received);
         Assert.Equal(8, Offer(assembly, 4, out _, index: 5));
+    }
+
+    [Fact]
+    public void A_chunk_from_another_leader_or_term_starts_over()
+    {
+        // Reference: Raft paper §5.1 (each term has at most one leader); two leaders' bytes are never joined, even for
+        // a snapshot of the same index and term
+        var assembly = new SnapshotAssembly();
+        Offer(assembly, 0, out _);
+
+        Assert.Equal(0, Offer(assembly, 4, out var otherLeader, leader: "n3"));
+        Offer(assembly, 0, out _);
+        Assert.Equal(0, Offer(assembly, 4, out var otherTerm, leaderTerm: 4));
+
+        Assert.Null(otherLeader);
+        Assert.Null(otherTerm);
+        Assert.Equal(0, assembly.Received);
     }
 
     [Fact]

@@ -107,48 +107,15 @@ public sealed class SnapshotRulesTests : VirtualTimePeerTest
         Assert.Equal((5L, 5L, 5L, 5L), (state.SnapshotIndex, state.LastLogIndex, state.CommitIndex, state.LastApplied));
     }
 
-    /// <summary>Holds the first two snapshot saves until the test releases each; later saves pass at once.</summary>
-    private sealed class HeldSaves : ISnapshotStoreInterceptor
-    {
-        private int _calls;
-
-        public TaskCompletionSource FirstStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public TaskCompletionSource SecondStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public TaskCompletionSource ReleaseFirst { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public TaskCompletionSource ReleaseSecond { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task InterceptAsync(string persistenceId, SnapshotStore.SnapshotSelectionCriteria criteria)
-        {
-            switch (Interlocked.Increment(ref _calls))
-            {
-                case 1:
-                    FirstStarted.TrySetResult();
-                    return ReleaseFirst.Task;
-                case 2:
-                    SecondStarted.TrySetResult();
-                    return ReleaseSecond.Task;
-                default:
-                    return Task.CompletedTask;
-            }
-        }
-    }
-
     /// <summary>Starts n1 on the TestKit snapshot store, whose saves <paramref name="saves"/> holds.</summary>
-    private async Task<IActorRef> StartPeerWithHeldSavesAsync(HeldSaves saves, TestProbe apply)
-    {
-        var store = TestSnapshotStore.FromRef(SnapshotStore.Persistence.Instance.Apply(Sys).SnapshotStoreFor(TestSnapshotStorePluginId));
-        await store.OnSave.SetInterceptorAsync(saves);
-        return await StartPeerAsync(new RaftActorOptions { ApplyTo = apply.Ref, SnapshotPluginId = TestSnapshotStorePluginId });
-    }
-
-    [Fact]
+        [Fact]
     public async Task Follower_acknowledges_an_installed_snapshot_only_once_it_is_durable()
     {
         // Reference: Raft paper Figure 13 (step 6 saves the snapshot before it replies), Figure 2 (persistent state is
         // updated on stable storage before responding to RPCs)
         var saves = new HeldSaves();
         var apply = CreateTestProbe();
-        var peer = await StartPeerWithHeldSavesAsync(saves, apply);
+        var peer = await StartPeerWithHeldSavesAsync(saves, new RaftActorOptions { ApplyTo = apply.Ref });
 
         peer.Tell(WholeSnapshot("n2", term: 1, index: 5, lastTerm: 1), P2.Ref);
         await saves.FirstStarted.Task.WaitAsync(TimeSpan.FromSeconds(3));
@@ -165,7 +132,7 @@ public sealed class SnapshotRulesTests : VirtualTimePeerTest
         // machine's own snapshot, still being saved when the leader's is installed, must not stand in for it.
         var saves = new HeldSaves();
         var apply = CreateTestProbe();
-        var peer = await StartPeerWithHeldSavesAsync(saves, apply);
+        var peer = await StartPeerWithHeldSavesAsync(saves, new RaftActorOptions { ApplyTo = apply.Ref });
         peer.Tell(Append("n2", term: 1, 0, 0, Entries(1, 1, 1, 1, 1, 1), leaderCommit: 3), P2.Ref);
         P2.ExpectMsg(Ack(1, 5));
         AssertApplied(apply, 1, 2, 3);

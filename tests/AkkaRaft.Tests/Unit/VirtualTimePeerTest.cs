@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using Akka.Persistence.TestKit;
 using Akka.TestKit;
 using Akka.TestKit.Xunit2;
 using AkkaRaft.Actors;
@@ -30,6 +31,12 @@ public abstract class VirtualTimePeerTest : TestKit
     /// </summary>
     protected const string TestSnapshotStorePluginId = "akka.persistence.snapshot-store.test";
 
+    /// <summary>
+    /// Plugin id of Akka.Persistence.TestKit's journal, whose writes a test can hold or inspect. Only a peer given it as
+    /// <see cref="RaftActorOptions.JournalPluginId"/> uses it.
+    /// </summary>
+    protected const string TestJournalPluginId = "akka.persistence.journal.test";
+
     /// <summary>How long to wait, in real time, to be sure a message is not coming.</summary>
     protected static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(100);
 
@@ -39,6 +46,10 @@ public abstract class VirtualTimePeerTest : TestKit
         akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit"
         akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
         akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
+        akka.persistence.journal.test {
+          class = "Akka.Persistence.TestKit.TestJournal, Akka.Persistence.TestKit"
+          plugin-dispatcher = "akka.actor.default-dispatcher"
+        }
         akka.persistence.snapshot-store.test {
           class = "Akka.Persistence.TestKit.TestSnapshotStore, Akka.Persistence.TestKit"
           plugin-dispatcher = "akka.actor.default-dispatcher"
@@ -78,6 +89,22 @@ public abstract class VirtualTimePeerTest : TestKit
         var state = await StateOf(peer);
         Assert.Equal(RaftRole.Follower, state.Role);
         return peer;
+    }
+
+    /// <summary>Starts n1 on the TestKit snapshot store, whose saves <paramref name="saves"/> holds.</summary>
+    private protected async Task<IActorRef> StartPeerWithHeldSavesAsync(HeldSaves saves, RaftActorOptions options)
+    {
+        var store = TestSnapshotStore.FromRef(Akka.Persistence.Persistence.Instance.Apply(Sys).SnapshotStoreFor(TestSnapshotStorePluginId));
+        await store.OnSave.SetInterceptorAsync(saves);
+        return await StartPeerAsync(options with { SnapshotPluginId = TestSnapshotStorePluginId });
+    }
+
+    /// <summary>A probe that receives every Error the ActorSystem logs, such as the one an actor's restart logs.</summary>
+    protected TestProbe ErrorsProbe()
+    {
+        var errors = CreateTestProbe();
+        Sys.EventStream.Subscribe(errors.Ref, typeof(Akka.Event.Error));
+        return errors;
     }
 
     /// <summary>Starts n1 and lets it time out into a candidate of term 1 (both probes hold its RequestVote).</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Akka.Actor;
 using AkkaRaft.Actors.Log;
 using AkkaRaft.Actors.Messages;
@@ -96,14 +97,20 @@ public sealed partial class RaftActor
     private void Flush()
     {
         _flushScheduled = false;
-        if (_proposed.Count > 0)
+        // The leader counts itself once its own write is durable; followers may store the entries in parallel (Raft
+        // thesis §10.2.1), so the sends below do not wait for the write. One journal event holds at most what one
+        // AppendEntries may carry, so a burst of proposals never becomes one event too large for the journal.
+        var start = 0;
+        while (start < _proposed.Count)
         {
-            var batch = _proposed.ToArray();
-            _proposed.Clear();
-            // The leader counts itself once its own write is durable; followers may store the entries in
-            // parallel (Raft thesis §10.2.1), so the sends below do not wait for the write.
-            AppendThen(new EntriesAppended(batch), MaybeCommit);
+            var end = start + 1;
+            long bytes = _proposed[start].Command.Length;
+            while (end < _proposed.Count && end - start < _settings.MaxEntriesPerMessage && bytes + _proposed[end].Command.Length <= _settings.MaxBytesPerMessage)
+                bytes += _proposed[end++].Command.Length;
+            AppendThen(new EntriesAppended(CollectionsMarshal.AsSpan(_proposed)[start..end].ToArray()), MaybeCommit);
+            start = end;
         }
+        _proposed.Clear();
         var round = StartReadRound();
         foreach (var peer in _others) SendAppend(peer, heartbeat: round);
     }

@@ -11,10 +11,11 @@ public sealed partial class RaftActor
     /// <summary>Raft §5.2: start an election in the next term, voting for itself, durably, before asking anyone.</summary>
     private void BecomeCandidate()
     {
-        if (_currentTerm >= WireChecks.MaxTermOrIndex)
+        if (_currentTerm >= WireChecks.MaxTermOrIndex - 1)
         {
-            // Only a journal written before terms were bounded can hold such a term; incrementing it could wrap.
-            _logger.Error("{0} cannot campaign: its term {1} is at the bound {2} and cannot be incremented", _id, _currentTerm, WireChecks.MaxTermOrIndex);
+            // No peer would accept the next term, and a journal written before terms were bounded could even hold one
+            // whose increment wraps. Only such a journal can bring a peer here.
+            _logger.Error("{0} cannot campaign: its term {1} is at the bound {2} of terms", _id, _currentTerm, WireChecks.MaxTermOrIndex - 1);
             ResetElectionTimer();
             return;
         }

@@ -9,7 +9,8 @@ namespace AkkaRaft.Actors.Messages;
 internal static class WireChecks
 {
     /// <summary>
-    /// The largest term or index a peer accepts. Terms grow by one per election and indexes by one per entry: at a
+    /// The bound on every term and index a peer accepts (exclusive: a peer at a term just below it can still campaign,
+    /// at the bound it cannot). Terms grow by one per election and indexes by one per entry: at a
     /// million a second this bound is 146,000 years away. Below it, a term can always be incremented and an index plus
     /// an entry count never overflows, so the arithmetic of the rules needs no overflow handling of its own.
     /// </summary>
@@ -19,7 +20,7 @@ internal static class WireChecks
     public static string? Problem(IRaftMessage message)
     {
         if (message.From is null) return "no sender id";
-        if (!InRange(message.Term)) return $"term {message.Term} outside 0..{MaxTermOrIndex}";
+        if (!InRange(message.Term)) return $"term {message.Term} outside 0..{MaxTermOrIndex - 1}";
         return message switch
         {
             RequestVote rv => RequestVoteProblem(rv),
@@ -31,11 +32,11 @@ internal static class WireChecks
         };
     }
 
-    private static bool InRange(long value) => value is >= 0 and <= MaxTermOrIndex;
+    private static bool InRange(long value) => value is >= 0 and < MaxTermOrIndex;
 
     private static string? RequestVoteProblem(RequestVote rv)
     {
-        if (!InRange(rv.LastLogIndex)) return $"last log index {rv.LastLogIndex} outside 0..{MaxTermOrIndex}";
+        if (!InRange(rv.LastLogIndex)) return $"last log index {rv.LastLogIndex} outside 0..{MaxTermOrIndex - 1}";
         if (rv.LastLogTerm < 0 || rv.LastLogTerm > rv.Term) return $"last log term {rv.LastLogTerm} outside 0..{rv.Term} (the candidate's term)";
         return null;
     }
@@ -43,10 +44,10 @@ internal static class WireChecks
     private static string? AppendEntriesProblem(AppendEntries ae)
     {
         if (ae.Entries is null) return "no entry list";
-        if (!InRange(ae.PrevLogIndex) || ae.PrevLogIndex > MaxTermOrIndex - ae.Entries.Count)
-            return $"previous index {ae.PrevLogIndex} with {ae.Entries.Count} entries outside 0..{MaxTermOrIndex}";
+        if (!InRange(ae.PrevLogIndex) || ae.PrevLogIndex >= MaxTermOrIndex - ae.Entries.Count)
+            return $"previous index {ae.PrevLogIndex} with {ae.Entries.Count} entries outside 0..{MaxTermOrIndex - 1}";
         if (ae.PrevLogTerm < 0 || ae.PrevLogTerm > ae.Term) return $"previous term {ae.PrevLogTerm} outside 0..{ae.Term} (the leader's term)";
-        if (!InRange(ae.LeaderCommit)) return $"leader commit {ae.LeaderCommit} outside 0..{MaxTermOrIndex}";
+        if (!InRange(ae.LeaderCommit)) return $"leader commit {ae.LeaderCommit} outside 0..{MaxTermOrIndex - 1}";
         if (ae.Round < 0) return $"negative read round {ae.Round}";
         // Figure 2: the entries follow PrevLogIndex one by one, and terms never decrease along a log nor pass the leader's.
         var lastTerm = ae.PrevLogTerm;
@@ -63,16 +64,16 @@ internal static class WireChecks
 
     private static string? AppendEntriesResultProblem(AppendEntriesResult r)
     {
-        if (!InRange(r.MatchIndex)) return $"match index {r.MatchIndex} outside 0..{MaxTermOrIndex}";
-        if (!InRange(r.RejectedPrevLogIndex)) return $"rejected index {r.RejectedPrevLogIndex} outside 0..{MaxTermOrIndex}";
-        if (!InRange(r.ConflictTerm) || !InRange(r.ConflictIndex)) return $"conflict hint ({r.ConflictTerm}, {r.ConflictIndex}) outside 0..{MaxTermOrIndex}";
+        if (!InRange(r.MatchIndex)) return $"match index {r.MatchIndex} outside 0..{MaxTermOrIndex - 1}";
+        if (!InRange(r.RejectedPrevLogIndex)) return $"rejected index {r.RejectedPrevLogIndex} outside 0..{MaxTermOrIndex - 1}";
+        if (!InRange(r.ConflictTerm) || !InRange(r.ConflictIndex)) return $"conflict hint ({r.ConflictTerm}, {r.ConflictIndex}) outside 0..{MaxTermOrIndex - 1}";
         if (r.Round < 0) return $"negative read round {r.Round}";
         return null;
     }
 
     private static string? InstallSnapshotProblem(InstallSnapshot s)
     {
-        if (s.LastIncludedIndex < 1 || s.LastIncludedIndex > MaxTermOrIndex) return $"last included index {s.LastIncludedIndex} outside 1..{MaxTermOrIndex}";
+        if (s.LastIncludedIndex < 1 || s.LastIncludedIndex >= MaxTermOrIndex) return $"last included index {s.LastIncludedIndex} outside 1..{MaxTermOrIndex - 1}";
         if (s.LastIncludedTerm < 1 || s.LastIncludedTerm > s.Term) return $"last included term {s.LastIncludedTerm} outside 1..{s.Term} (the leader's term)";
         if (s.Data is null) return "no chunk data";
         // A snapshot is assembled in memory: its size must fit in an array.
@@ -82,7 +83,7 @@ internal static class WireChecks
 
     private static string? InstallSnapshotResultProblem(InstallSnapshotResult r)
     {
-        if (!InRange(r.LastIncludedIndex)) return $"last included index {r.LastIncludedIndex} outside 0..{MaxTermOrIndex}";
+        if (!InRange(r.LastIncludedIndex)) return $"last included index {r.LastIncludedIndex} outside 0..{MaxTermOrIndex - 1}";
         if (r.NextOffset < 0 || r.NextOffset > Array.MaxLength) return $"next offset {r.NextOffset} outside 0..{Array.MaxLength}";
         return null;
     }

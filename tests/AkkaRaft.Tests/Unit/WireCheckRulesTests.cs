@@ -2,6 +2,7 @@ using AkkaRaft.Actors;
 using AkkaRaft.Actors.Configuration;
 using AkkaRaft.Actors.Log;
 using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Persistence;
 using Xunit.Abstractions;
 
 namespace AkkaRaft.Tests.Unit;
@@ -19,7 +20,7 @@ public sealed class WireCheckRulesTests : VirtualTimePeerTest
 
     [Theory]
     [InlineData(long.MaxValue)]
-    [InlineData((1L << 62) + 1)]
+    [InlineData(1L << 62)]
     public async Task Follower_never_adopts_a_term_that_cannot_be_incremented(long term)
     {
         // Reference: Raft paper §5.1 (a newer term is adopted) and §5.2 (a candidate increments its term): a term at
@@ -35,6 +36,39 @@ public sealed class WireCheckRulesTests : VirtualTimePeerTest
         Advance(ElectionTimeout);
         P2.ExpectMsg<RequestVote>(rv => rv.Term == 1);
         errors.ExpectNoMsg(TimeSpan.Zero);
+    }
+
+    /// <summary>Writes one event to n1's journal stream, as an older version of the peer could have.</summary>
+    private sealed class JournalWriter : Akka.Persistence.ReceivePersistentActor
+    {
+        public JournalWriter(object e)
+        {
+            PersistenceId = RaftActor.PersistenceIdFor(ClusterId, "n1");
+            CommandAny(_ => Persist(e, _ => Sender.Tell(Akka.Actor.Status.Success.Instance)));
+        }
+
+        public override string PersistenceId { get; }
+    }
+
+    [Fact]
+    public async Task Peer_whose_journal_holds_the_largest_term_never_campaigns_with_a_wrapped_term()
+    {
+        // Reference: Raft paper §5.2 (a candidate increments its term): terms never decrease, so an increment that
+        // would wrap must not happen, even from a journal written before terms were checked
+        var writer = Sys.ActorOf(Props.Create(() => new JournalWriter(new HardStateChanged(long.MaxValue, null))));
+        await writer.Ask<Akka.Actor.Status.Success>("write", TimeSpan.FromSeconds(3));
+        Sys.Stop(writer);
+        var errors = CreateTestProbe();
+        Sys.EventStream.Subscribe(errors.Ref, typeof(Akka.Event.Error));
+        var peer = await StartPeerAsync();
+
+        Advance(ElectionTimeout);
+
+        P2.ExpectNoMsg(Quiet);
+        var state = await StateOf(peer);
+        Assert.Equal((RaftRole.Follower, long.MaxValue), (state.Role, state.Term));
+        // It says why, once per timeout, and stays up.
+        Assert.Contains("cannot campaign", errors.ExpectMsg<Akka.Event.Error>().Message.ToString());
     }
 
     [Fact]

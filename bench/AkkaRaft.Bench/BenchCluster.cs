@@ -171,6 +171,12 @@ internal sealed class BenchCluster : IAsyncDisposable
         return system.Terminate();
     }
 
+    /// <summary>The ActorSystem of peer <paramref name="id"/>.</summary>
+    public ActorSystem PeerSystem(string id) => _peerSystems[id];
+
+    /// <summary>The peers' Raft settings as <see cref="Hocon"/> gives them (reference.conf defaults).</summary>
+    public static RaftSettings DefaultSettings() => RaftSettings.Create(ConfigurationFactory.ParseString(Hocon));
+
     /// <summary>The peer (or key-value server) <paramref name="id"/>.</summary>
     public IActorRef Peer(string id) => _peers[id];
 

@@ -5,6 +5,9 @@ using AkkaRaft.Bench;
 // AkkaRaft.Bench: every workload in one run (see BenchOptions.Usage), or --restart / --kv on their own.
 // Each row runs on a fresh cluster (empty logs, a new election) so rows do not inherit each other's log.
 
+// --election-probe N [W]: N failover trials that count terms and split votes, after W timed journal writes (docs/elections.md).
+if (args.Length > 0 && args[0] == "--election-probe")
+    return await ElectionProbe.Run(int.Parse(args[1]), args.Length > 2 ? int.Parse(args[2]) : 200);
 if (args is ["--help"] or ["-h"] or ["help"])
 {
     Console.WriteLine(BenchOptions.Usage);

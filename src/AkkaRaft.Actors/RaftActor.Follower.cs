@@ -16,7 +16,9 @@ public sealed partial class RaftActor
         _role = RaftRole.Follower;
         _leaderId = leaderId;
         Timers.Cancel(HeartbeatTimerKey);
-        ResetElectionTimer();
+        // Figure 2: a newer term alone does not hold off an election (a refused stale candidate must not delay the peer
+        // that can win); a leader's message or a granted vote does, by resetting it. Start one where none runs.
+        if (!Timers.IsTimerActive(ElectionTimerKey)) ResetElectionTimer();
         Become(Following);
         if (wasRole != RaftRole.Follower || _lastPublished is null)
             _logger.Info("{0} became follower at term {1}", _id, term);

@@ -258,6 +258,26 @@ public sealed class ElectionRulesTests : VirtualTimePeerTest
     }
 
     [Fact]
+    public async Task Refusing_a_stale_candidate_of_a_higher_term_does_not_restart_the_election_timer()
+    {
+        // Reference: Raft paper Figure 2 (Followers: only AppendEntries from the current leader or a granted vote hold
+        // off an election; adopting a higher term, §5.1, is neither). A failover where one survivor's log is behind:
+        // its candidacy must not push back the one peer that can win, or every round is a coin flip between them.
+        var peer = await StartPeerAsync();
+        peer.Tell(Append("n2", term: 1, 0, 0, Entries(1, 1, 1)), P2.Ref); // the leader's last message, at virtual time 0
+        P2.ExpectMsg<AppendEntriesResult>(r => r.Success && r.MatchIndex == 2);
+
+        // The leader dies. At 200ms n3, which never got entry 2, times out and asks for a vote at term 2.
+        Advance(TimeSpan.FromMilliseconds(200));
+        peer.Tell(VoteRequest("n3", term: 2, lastLogIndex: 1, lastLogTerm: 1), P3.Ref);
+        P3.ExpectMsg(new RequestVoteResult(ClusterId, "n1", 2, false));
+
+        // n1 adopted term 2 but granted nothing: its timer still runs from 0 and fires at 300ms, not 500ms.
+        Advance(ElectionTimeout - TimeSpan.FromMilliseconds(200));
+        P3.ExpectMsg<RequestVote>(rv => rv.Term == 3 && rv.LastLogIndex == 2);
+    }
+
+    [Fact]
     public async Task Message_from_another_cluster_is_dropped()
     {
         // Reference: Raft paper §5.1 (only servers of the cluster take part); cluster-id in reference.conf

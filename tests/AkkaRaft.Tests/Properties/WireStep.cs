@@ -129,7 +129,7 @@ internal sealed record EntriesSpec(bool Contiguous, Num[] Indexes, Num[] Terms)
         }).ToArray();
 
     public override string ToString() =>
-        Contiguous
+        Terms.Length == 0 ? "[]" : Contiguous
             ? $"[{string.Join(", ", Terms)}]"
             : $"[{string.Join(", ", Indexes.Zip(Terms, (i, t) => $"{i}@{t}"))} (any order)]";
 }

@@ -9,7 +9,7 @@ namespace AkkaRaft.Actors.Log;
 /// Entries are held in segments of arrays of primitives (terms, command end offsets, command bytes), not as one
 /// <see cref="LogEntry"/> and one command array each: a log that grows by tens of thousands of entries a second then
 /// gives the garbage collector a few large arrays to keep instead of two objects per entry to trace and copy, which
-/// made every young collection pause a process of three peers for about 20 ms (see README, Measured performance).
+/// made every young collection pause a process of three peers for about 20 ms (see docs/performance-history.md).
 /// The newest <see cref="RecentEntries"/> entries are also kept as appended; an older <see cref="LogEntry"/> is made
 /// when asked for, with a copy of its command.
 /// </remarks>

@@ -73,6 +73,15 @@ public sealed partial class RaftActor
     /// </summary>
     private void HandleAppendEntries(AppendEntries ae)
     {
+        if (ae.PrevLogIndex < _log.SnapshotIndex && ae.LastIndex > _log.SnapshotIndex
+            && ae.Entries[(int)(_log.SnapshotIndex - ae.PrevLogIndex - 1)].Term != _log.SnapshotTerm)
+        {
+            // A leader's log holds every committed entry (§5.4, Leader Completeness), the snapshot's last one included:
+            // entries that disagree with it did not come from a correct leader, and would not continue this log.
+            _logger.Warning("{0} dropped AppendEntries from {1} at term {2}: its entry {3} is not of term {4}, as this peer's snapshot says",
+                _id, ae.From, ae.Term, _log.SnapshotIndex, _log.SnapshotTerm);
+            return;
+        }
         RecogniseLeader(ae.From);
 
         // Below the snapshot every entry is committed, so it matches the leader's: only the part past it is checked.

@@ -144,6 +144,26 @@ public sealed class WireCheckRulesTests : VirtualTimePeerTest
     }
 
     [Fact]
+    public async Task Follower_drops_entries_that_disagree_with_its_snapshot()
+    {
+        // Reference: Raft paper §5.4 (Leader Completeness: a leader holds every committed entry, so its entry at the
+        // follower's snapshot index has the snapshot's term) and §7
+        var errors = ErrorsProbe();
+        var peer = await StartPeerAsync();
+        peer.Tell(new InstallSnapshot(ClusterId, "n2", 2, 5, 2, 0, State, true), P2.Ref);
+        P2.ExpectMsg<InstallSnapshotResult>(r => r.Installed);
+
+        peer.Tell(Append("n2", term: 2, prevLogIndex: 4, prevLogTerm: 1, Entries(5, 1, 1)), P2.Ref);
+
+        P2.ExpectNoMsg(Quiet);
+        var state = await StateOf(peer);
+        Assert.Equal((5L, 5L), (state.SnapshotIndex, state.LastLogIndex));
+        peer.Tell(Append("n2", term: 2, prevLogIndex: 4, prevLogTerm: 1, Entries(5, 2, 2)), P2.Ref);
+        P2.ExpectMsg<AppendEntriesResult>(r => r.Success && r.MatchIndex == 6);
+        errors.ExpectNoMsg(TimeSpan.Zero);
+    }
+
+    [Fact]
     public async Task Follower_drops_a_snapshot_chunk_at_a_negative_offset()
     {
         // Reference: Raft paper Figure 13 (offset is a byte position within the snapshot)

@@ -1,6 +1,6 @@
 using AkkaRaft.Actors.Messages;
 using AkkaRaft.Actors.Persistence;
-using AkkaRaft.Actors.Quorum;
+using AkkaRaft.Actors.Core;
 
 namespace AkkaRaft.Actors;
 

@@ -1,7 +1,6 @@
-using AkkaRaft.Actors.Log;
 using AkkaRaft.Actors.Messages;
 using AkkaRaft.Actors.Persistence;
-using AkkaRaft.Actors.Replication;
+using AkkaRaft.Actors.Core;
 
 namespace AkkaRaft.Actors;
 
@@ -68,49 +67,25 @@ public sealed partial class RaftActor
     }
 
     /// <summary>
-    /// Figure 2, AppendEntries receiver, at the current term. The reply, and any commit it enables,
-    /// waits until new entries are durable.
+    /// Figure 2, AppendEntries receiver, at the current term (<see cref="AppendRules"/>). The reply, and any commit it
+    /// enables, waits until new entries are durable.
     /// </summary>
     private void HandleAppendEntries(AppendEntries ae)
     {
-        if (ae.PrevLogIndex < _log.SnapshotIndex && ae.LastIndex > _log.SnapshotIndex
-            && ae.Entries[(int)(_log.SnapshotIndex - ae.PrevLogIndex - 1)].Term != _log.SnapshotTerm)
+        var decision = AppendRules.Decide(_log, _commitIndex, ae);
+        if (decision is AppendDecision.Contradicts contradicts)
         {
-            // A leader's log holds every committed entry (§5.4, Leader Completeness), the snapshot's last one included:
-            // entries that disagree with it did not come from a correct leader, and would not continue this log.
-            _logger.Warning("{0} dropped AppendEntries from {1} at term {2}: its entry {3} is not of term {4}, as this peer's snapshot says",
-                _id, ae.From, ae.Term, _log.SnapshotIndex, _log.SnapshotTerm);
+            _logger.Warning("{0} dropped AppendEntries from {1} at term {2}: {3}", _id, ae.From, ae.Term, contradicts.Reason);
             return;
         }
         RecogniseLeader(ae.From);
-
-        // Below the snapshot every entry is committed, so it matches the leader's: only the part past it is checked.
-        if (ae.PrevLogIndex >= _log.SnapshotIndex && !_log.Matches(ae.PrevLogIndex, ae.PrevLogTerm))
+        if (decision is AppendDecision.Mismatch mismatch)
         {
-            var (conflictTerm, conflictIndex) = FastBackup.Hint(_log, ae.PrevLogIndex);
-            Send(ae.From, new AppendEntriesResult(_settings.ClusterId, _id, _currentTerm, false, 0, ae.PrevLogIndex, conflictTerm, conflictIndex, ae.Round));
+            Send(ae.From, new AppendEntriesResult(_settings.ClusterId, _id, _currentTerm, false, 0, ae.PrevLogIndex, mismatch.ConflictTerm, mismatch.ConflictIndex, ae.Round));
             return;
         }
 
-        // The log matches up to PrevLogIndex. Only entries that are missing, or that really conflict
-        // (same index, other term), change it: a stale or duplicated message changes nothing (§5.3).
-        var events = new List<IRaftEvent>(2);
-        if (_log.FindConflict(ae.Entries) is { } first)
-        {
-            if (first <= _log.LastIndex)
-            {
-                if (first <= _commitIndex)
-                {
-                    // Leader Completeness makes this impossible; refusing keeps a committed entry from being lost.
-                    _logger.Error("{0} refused to truncate committed index {1} (commit {2}) on AppendEntries from {3} at term {4}", _id, first, _commitIndex, ae.From, ae.Term);
-                    return;
-                }
-                events.Add(new LogTruncated(first));
-            }
-            events.Add(new EntriesAppended(ae.Entries.Where(e => e.Index >= first).ToArray()));
-        }
-
-        var matchIndex = ae.LastIndex;
+        var (events, matchIndex) = (AppendDecision.Matches)decision;
         void Acknowledge()
         {
             // The answer speaks of the message's term: by the time a write completes the peer may have moved on.

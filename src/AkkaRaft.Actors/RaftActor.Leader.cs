@@ -3,8 +3,8 @@ using Akka.Actor;
 using AkkaRaft.Actors.Log;
 using AkkaRaft.Actors.Messages;
 using AkkaRaft.Actors.Persistence;
-using AkkaRaft.Actors.Quorum;
 using AkkaRaft.Actors.Replication;
+using AkkaRaft.Actors.Core;
 
 namespace AkkaRaft.Actors;
 
@@ -191,7 +191,7 @@ public sealed partial class RaftActor
     {
         if (_role != RaftRole.Leader) return;
         Span<long> matches = stackalloc long[_others.Length + 1];
-        matches[0] = _durableIndex;
+        matches[0] = _durability.DurableIndex;
         for (var i = 0; i < _others.Length; i++) matches[i + 1] = _progress[_others[i]].Match;
         var commit = CommitRule.Advance(matches, _commitIndex, _currentTerm, _termAt);
         if (commit <= _commitIndex) return;

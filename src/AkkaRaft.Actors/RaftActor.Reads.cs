@@ -1,7 +1,7 @@
 using AkkaRaft.Actors.Log;
 using AkkaRaft.Actors.Messages;
-using AkkaRaft.Actors.Quorum;
 using AkkaRaft.Actors.Replication;
+using AkkaRaft.Actors.Core;
 
 namespace AkkaRaft.Actors;
 

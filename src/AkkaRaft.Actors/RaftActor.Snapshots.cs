@@ -1,7 +1,7 @@
 using Akka.Persistence;
 using AkkaRaft.Actors.Messages;
 using AkkaRaft.Actors.Persistence;
-using AkkaRaft.Actors.Replication;
+using AkkaRaft.Actors.Core;
 
 namespace AkkaRaft.Actors;
 
@@ -43,7 +43,7 @@ public sealed partial class RaftActor
             _logger.Debug("{0} ignored a snapshot at {1} (snapshot at {2}, applied {3})", _id, snapshot.Index, _log.SnapshotIndex, _lastApplied);
             return;
         }
-        if (_appendsInFlight == 0)
+        if (_durability.AppendsInFlight == 0)
         {
             SaveLocalSnapshot(snapshot);
             return;
@@ -167,8 +167,7 @@ public sealed partial class RaftActor
         // snapshot before any later entry.
         _log.InstallSnapshot(s.LastIncludedIndex, s.LastIncludedTerm);
         // What the journal held past the snapshot may be gone from the log now; never count it as durable here.
-        _durableIndex = Math.Min(_durableIndex, _log.LastIndex);
-        _logRewrites++;
+        _durability.Rewritten(_log.LastIndex);
         _snapshotState = complete;
         _commitIndex = Math.Max(_commitIndex, s.LastIncludedIndex);
         _lastApplied = s.LastIncludedIndex;
@@ -194,7 +193,7 @@ public sealed partial class RaftActor
             {
                 OnSnapshotSaved(saved);
                 if (saved.Metadata.SequenceNr != awaited) return; // an earlier local snapshot's answer
-                _durableIndex = Math.Max(_durableIndex, s.LastIncludedIndex); // the snapshot stands for its entries
+                _durability.CoveredBySnapshot(s.LastIncludedIndex); // the snapshot stands for its entries
                 UnbecomeStacked();
                 // The leader was heard just before the save: the follower's timer runs from now (Figure 2, Followers).
                 ResetElectionTimer();

@@ -6,6 +6,7 @@ using AkkaRaft.Actors.Configuration;
 using AkkaRaft.Actors.Log;
 using AkkaRaft.Actors.Messages;
 using AkkaRaft.Actors.Persistence;
+using AkkaRaft.Actors.Core;
 
 namespace AkkaRaft.Actors;
 
@@ -39,18 +40,8 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     private string? _votedFor;
     private readonly RaftLog _log = new();
 
-    /// <summary>Last log index known to be in the journal (the leader counts itself only up to here).</summary>
-    private long _durableIndex;
-
-    /// <summary>
-    /// Counts changes to the log other than appends at its end (truncations, installed snapshots). A journal write
-    /// issued before such a change speaks of entries that may no longer be the log's, so its completion must not
-    /// move <see cref="_durableIndex"/>.
-    /// </summary>
-    private long _logRewrites;
-
-    /// <summary>Appends journaled by <see cref="AppendThen"/> whose writes have not completed yet.</summary>
-    private int _appendsInFlight;
+    /// <summary>What of the log is durable, and what is still being written.</summary>
+    private readonly LogDurability _durability = new();
 
     // Volatile state.
     private long _commitIndex;
@@ -142,7 +133,7 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
 
     private void OnRecovered()
     {
-        _durableIndex = _log.LastIndex;
+        _durability.Recovered(_log.LastIndex);
         _logger.Info("{0} recovered at term {1} with a snapshot up to {2} and log entries up to {3} (voted for {4})", _id, _currentTerm, _log.SnapshotIndex, _log.LastIndex, _votedFor ?? "nobody");
         DeliverRecoveredSnapshot();
         // Raft §5.2: every peer starts as a follower; the election timer starts only now, after recovery.
@@ -169,18 +160,14 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
                 break;
             case LogTruncated t:
                 _log.TruncateFrom(t.FromIndex);
-                _durableIndex = Math.Min(_durableIndex, t.FromIndex - 1);
-                _logRewrites++;
+                _durability.Rewritten(t.FromIndex - 1);
                 break;
         }
     }
 
-    /// <summary>A journal write issued at <paramref name="rewrites"/> completed: what it appended is durable, if still the log's.</summary>
-    private void MarkDurable(IRaftEvent e, long rewrites)
-    {
-        if (e is EntriesAppended a && a.Entries.Count > 0 && rewrites == _logRewrites)
-            _durableIndex = Math.Max(_durableIndex, a.Entries[^1].Index);
-    }
+    /// <summary>A journal write begun under <paramref name="ticket"/> completed: what it appended is durable, if still the log's.</summary>
+    private void MarkDurable(IRaftEvent e, WriteTicket ticket) =>
+        _durability.Completed(ticket, e is EntriesAppended { Entries.Count: > 0 } a ? a.Entries[^1].Index : 0);
 
     /// <summary>
     /// Changes memory at once and the journal before <paramref name="then"/> runs. Commands arriving
@@ -191,11 +178,11 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     private void PersistThen(IReadOnlyList<IRaftEvent> events, Action then)
     {
         foreach (var e in events) ApplyEvent(e);
-        var rewrites = _logRewrites;
+        var ticket = _durability.Begin(pipelined: false);
         var remaining = events.Count;
         PersistAll(events, e =>
         {
-            MarkDurable(e, rewrites);
+            MarkDurable(e, ticket);
             if (--remaining == 0) then();
         });
     }
@@ -210,17 +197,15 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     /// depends on them waits in <see cref="AfterWrites"/>; a vote or term change goes through the stashing
     /// <see cref="PersistThen(IReadOnlyList{IRaftEvent}, Action)"/>, which the journal writes after every earlier
     /// event; a refusal (a vote, a mismatch) is safe whatever the log holds; and the leader counts itself only up
-    /// to <see cref="_durableIndex"/> (Raft thesis §10.2.1).
+    /// to <see cref="LogDurability.DurableIndex"/> (Raft thesis §10.2.1).
     /// </summary>
     private void AppendThen(EntriesAppended appended, Action then)
     {
         ApplyEvent(appended);
-        var rewrites = _logRewrites;
-        _appendsInFlight++;
+        var ticket = _durability.Begin(pipelined: true);
         PersistAsync(appended, e =>
         {
-            _appendsInFlight--;
-            MarkDurable(e, rewrites);
+            MarkDurable(e, ticket);
             then();
         });
     }
@@ -311,32 +296,33 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
             then();
         });
 
-    /// <summary>
-    /// Figure 2, RequestVote receiver, at the current term: grant when not yet voted for another in this term
-    /// and the candidate's log is at least as up-to-date (§5.4.1). The vote is durable before it is sent.
-    /// </summary>
+    /// <summary>Figure 2, RequestVote receiver, at the current term (<see cref="VoteRules"/>). The vote is durable before it is sent.</summary>
     private void HandleRequestVote(RequestVote rv)
     {
-        var mayVote = _votedFor is null || _votedFor == rv.From;
-        var upToDate = _log.IsUpToDate(rv.LastLogIndex, rv.LastLogTerm);
-        if (!mayVote || !upToDate)
-        {
-            _logger.Debug("{0} refused its vote to {1} at term {2} (voted for {3}, candidate log up to date: {4})", _id, rv.From, _currentTerm, _votedFor ?? "nobody", upToDate);
-            Send(rv.From, new RequestVoteResult(_settings.ClusterId, _id, _currentTerm, false));
-            return;
-        }
+        var decision = VoteRules.Decide(_votedFor, _log, rv);
         void Grant()
         {
             // Granting a vote restarts the election timer (Figure 2, Followers).
             ResetElectionTimer();
             Send(rv.From, new RequestVoteResult(_settings.ClusterId, _id, _currentTerm, true));
         }
-        if (_votedFor == rv.From) Grant();
-        else PersistThen(new HardStateChanged(_currentTerm, rv.From), () =>
+        switch (decision)
         {
-            _logger.Info("{0} voted for {1} at term {2}", _id, rv.From, _currentTerm);
-            Grant();
-        });
+            case VoteDecision.GrantAgain:
+                Grant();
+                break;
+            case VoteDecision.GrantAfterRecording:
+                PersistThen(new HardStateChanged(_currentTerm, rv.From), () =>
+                {
+                    _logger.Info("{0} voted for {1} at term {2}", _id, rv.From, _currentTerm);
+                    Grant();
+                });
+                break;
+            default:
+                _logger.Debug("{0} refused its vote to {1} at term {2} ({3}; voted for {4})", _id, rv.From, _currentTerm, decision, _votedFor ?? "nobody");
+                Send(rv.From, new RequestVoteResult(_settings.ClusterId, _id, _currentTerm, false));
+                break;
+        }
     }
 
     private const string AssociationTimerKey = "keep-associations";

@@ -1,4 +1,4 @@
-using AkkaRaft.Actors.Quorum;
+using AkkaRaft.Actors.Core;
 
 namespace AkkaRaft.Tests.Unit;
 

@@ -1,6 +1,6 @@
 using AkkaRaft.Actors.Log;
 using AkkaRaft.Actors.Messages;
-using AkkaRaft.Actors.Replication;
+using AkkaRaft.Actors.Core;
 
 namespace AkkaRaft.Tests.Unit;
 

@@ -1,4 +1,4 @@
-using AkkaRaft.Actors.Replication;
+using AkkaRaft.Actors.Core;
 
 namespace AkkaRaft.Tests.Unit;
 

@@ -1,4 +1,5 @@
 using AkkaRaft.Actors.Log;
+using AkkaRaft.Actors.Core;
 
 namespace AkkaRaft.Tests.Unit;
 

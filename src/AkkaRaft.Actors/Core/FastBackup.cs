@@ -1,7 +1,7 @@
 using AkkaRaft.Actors.Log;
 using AkkaRaft.Actors.Messages;
 
-namespace AkkaRaft.Actors.Replication;
+namespace AkkaRaft.Actors.Core;
 
 /// <summary>
 /// The conflict hint of a rejected AppendEntries (Raft paper §5.3, end: the follower names the conflicting

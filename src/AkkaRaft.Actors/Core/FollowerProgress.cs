@@ -1,4 +1,4 @@
-namespace AkkaRaft.Actors.Replication;
+namespace AkkaRaft.Actors.Core;
 
 /// <summary>How the leader is currently talking to one follower.</summary>
 internal enum ReplicationMode

@@ -1,4 +1,4 @@
-namespace AkkaRaft.Actors.Replication;
+namespace AkkaRaft.Actors.Core;
 
 /// <summary>
 /// A follower's reassembly of a snapshot sent in chunks by one leader in one term. Chunks must arrive in order; a

@@ -1,4 +1,4 @@
-namespace AkkaRaft.Actors.Quorum;
+namespace AkkaRaft.Actors.Core;
 
 /// <summary>Majority arithmetic for a fixed voter set. Pure functions, no state.</summary>
 internal static class QuorumMath

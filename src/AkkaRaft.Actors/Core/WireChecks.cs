@@ -1,4 +1,6 @@
-namespace AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Messages;
+
+namespace AkkaRaft.Actors.Core;
 
 /// <summary>
 /// Checks every field of a Raft message that a peer can judge without its own state: a message from the wire is

@@ -1,4 +1,4 @@
-namespace AkkaRaft.Actors.Quorum;
+namespace AkkaRaft.Actors.Core;
 
 /// <summary>The leader's commit rule, kept apart from the actor so it can be tested alone.</summary>
 internal static class CommitRule

@@ -1,4 +1,6 @@
-namespace AkkaRaft.Actors.Log;
+using AkkaRaft.Actors.Log;
+
+namespace AkkaRaft.Actors.Core;
 
 /// <summary>
 /// The in-memory Raft log with absolute indices. Entries up to <see cref="SnapshotIndex"/> have been compacted

@@ -133,7 +133,6 @@ internal sealed class KvState
         var data = new Dictionary<string, string>(StringComparer.Ordinal);
         var sessions = new List<KvSession>();
         var legacy = new Dictionary<string, long>(StringComparer.Ordinal);
-        var table = new KvSessions();
         try
         {
             using var r = new BinaryReader(new MemoryStream(snapshot), new UTF8Encoding(false, throwOnInvalidBytes: true));
@@ -150,7 +149,7 @@ internal sealed class KvState
             var clients = r.Read7BitEncodedInt();
             for (var i = 0; i < clients; i++) legacy[r.ReadString()] = r.Read7BitEncodedInt64();
             if (r.BaseStream.Position != snapshot.Length) throw new InvalidDataException("trailing bytes");
-            table.Restore(sessions);
+            new KvSessions().Restore(sessions); // validates the table before anything here changes
         }
         catch (Exception e) when (e is EndOfStreamException or FormatException or DecoderFallbackException)
         {

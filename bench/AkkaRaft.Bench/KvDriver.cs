@@ -6,8 +6,9 @@ namespace AkkaRaft.Bench;
 
 /// <summary>
 /// All the simulated clients of one key-value run in one actor, talking to the leader's <see cref="KvServer"/>
-/// directly: client <c>i</c> (id <c>c{i}</c>, own key <c>k{i}</c>) has one request outstanding at a time, with sequence
-/// numbers that only grow, and sends the next as soon as the last is answered. No Ask, Task, timer or
+/// directly: client <c>i</c> (own key <c>k{i}</c>) first registers a session of its own (Raft thesis §6.3; before the
+/// first row, outside any measurement), then has one request outstanding at a time, with sequence numbers that only
+/// grow, and sends the next as soon as the last is answered. No Ask, Task, timer or
 /// <see cref="KvClient"/> per request: the cost per operation is the server's. A row's operation is Put (a 64-byte
 /// value to the client's own key) or Get (of that key, which the Put row wrote); every Get is checked against the
 /// client's last acknowledged Put, and any answer other than Ok (an election, a refused read) fails the row.
@@ -20,6 +21,7 @@ internal sealed class KvDriver : MeasuringDriver
     private IActorRef _leader = ActorRefs.Nobody;
     private KvOperation _operation;
     private string[] _ids = [];
+    private long[] _sessions = [];
     private string[] _keys = [];
     private long[] _sequence = [];
     private long[] _sentAt = [];
@@ -31,7 +33,11 @@ internal sealed class KvDriver : MeasuringDriver
     /// <summary>Per client, the value of its last acknowledged Put: what a linearizable Get of its key must return.</summary>
     private string?[] _written = [];
 
-    private readonly Dictionary<string, int> _clientIndex = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, int> _clientIndex = new();
+
+    /// <summary>The first row's start, waiting for every client's session; and how many registrations are outstanding.</summary>
+    private (StartKv Start, IActorRef ReplyTo)? _starting;
+    private int _registering;
 
     public KvDriver()
     {
@@ -41,13 +47,26 @@ internal sealed class KvDriver : MeasuringDriver
 
     private void OnStart(StartKv start)
     {
-        if (_ids.Length == 0) CreateClients(start.Clients);
-        else if (_ids.Length != start.Clients) throw new InvalidOperationException($"this driver runs {_ids.Length} clients, not {start.Clients}");
+        if (_ids.Length == 0)
+        {
+            CreateClients(start.Clients);
+            // Register every client's session at once (the leader batches them into few log writes), then start.
+            _starting = (start, Sender);
+            _registering = start.Clients;
+            for (var i = 0; i < start.Clients; i++) start.Leader.Tell(KvRegister.Instance, Self);
+            return;
+        }
+        if (_ids.Length != start.Clients) throw new InvalidOperationException($"this driver runs {_ids.Length} clients, not {start.Clients}");
         if (start.Operation == KvOperation.Get && Enumerable.Range(0, _ids.Length).FirstOrDefault(i => _written[i] is null && _putting[i] is null, -1) is var unwritten and >= 0)
         {
             Sender.Tell(new Status.Failure(new InvalidOperationException($"client c{unwritten} has written nothing yet: a Get row must follow a Put row")));
             return;
         }
+        Run(start, Sender);
+    }
+
+    private void Run(StartKv start, IActorRef replyTo)
+    {
         _leader = start.Leader;
         _operation = start.Operation;
         Resume();
@@ -56,12 +75,32 @@ internal sealed class KvDriver : MeasuringDriver
         {
             if (!_busy[i]) SendNext(i);
         }
-        Sender.Tell(Done.Instance);
+        replyTo.Tell(Done.Instance);
+    }
+
+    /// <summary>A session for the next client without one; the clients are alike, so any order will do.</summary>
+    private void OnRegistered(KvResponse response)
+    {
+        var (start, replyTo) = _starting!.Value;
+        if (response.Status != KvStatus.Ok)
+        {
+            _starting = null;
+            _registering = 0;
+            replyTo.Tell(new Status.Failure(new InvalidOperationException($"registering a client session was answered {response.Status} (leader known: {response.LeaderId ?? "none"})")));
+            return;
+        }
+        var client = _ids.Length - _registering--;
+        _sessions[client] = response.SessionId;
+        _clientIndex[response.SessionId] = client;
+        if (_registering > 0) return;
+        _starting = null;
+        Run(start, replyTo);
     }
 
     private void CreateClients(int clients)
     {
         _ids = new string[clients];
+        _sessions = new long[clients];
         _keys = new string[clients];
         _sequence = new long[clients];
         _sentAt = new long[clients];
@@ -72,7 +111,6 @@ internal sealed class KvDriver : MeasuringDriver
         {
             _ids[i] = string.Create(CultureInfo.InvariantCulture, $"c{i}");
             _keys[i] = string.Create(CultureInfo.InvariantCulture, $"k{i}");
-            _clientIndex[_ids[i]] = i;
         }
     }
 
@@ -86,21 +124,26 @@ internal sealed class KvDriver : MeasuringDriver
         _putting[client] = value;
         _busy[client] = true;
         _sentAt[client] = Stopwatch.GetTimestamp();
-        _leader.Tell(new KvRequest(_ids[client], sequence, _operation, _keys[client], value ?? ""), Self);
+        _leader.Tell(new KvRequest(_sessions[client], sequence, _operation, _keys[client], value ?? ""), Self);
     }
 
     private void OnResponse(KvResponse response)
     {
         var now = Stopwatch.GetTimestamp();
-        if (!_clientIndex.TryGetValue(response.ClientId, out var client) || !_busy[client] || response.Sequence != _sequence[client])
+        if (_registering > 0 && response.Sequence == 0)
         {
-            Fail($"an answer to {response.ClientId}'s request {response.Sequence}, which is not outstanding");
+            OnRegistered(response);
+            return;
+        }
+        if (!_clientIndex.TryGetValue(response.SessionId, out var client) || !_busy[client] || response.Sequence != _sequence[client])
+        {
+            Fail($"an answer to session {response.SessionId}'s request {response.Sequence}, which is not outstanding");
             return;
         }
         _busy[client] = false;
         if (response.Status != KvStatus.Ok)
         {
-            Fail($"{response.ClientId}'s request {response.Sequence} was answered {response.Status} (leader known: {response.LeaderId ?? "none"})");
+            Fail($"{_ids[client]}'s request {response.Sequence} was answered {response.Status} (leader known: {response.LeaderId ?? "none"})");
             return;
         }
         if (_putting[client] is { } put)
@@ -110,7 +153,7 @@ internal sealed class KvDriver : MeasuringDriver
         }
         else if (response.Value != _written[client])
         {
-            Fail($"{response.ClientId} read '{response.Value ?? "(absent)"}' from {_keys[client]}, not its last write '{_written[client]}'");
+            Fail($"{_ids[client]} read '{response.Value ?? "(absent)"}' from {_keys[client]}, not its last write '{_written[client]}'");
             return;
         }
         Record(_sentAt[client], now);

@@ -33,9 +33,12 @@ internal static class ClientCommands
             };
             if (!result.IsOk)
             {
-                Console.Error.WriteLine(operation == KvOperation.Get
-                    ? $"timed out after {timeout.TotalSeconds:0.#} s: no server answered the read (is a majority of {cluster.Path} running?)"
-                    : $"timed out after {timeout.TotalSeconds:0.#} s: the outcome is unknown (the write may or may not have been applied)");
+                Console.Error.WriteLine(result.Outcome switch
+                {
+                    KvOutcome.SessionExpired => "the client session expired (the cluster evicted it for newer ones): the outcome is unknown (the write may or may not have been applied)",
+                    _ when operation == KvOperation.Get => $"timed out after {timeout.TotalSeconds:0.#} s: no server answered the read (is a majority of {cluster.Path} running?)",
+                    _ => $"timed out after {timeout.TotalSeconds:0.#} s: the outcome is unknown (the write may or may not have been applied)",
+                });
                 return NotCompleted;
             }
             if (operation == KvOperation.Get)

@@ -79,7 +79,7 @@ internal static class ShellCommand
         try
         {
             var servers = RaftPeers.FromPaths(cluster.Nodes.ToDictionary(n => n.Id, n => ActorPath.Parse(n.ServerPath)));
-            // One client for the whole session: its id and growing sequence numbers keep every write exactly-once.
+            // One client for the whole shell: its session and growing sequence numbers keep every write at most once.
             var client = new KvClient(system, servers, new KvClientOptions { OperationTimeout = timeout });
             // A request larger than a frame is dropped by the transport, and would only ever time out: refuse it instead.
             var maxBytes = (int)(system.Settings.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? 128000) - FrameOverhead;
@@ -108,8 +108,9 @@ internal static class ShellCommand
 
     /// <summary>
     /// The answer to one line, as one line of JSON: <c>op</c>, <c>key</c>, <c>value</c> (for a get, the value read,
-    /// null when absent), <c>ok</c>; when not ok, <c>error</c> ("timeout": the outcome is unknown; "bad-input" or
-    /// "too-large": nothing was done, and <c>detail</c> says why).
+    /// null when absent), <c>ok</c>; when not ok, <c>error</c> ("timeout": the outcome is unknown; "session-expired": the
+    /// cluster evicted the shell's session, the write's outcome is unknown, and the next write runs in a fresh session;
+    /// "bad-input" or "too-large": nothing was done, and <c>detail</c> says why).
     /// </summary>
     public static string Reply(ShellRequest request, KvResult? result)
     {
@@ -131,7 +132,7 @@ internal static class ShellCommand
                 if (request.Operation != KvOperation.Get) json.WriteString("value", request.Value);
                 else if (result.IsOk) json.WriteString("value", result.Value);
                 json.WriteBoolean("ok", result.IsOk);
-                if (!result.IsOk) json.WriteString("error", "timeout");
+                if (!result.IsOk) json.WriteString("error", result.Outcome == KvOutcome.SessionExpired ? "session-expired" : "timeout");
             }
             json.WriteEndObject();
         }

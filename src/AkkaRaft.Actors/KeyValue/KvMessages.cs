@@ -17,21 +17,35 @@ public enum KvOperation
 }
 
 /// <summary>
-/// A client's request. <paramref name="ClientId"/> and <paramref name="Sequence"/> make it unique: a server applies a
-/// write at most once however often it is retried (Raft thesis §6.3). A client issues one request at a time, with
-/// sequence numbers that only grow.
+/// Asks the leader to register a new client session through the log (Raft thesis §6.3). Once the register entry is
+/// applied, the server answers with a <see cref="KvResponse"/> whose <see cref="KvResponse.SessionId"/> is the new
+/// session: the entry's log index, unique across client restarts. Writes need one; reads do not.
 /// </summary>
-/// <param name="ClientId">The client's stable, unique id.</param>
-/// <param name="Sequence">The request's number for that client, from 1.</param>
+public sealed class KvRegister : IKvMessage
+{
+    /// <summary>The only instance.</summary>
+    public static readonly KvRegister Instance = new();
+
+    private KvRegister() { }
+}
+
+/// <summary>
+/// A client's request. For a write, <paramref name="SessionId"/> and <paramref name="Sequence"/> make it unique: a
+/// server applies it at most once however often it is retried, and never after its session expired (Raft thesis §6.3).
+/// A client issues one request at a time, with sequence numbers that only grow. A Get needs no session (its
+/// <paramref name="SessionId"/> may be 0); its <paramref name="Sequence"/> is only echoed back.
+/// </summary>
+/// <param name="SessionId">The session a <see cref="KvRegister"/> returned; 0 for a Get without one.</param>
+/// <param name="Sequence">The request's number in that session, from 1.</param>
 /// <param name="Operation">What to do.</param>
 /// <param name="Key">The key.</param>
 /// <param name="Value">The value to put or append; ignored by Get.</param>
-public sealed record KvRequest(string ClientId, long Sequence, KvOperation Operation, string Key, string Value = "") : IKvMessage;
+public sealed record KvRequest(long SessionId, long Sequence, KvOperation Operation, string Key, string Value = "") : IKvMessage;
 
-/// <summary>How a server answered a <see cref="KvRequest"/>.</summary>
+/// <summary>How a server answered a <see cref="KvRequest"/> or a <see cref="KvRegister"/>.</summary>
 public enum KvStatus
 {
-    /// <summary>Done: the write is applied (exactly once), or the read's value is current.</summary>
+    /// <summary>Done: the write is applied (exactly once), the read's value is current, or the session is registered.</summary>
     Ok,
 
     /// <summary>This server is not the leader; try the leader it names, if any. Nothing was done.</summary>
@@ -39,12 +53,19 @@ public enum KvStatus
 
     /// <summary>This server lost leadership while the request was in flight: its outcome is unknown here; retry it (unchanged).</summary>
     Retry,
+
+    /// <summary>
+    /// The write's session is unknown to the state machine (it expired, evicted by newer sessions): the write was not
+    /// applied now, and a retry never will be. An earlier attempt of it may or may not have been applied. Register a
+    /// new session for further writes.
+    /// </summary>
+    SessionExpired,
 }
 
-/// <summary>The answer to a <see cref="KvRequest"/>.</summary>
-/// <param name="ClientId">The request's client.</param>
-/// <param name="Sequence">The request's sequence number.</param>
+/// <summary>The answer to a <see cref="KvRequest"/> or a <see cref="KvRegister"/>.</summary>
+/// <param name="SessionId">The request's session; for a <see cref="KvRegister"/> answered Ok, the new session.</param>
+/// <param name="Sequence">The request's sequence number (0 for a <see cref="KvRegister"/>).</param>
 /// <param name="Status">The outcome.</param>
 /// <param name="Value">For a successful Get, the value (null when the key is absent).</param>
 /// <param name="LeaderId">With <see cref="KvStatus.NotLeader"/>, the leader this server knows of.</param>
-public sealed record KvResponse(string ClientId, long Sequence, KvStatus Status, string? Value = null, string? LeaderId = null) : IKvMessage;
+public sealed record KvResponse(long SessionId, long Sequence, KvStatus Status, string? Value = null, string? LeaderId = null) : IKvMessage;

@@ -9,7 +9,8 @@ namespace AkkaRaft.Actors.KeyValue;
 /// answered once applied; reads go through ReadIndex (Raft thesis §6.4) and are answered from the state machine once
 /// the leader has confirmed its leadership and applied up to the read point. Route the other servers' peers to this
 /// actor: it forwards Raft traffic to its peer. Snapshots follow <c>akka.raft.snapshot</c> (set <c>log-bytes</c> for
-/// the lab's maxraftstate).
+/// the lab's maxraftstate). Writes need a client session, registered through the log (Raft thesis §6.3); see
+/// <see cref="KvRegister"/> and <see cref="KvServerOptions.MaxSessions"/>.
 /// </summary>
 public sealed class KvServer : ReceiveActor
 {
@@ -17,10 +18,14 @@ public sealed class KvServer : ReceiveActor
     private readonly string _id;
     private readonly IActorRef _raft;
     private readonly KvState _state = new();
+    private readonly KvServerOptions _kvOptions;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    /// <summary>Writes proposed and not yet applied, by (client, sequence): answered when applied.</summary>
-    private readonly Dictionary<(string Client, long Sequence), IActorRef> _pendingWrites = new();
+    /// <summary>Writes proposed and not yet applied, by (session, sequence): answered when applied.</summary>
+    private readonly Dictionary<(long Session, long Sequence), IActorRef> _pendingWrites = new();
+
+    /// <summary>Registrations proposed and not yet applied, by the nonce in their register entry.</summary>
+    private readonly Dictionary<long, IActorRef> _pendingRegisters = new();
 
     /// <summary>Reads waiting for ReadIndex, by request id.</summary>
     private readonly Dictionary<long, (IActorRef Client, KvRequest Request)> _pendingReads = new();
@@ -32,16 +37,21 @@ public sealed class KvServer : ReceiveActor
 
     /// <summary>Props of a server for <c>settings.PeerId</c>; <paramref name="peers"/> routes to the other servers.</summary>
     /// <exception cref="Akka.Configuration.ConfigurationException">As <see cref="RaftActor.Props"/>.</exception>
-    public static Props Props(RaftSettings settings, RaftPeers peers, RaftActorOptions? options = null)
+    /// <exception cref="ArgumentOutOfRangeException">A value of <paramref name="kvOptions"/> is out of range.</exception>
+    public static Props Props(RaftSettings settings, RaftPeers peers, RaftActorOptions? options = null, KvServerOptions? kvOptions = null)
     {
         // Validate now, in the caller, rather than in the child.
         RaftActor.Props(settings, peers, options);
-        return Akka.Actor.Props.Create(() => new KvServer(settings, peers, options ?? new RaftActorOptions()));
+        kvOptions ??= new KvServerOptions();
+        kvOptions.Validate();
+        return Akka.Actor.Props.Create(() => new KvServer(settings, peers, options ?? new RaftActorOptions(), kvOptions));
     }
 
     /// <summary>Used by <see cref="Props"/>; create servers through it.</summary>
-    public KvServer(RaftSettings settings, RaftPeers peers, RaftActorOptions options)
+    public KvServer(RaftSettings settings, RaftPeers peers, RaftActorOptions options, KvServerOptions kvOptions)
     {
+        kvOptions.Validate();
+        _kvOptions = kvOptions;
         RaftConfig.Inject(Context.System); // client requests arrive through RaftSerializer
         _clusterId = settings.ClusterId;
         _id = settings.PeerId;
@@ -51,6 +61,7 @@ public sealed class KvServer : ReceiveActor
         Receive<IRaftMessage>(m => _raft.Forward(m));
         Receive<GetState>(m => _raft.Forward(m));
         Receive<KvRequest>(OnRequest);
+        Receive<KvRegister>(_ => OnRegister());
         Receive<Applied>(OnApplied);
         Receive<SnapshotInstalled>(OnSnapshotInstalled);
         Receive<SnapshotRequested>(_ => Sender.Tell(new Snapshot(_lastApplied, _state.ToSnapshot())));
@@ -71,36 +82,72 @@ public sealed class KvServer : ReceiveActor
     /// <inheritdoc />
     protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
 
-    private void OnRequest(KvRequest request)
+    private void OnRegister()
     {
-        if (request.Operation != KvOperation.Get && _state.IsApplied(request.ClientId, request.Sequence))
-        {
-            Sender.Tell(new KvResponse(request.ClientId, request.Sequence, KvStatus.Ok)); // a retry of a write already applied
-            return;
-        }
         if (!_isLeader)
         {
-            Sender.Tell(new KvResponse(request.ClientId, request.Sequence, KvStatus.NotLeader, LeaderId: _leaderId));
+            Sender.Tell(new KvResponse(0, 0, KvStatus.NotLeader, LeaderId: _leaderId));
             return;
         }
+        // The nonce only finds this client again when the entry is applied; the session id is the entry's index.
+        long nonce;
+        do nonce = Random.Shared.NextInt64(); while (_pendingRegisters.ContainsKey(nonce));
+        _pendingRegisters[nonce] = Sender;
+        _raft.Tell(new Propose(new KvRegisterCommand(_kvOptions.MaxSessions, nonce).Encode()));
+    }
+
+    private void OnRequest(KvRequest request)
+    {
         if (request.Operation == KvOperation.Get)
         {
+            if (!_isLeader)
+            {
+                Sender.Tell(new KvResponse(request.SessionId, request.Sequence, KvStatus.NotLeader, LeaderId: _leaderId));
+                return;
+            }
             var id = ++_nextReadId;
             _pendingReads[id] = (Sender, request);
             _raft.Tell(new ReadIndex(id));
             return;
         }
-        _pendingWrites[(request.ClientId, request.Sequence)] = Sender;
-        _raft.Tell(new Propose(new KvCommand(request.ClientId, request.Sequence, request.Operation, request.Key, request.Value).Encode()));
+        if (request.SessionId < 1 || request.Sequence < 1)
+        {
+            _log.Warning("{0} dropped a {1} in session {2} with sequence {3}: both must be at least 1", _id, request.Operation, request.SessionId, request.Sequence);
+            return;
+        }
+        // Raft thesis §6.3: a retry of a write the table shows applied is answered at once. Anything else, an unknown
+        // session included, goes through the log and is decided when applied: a freshly elected leader may not have
+        // applied the register entry yet, so "unknown" here does not mean expired.
+        if (_state.IsApplied(request.SessionId, request.Sequence))
+        {
+            Sender.Tell(new KvResponse(request.SessionId, request.Sequence, KvStatus.Ok));
+            return;
+        }
+        if (!_isLeader)
+        {
+            Sender.Tell(new KvResponse(request.SessionId, request.Sequence, KvStatus.NotLeader, LeaderId: _leaderId));
+            return;
+        }
+        _pendingWrites[(request.SessionId, request.Sequence)] = Sender;
+        _raft.Tell(new Propose(new KvWriteCommand(request.SessionId, request.Sequence, request.Operation, request.Key, request.Value).Encode()));
     }
 
     private void OnApplied(Applied applied)
     {
         _lastApplied = applied.Index;
         if (KvCommand.Decode(applied.Command) is not { } command) return; // a leader's no-op
-        _state.Apply(command); // a duplicate changes nothing, but its client still hears Ok
-        if (_pendingWrites.Remove((command.ClientId, command.Sequence), out var client))
-            client.Tell(new KvResponse(command.ClientId, command.Sequence, KvStatus.Ok));
+        var outcome = _state.Apply(command, applied.Index);
+        switch (command)
+        {
+            case KvRegisterCommand register when _pendingRegisters.Remove(register.Nonce, out var client):
+                client.Tell(new KvResponse(applied.Index, 0, KvStatus.Ok));
+                break;
+            case KvWriteCommand write when _pendingWrites.Remove((write.SessionId, write.Sequence), out var client):
+                // A duplicate changes nothing, but its client still hears Ok: the first copy was applied.
+                var status = outcome == KvApplyOutcome.SessionExpired ? KvStatus.SessionExpired : KvStatus.Ok;
+                client.Tell(new KvResponse(write.SessionId, write.Sequence, status));
+                break;
+        }
     }
 
     private void OnSnapshotInstalled(SnapshotInstalled installed)
@@ -127,7 +174,7 @@ public sealed class KvServer : ReceiveActor
     private void AnswerRead(long id, KvStatus status, string? value, string? leaderId)
     {
         if (!_pendingReads.Remove(id, out var pending)) return;
-        pending.Client.Tell(new KvResponse(pending.Request.ClientId, pending.Request.Sequence, status, value, leaderId));
+        pending.Client.Tell(new KvResponse(pending.Request.SessionId, pending.Request.Sequence, status, value, leaderId));
     }
 
     private void OnRoleChanged(RaftRoleChanged change)
@@ -137,9 +184,12 @@ public sealed class KvServer : ReceiveActor
         _isLeader = change.Role == RaftRole.Leader;
         if (!wasLeader || _isLeader) return;
         // Deposed: what was proposed may or may not commit; the clients retry, and the sessions keep it exactly-once.
-        foreach (var ((client, sequence), replyTo) in _pendingWrites)
-            replyTo.Tell(new KvResponse(client, sequence, KvStatus.Retry, LeaderId: change.LeaderId));
+        foreach (var ((session, sequence), replyTo) in _pendingWrites)
+            replyTo.Tell(new KvResponse(session, sequence, KvStatus.Retry, LeaderId: change.LeaderId));
         _pendingWrites.Clear();
+        foreach (var replyTo in _pendingRegisters.Values)
+            replyTo.Tell(new KvResponse(0, 0, KvStatus.Retry, LeaderId: change.LeaderId));
+        _pendingRegisters.Clear();
         foreach (var id in _pendingReads.Keys.ToArray())
             AnswerRead(id, KvStatus.NotLeader, null, change.LeaderId);
     }

@@ -2,56 +2,120 @@ using System.Text;
 
 namespace AkkaRaft.Actors.KeyValue;
 
+/// <summary>What applying one command did.</summary>
+internal enum KvApplyOutcome
+{
+    /// <summary>A register entry: a session now exists whose id is the entry's index.</summary>
+    Registered,
+
+    /// <summary>The write changed the data.</summary>
+    Applied,
+
+    /// <summary>The write had already been applied: nothing changed, and its client may hear Ok.</summary>
+    Duplicate,
+
+    /// <summary>The write's session is not in the table (evicted, or never registered): nothing changed.</summary>
+    SessionExpired,
+}
+
 /// <summary>
-/// The key-value state machine proper: the data, and per client the last applied sequence number, so a retried write
-/// is never applied twice (Raft thesis §6.3). Both are in the snapshot. Pure data: no actor.
+/// The key-value state machine proper: the data, and the client sessions that make a retried write apply at most once
+/// (Raft thesis §6.3). Both are in the snapshot. Every decision depends only on the commands and their log indexes, so
+/// every replica holds the same state after the same entries. Pure data: no actor.
 /// </summary>
 internal sealed class KvState
 {
+    private const byte LegacyFormat = 1;
+    private const byte Format = 2;
+
     private readonly Dictionary<string, string> _data = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, long> _lastSequence = new(StringComparer.Ordinal);
+    private readonly KvSessions _sessions = new();
+
+    /// <summary>
+    /// The last sequence applied per client of the older, string-keyed protocol (format 1 snapshots and 'K' entries).
+    /// It dedupes only those 'K' entries, exactly as before, so replaying an old log gives the data it gave then; no new
+    /// session can match a string id. Nothing adds to it once the new protocol runs (no server proposes 'K' entries any
+    /// more, and the client wire format changed, so no old client is still retrying): it is dropped when the first
+    /// register entry is applied, a point in the log every replica agrees on, so it does not sit in snapshots forever.
+    /// </summary>
+    private readonly Dictionary<string, long> _legacySequence = new(StringComparer.Ordinal);
 
     public int Count => _data.Count;
 
+    public int SessionCount => _sessions.Count;
+
+    /// <summary>The sessions, least recently active (the next to be evicted) first.</summary>
+    public IEnumerable<KvSession> Sessions => _sessions.InActivityOrder;
+
     public string? Get(string key) => _data.TryGetValue(key, out var value) ? value : null;
 
-    /// <summary>True when the client's request <paramref name="sequence"/> has already been applied.</summary>
-    public bool IsApplied(string clientId, long sequence) => _lastSequence.TryGetValue(clientId, out var last) && sequence <= last;
+    /// <summary>True when session <paramref name="sessionId"/> exists and has applied request <paramref name="sequence"/>.</summary>
+    public bool IsApplied(long sessionId, long sequence) => _sessions.Find(sessionId) is { } s && sequence <= s.LastSequence;
 
-    /// <summary>Applies a write unless it is a duplicate; returns false for a duplicate (nothing changes).</summary>
-    public bool Apply(KvCommand command)
+    /// <summary>Applies the command of the log entry at <paramref name="index"/>; entries must come in log order.</summary>
+    public KvApplyOutcome Apply(KvCommand command, long index)
     {
-        if (IsApplied(command.ClientId, command.Sequence)) return false;
-        switch (command.Operation)
+        switch (command)
         {
-            case KvOperation.Put:
-                _data[command.Key] = command.Value;
-                break;
-            case KvOperation.Append:
-                _data[command.Key] = _data.TryGetValue(command.Key, out var old) ? old + command.Value : command.Value;
-                break;
+            case KvRegisterCommand register:
+                _legacySequence.Clear();
+                _sessions.Register(index, register.MaxSessions);
+                return KvApplyOutcome.Registered;
+            case KvWriteCommand write:
+                // Raft thesis §6.3: decided here, at apply time, identically on every replica. A write of an unknown
+                // session is never applied: it may be a retry of one applied before its session was evicted.
+                if (_sessions.Find(write.SessionId) is not { } session) return KvApplyOutcome.SessionExpired;
+                var duplicate = write.Sequence <= session.LastSequence;
+                if (!duplicate) Write(write.Operation, write.Key, write.Value);
+                _sessions.Touch(session, Math.Max(write.Sequence, session.LastSequence), index);
+                return duplicate ? KvApplyOutcome.Duplicate : KvApplyOutcome.Applied;
+            case KvLegacyWriteCommand legacy:
+                if (_legacySequence.TryGetValue(legacy.ClientId, out var last) && legacy.Sequence <= last) return KvApplyOutcome.Duplicate;
+                Write(legacy.Operation, legacy.Key, legacy.Value);
+                _legacySequence[legacy.ClientId] = legacy.Sequence;
+                return KvApplyOutcome.Applied;
             default:
-                throw new InvalidOperationException($"{command.Operation} is not a write");
+                throw new ArgumentException($"unknown command {command.GetType().Name}", nameof(command));
         }
-        _lastSequence[command.ClientId] = command.Sequence;
-        return true;
     }
 
-    /// <summary>The whole state, sessions included, as bytes.</summary>
+    private void Write(KvOperation operation, string key, string value)
+    {
+        switch (operation)
+        {
+            case KvOperation.Put:
+                _data[key] = value;
+                break;
+            case KvOperation.Append:
+                _data[key] = _data.TryGetValue(key, out var old) ? old + value : value;
+                break;
+            default:
+                throw new InvalidOperationException($"{operation} is not a write");
+        }
+    }
+
+    /// <summary>The whole state, sessions included (in activity order, so eviction order survives), as bytes.</summary>
     public byte[] ToSnapshot()
     {
         using var stream = new MemoryStream();
         using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
-            w.Write((byte)1); // format version
+            w.Write(Format);
             w.Write7BitEncodedInt(_data.Count);
             foreach (var (key, value) in _data)
             {
                 w.Write(key);
                 w.Write(value);
             }
-            w.Write7BitEncodedInt(_lastSequence.Count);
-            foreach (var (client, sequence) in _lastSequence)
+            w.Write7BitEncodedInt(_sessions.Count);
+            foreach (var session in _sessions.InActivityOrder)
+            {
+                w.Write7BitEncodedInt64(session.Id);
+                w.Write7BitEncodedInt64(session.LastSequence);
+                w.Write7BitEncodedInt64(session.LastActivity);
+            }
+            w.Write7BitEncodedInt(_legacySequence.Count);
+            foreach (var (client, sequence) in _legacySequence)
             {
                 w.Write(client);
                 w.Write7BitEncodedInt64(sequence);
@@ -60,22 +124,32 @@ internal sealed class KvState
         return stream.ToArray();
     }
 
-    /// <summary>Replaces the state with a snapshot's. Throws <see cref="InvalidDataException"/> for bytes that are not one.</summary>
+    /// <summary>
+    /// Replaces the state with a snapshot's: format 2, or format 1 (data and string-keyed sessions, which only old 'K'
+    /// entries can match). Throws <see cref="InvalidDataException"/> for bytes that are not one, changing nothing.
+    /// </summary>
     public void Restore(byte[] snapshot)
     {
         var data = new Dictionary<string, string>(StringComparer.Ordinal);
-        var sessions = new Dictionary<string, long>(StringComparer.Ordinal);
+        var sessions = new List<KvSession>();
+        var legacy = new Dictionary<string, long>(StringComparer.Ordinal);
         try
         {
             using var r = new BinaryReader(new MemoryStream(snapshot), new UTF8Encoding(false, throwOnInvalidBytes: true));
             if (snapshot.Length == 0) throw new InvalidDataException("empty");
             var version = r.ReadByte();
-            if (version != 1) throw new InvalidDataException($"unknown format version {version}");
+            if (version is not (LegacyFormat or Format)) throw new InvalidDataException($"unknown format version {version}");
             var keys = r.Read7BitEncodedInt();
             for (var i = 0; i < keys; i++) data[r.ReadString()] = r.ReadString();
+            if (version == Format)
+            {
+                var count = r.Read7BitEncodedInt();
+                for (var i = 0; i < count; i++) sessions.Add(new KvSession(r.Read7BitEncodedInt64(), r.Read7BitEncodedInt64(), r.Read7BitEncodedInt64()));
+            }
             var clients = r.Read7BitEncodedInt();
-            for (var i = 0; i < clients; i++) sessions[r.ReadString()] = r.Read7BitEncodedInt64();
+            for (var i = 0; i < clients; i++) legacy[r.ReadString()] = r.Read7BitEncodedInt64();
             if (r.BaseStream.Position != snapshot.Length) throw new InvalidDataException("trailing bytes");
+            new KvSessions().Restore(sessions); // validates the table before anything here changes
         }
         catch (Exception e) when (e is EndOfStreamException or FormatException or DecoderFallbackException)
         {
@@ -83,47 +157,8 @@ internal sealed class KvState
         }
         _data.Clear();
         foreach (var kv in data) _data[kv.Key] = kv.Value;
-        _lastSequence.Clear();
-        foreach (var kv in sessions) _lastSequence[kv.Key] = kv.Value;
-    }
-}
-
-/// <summary>A write as the log carries it.</summary>
-internal sealed record KvCommand(string ClientId, long Sequence, KvOperation Operation, string Key, string Value)
-{
-    private const byte Marker = 0x4B; // 'K'
-
-    public byte[] Encode()
-    {
-        using var stream = new MemoryStream(32 + Key.Length + Value.Length);
-        using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
-        {
-            w.Write(Marker);
-            w.Write((byte)Operation);
-            w.Write(ClientId);
-            w.Write7BitEncodedInt64(Sequence);
-            w.Write(Key);
-            w.Write(Value);
-        }
-        return stream.ToArray();
-    }
-
-    /// <summary>Decodes a log entry's command; null for anything else (a no-op is empty).</summary>
-    public static KvCommand? Decode(byte[] bytes)
-    {
-        if (bytes.Length < 2 || bytes[0] != Marker) return null;
-        try
-        {
-            using var r = new BinaryReader(new MemoryStream(bytes), new UTF8Encoding(false, throwOnInvalidBytes: true));
-            r.ReadByte();
-            var op = (KvOperation)r.ReadByte();
-            if (op is not (KvOperation.Put or KvOperation.Append)) return null;
-            var command = new KvCommand(r.ReadString(), r.Read7BitEncodedInt64(), op, r.ReadString(), r.ReadString());
-            return r.BaseStream.Position == bytes.Length ? command : null;
-        }
-        catch (Exception e) when (e is EndOfStreamException or FormatException or DecoderFallbackException)
-        {
-            return null;
-        }
+        _sessions.Restore(sessions);
+        _legacySequence.Clear();
+        foreach (var kv in legacy) _legacySequence[kv.Key] = kv.Value;
     }
 }

@@ -35,8 +35,13 @@ public sealed class RaftSerializer : SerializerWithStringManifest
     internal const string EntriesAppendedManifest = "E-EA";
     internal const string LogTruncatedManifest = "E-LT";
     internal const string RaftSnapshotManifest = "S-RS";
-    internal const string KvRequestManifest = "KQ";
-    internal const string KvResponseManifest = "KR";
+    // "KQ" and "KR" carried the requests and answers of clients with string ids, before sessions were registered
+    // through the log: retired, refused with a clear error, never to be reused.
+    internal const string RetiredKvRequestManifest = "KQ";
+    internal const string RetiredKvResponseManifest = "KR";
+    internal const string KvRegisterManifest = "KG";
+    internal const string KvRequestManifest = "KQ2";
+    internal const string KvResponseManifest = "KR2";
 
     /// <summary>Created by Akka.NET's serialization extension.</summary>
     public RaftSerializer(ExtendedActorSystem system) : base(system) { }
@@ -62,6 +67,7 @@ public sealed class RaftSerializer : SerializerWithStringManifest
         EntriesAppended => EntriesAppendedManifest,
         LogTruncated => LogTruncatedManifest,
         RaftSnapshot => RaftSnapshotManifest,
+        KvRegister => KvRegisterManifest,
         KvRequest => KvRequestManifest,
         KvResponse => KvResponseManifest,
         _ => throw new ArgumentException($"{nameof(RaftSerializer)} cannot serialize {o.GetType().FullName}"),
@@ -157,15 +163,17 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                 case LogTruncated e:
                     w.Write7BitEncodedInt64(e.FromIndex);
                     break;
+                case KvRegister:
+                    break;
                 case KvRequest m:
-                    w.Write(m.ClientId);
+                    w.Write7BitEncodedInt64(m.SessionId);
                     w.Write7BitEncodedInt64(m.Sequence);
                     w.Write((byte)m.Operation);
                     w.Write(m.Key);
                     w.Write(m.Value);
                     break;
                 case KvResponse m:
-                    w.Write(m.ClientId);
+                    w.Write7BitEncodedInt64(m.SessionId);
                     w.Write7BitEncodedInt64(m.Sequence);
                     w.Write((byte)m.Status);
                     WriteOptional(w, m.Value);
@@ -209,8 +217,11 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                 HardStateManifest => new HardStateChanged(r.Long(), r.OptionalString()),
                 EntriesAppendedManifest => new EntriesAppended(r.Entries()),
                 LogTruncatedManifest => new LogTruncated(r.Long()),
-                KvRequestManifest => new KvRequest(r.String(), r.Long(), r.Enum<KvOperation>(), r.String(), r.String()),
-                KvResponseManifest => new KvResponse(r.String(), r.Long(), r.Enum<KvStatus>(), r.OptionalString(), r.OptionalString()),
+                KvRegisterManifest => KvRegister.Instance,
+                KvRequestManifest => new KvRequest(r.Long(), r.Long(), r.Enum<KvOperation>(), r.String(), r.String()),
+                KvResponseManifest => new KvResponse(r.Long(), r.Long(), r.Enum<KvStatus>(), r.OptionalString(), r.OptionalString()),
+                RetiredKvRequestManifest or RetiredKvResponseManifest => throw new SerializationException(
+                    $"AkkaRaft '{manifest}' is a key-value message of an older version (string client ids); upgrade that client"),
                 RaftSnapshotManifest => new RaftSnapshot(r.Long(), r.OptionalString(), r.Long(), r.Long(), r.Bytes(), r.Entries()),
                 _ => throw new SerializationException($"unknown AkkaRaft manifest '{manifest}'"),
             };

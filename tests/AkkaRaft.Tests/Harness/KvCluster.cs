@@ -22,10 +22,13 @@ internal sealed class KvCluster : IDisposable
     private readonly int[] _incarnation;
     private readonly IActorRef[][] _serverLinks;
     private int _clients;
+    private readonly KvServerOptions? _kvOptions;
 
     /// <param name="maxRaftState">The lab's maxraftstate: snapshot once the log holds this many bytes; -1 for no snapshots.</param>
-    public KvCluster(ActorSystem system, int servers, bool unreliable, long maxRaftState = -1, int seed = 0)
+    /// <param name="kvOptions">The servers' key-value options (e.g. a small session bound); the defaults when null.</param>
+    public KvCluster(ActorSystem system, int servers, bool unreliable, long maxRaftState = -1, int seed = 0, KvServerOptions? kvOptions = null)
     {
+        _kvOptions = kvOptions;
         _system = system;
         RaftSystem.Prepare(system); // peers start right away: see RaftSystem.Prepare
         N = servers;
@@ -60,7 +63,7 @@ internal sealed class KvCluster : IDisposable
     {
         if (_servers[i] is not null) throw new InvalidOperationException($"{Id(i)} is already running");
         var routes = Enumerable.Range(0, N).Where(j => j != i).ToDictionary(Id, j => _serverLinks[i][j]);
-        var server = _system.ActorOf(KvServer.Props(Settings.WithPeerId(Id(i)), RaftPeers.FromRefs(routes)), $"{Settings.ClusterId}-{Id(i)}-{++_incarnation[i]}");
+        var server = _system.ActorOf(KvServer.Props(Settings.WithPeerId(Id(i)), RaftPeers.FromRefs(routes), kvOptions: _kvOptions), $"{Settings.ClusterId}-{Id(i)}-{++_incarnation[i]}");
         _servers[i] = server;
         Network.SetTarget(i, server);
     }
@@ -131,16 +134,36 @@ internal sealed class KvCluster : IDisposable
         var links = Enumerable.Range(0, N).ToDictionary(Id, j =>
             _system.ActorOf(Props.Create(() => new ClientLink(endpoint, j, Network)), $"{Settings.ClusterId}-client-{endpoint}-{j}"));
         ConnectClient(endpoint, to);
-        var client = new KvClient(_system, RaftPeers.FromRefs(links), options ?? new KvClientOptions
+        _clientLinks[endpoint] = links;
+        return NewClient(endpoint, options);
+    }
+
+    /// <summary>
+    /// The same application restarted: a new client object on <paramref name="client"/>'s endpoint and links, as an
+    /// application that stops and builds its client again would have.
+    /// </summary>
+    public KvClient RestartClient(KvClient client, KvClientOptions? options = null) => NewClient(_clientEndpoints[client], options);
+
+    /// <summary>
+    /// Sends <paramref name="message"/> from <paramref name="client"/>'s endpoint to server <paramref name="server"/>
+    /// over the network and waits for the answer: a request exactly as a client would (re)send it.
+    /// </summary>
+    public Task<KvResponse> Send(KvClient client, int server, object message, TimeSpan? timeout = null) =>
+        _clientLinks[_clientEndpoints[client]][Id(server)].Ask<KvResponse>(message, timeout ?? TimeSpan.FromSeconds(5));
+
+    private KvClient NewClient(int endpoint, KvClientOptions? options)
+    {
+        var client = new KvClient(_system, RaftPeers.FromRefs(_clientLinks[endpoint]), options ?? new KvClientOptions
         {
             AttemptTimeout = TimeSpan.FromMilliseconds(500),
             OperationTimeout = TimeSpan.FromSeconds(30),
-        }, clientId: $"{Settings.ClusterId}-c{endpoint}");
+        });
         _clientEndpoints[client] = endpoint;
         return client;
     }
 
     private readonly Dictionary<KvClient, int> _clientEndpoints = new();
+    private readonly Dictionary<int, Dictionary<string, IActorRef>> _clientLinks = new();
 
     /// <summary>Connects <paramref name="client"/> to exactly the servers <paramref name="to"/>.</summary>
     public void ConnectClient(KvClient client, int[] to) => ConnectClient(_clientEndpoints[client], to);

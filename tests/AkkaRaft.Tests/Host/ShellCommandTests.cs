@@ -139,6 +139,13 @@ public sealed class ShellLineTests
     }
 
     [Fact]
+    public void A_write_whose_session_expired_says_so_rather_than_timeout()
+    {
+        Assert.Equal("""{"op":"put","key":"k","value":"v","ok":false,"error":"session-expired"}""",
+            ShellCommand.Reply(ShellRequest.Parse("put k v", Limit), new KvResult(KvOutcome.SessionExpired)));
+    }
+
+    [Fact]
     public void Control_characters_are_escaped_and_a_reply_stays_one_line()
     {
         var reply = ShellCommand.Reply(ShellRequest.Parse("get k", Limit), new KvResult(KvOutcome.Ok, "a\nb\t\u0001"));

@@ -46,7 +46,9 @@ internal sealed class LabClerk(KvClient client, HistoryRecorder history, int id)
 
     /// <summary>The lab's clerk never gives up; ours does after its OperationTimeout, which in a lab test means the service made no progress.</summary>
     private KvResult Require(KvResult result, string what) =>
-        result.IsOk ? result : throw new XunitException($"client {id}: {what} timed out: the service made no progress for a whole operation timeout");
+        result.IsOk ? result : throw new XunitException(result.Outcome == KvOutcome.SessionExpired
+            ? $"client {id}: {what}: its session expired, which a lab test (far fewer clients than the bound) never causes"
+            : $"client {id}: {what} timed out: the service made no progress for a whole operation timeout");
 }
 
 /// <summary>

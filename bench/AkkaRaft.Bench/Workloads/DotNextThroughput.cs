@@ -1,30 +1,15 @@
-using System.Buffers.Binary;
-using System.Diagnostics;
 using DotNext.Net.Cluster.Consensus.Raft;
 
 namespace AkkaRaft.Bench;
 
 /// <summary>
 /// One dotNext throughput row, the same workload as <see cref="AkkaRaftThroughput"/>: a fresh <see cref="DotNextCluster"/>
-/// elects a leader; each closed-loop proposer is a task that calls <see cref="RaftCluster.ReplicateAsync{TEntry}"/> on
-/// the leader, which returns once the entry is committed and applied on the leader, and then proposes its next.
+/// elects a leader; a <see cref="DotNextDriver"/> keeps the proposers' commands outstanding at the leader through the
+/// warm-up and the measured window. A leadership change during the row fails it.
 /// </summary>
-internal sealed class DotNextThroughput
+internal static class DotNextThroughput
 {
     public const string SystemName = "dotnext";
-
-    private readonly RaftCluster _leader;
-    private readonly int _commandBytes;
-    private readonly CancellationTokenSource _abort = new();
-    private long _sequence;
-    private volatile int _phase; // 0 warm-up, 1 measuring, 2 stopped
-    private string? _failure;
-
-    private DotNextThroughput(RaftCluster leader, int commandBytes)
-    {
-        _leader = leader;
-        _commandBytes = commandBytes;
-    }
 
     /// <summary>Runs one row with the logs under <paramref name="root"/> (a disk directory, or /dev/shm).</summary>
     public static async Task<RunResult> Run(string mode, string root, int proposers, BenchOptions options)
@@ -34,7 +19,7 @@ internal sealed class DotNextThroughput
             await using var cluster = await DotNextCluster.Start(root);
             var leader = await cluster.WaitForLeader(TimeSpan.FromSeconds(15));
             var term = leader.Term;
-            var measurement = await new DotNextThroughput(leader, options.CommandBytes).Measure(proposers, options.Warmup, options.WarmupMax, options.Duration);
+            var measurement = await new DotNextDriver(leader, options.CommandBytes).Measure(proposers, options.Warmup, options.WarmupMax, options.Duration);
             if (!DotNextCluster.IsLeader(leader) || leader.Term != term)
                 measurement = measurement with { Failure = measurement.Failure ?? $"the leader lost leadership during the row (term {term}, now {leader.Term})" };
             return RunResult.From(SystemName, mode, proposers, measurement);
@@ -42,53 +27,6 @@ internal sealed class DotNextThroughput
         catch (Exception e)
         {
             return RunResult.Failed(SystemName, mode, proposers, $"{e.GetType().Name}: {e.Message}");
-        }
-    }
-
-    private async Task<Measurement> Measure(int proposers, TimeSpan warmup, TimeSpan warmupMax, TimeSpan duration)
-    {
-        var recorders = Enumerable.Range(0, proposers).Select(_ => new LatencyRecorder()).ToArray();
-        var tasks = recorders.Select(r => Task.Run(() => Propose(r))).ToArray();
-        var warmedUp = await WarmUp.UntilJitQuiet(warmup, warmupMax);
-        var gcAtStart = GcCounters.Now();
-        var start = Stopwatch.GetTimestamp();
-        _phase = 1;
-        await Task.Delay(duration);
-        _phase = 2;
-        var elapsed = Stopwatch.GetElapsedTime(start);
-        var gc = GcCounters.Now() - gcAtStart;
-        // Outstanding commands still commit; a recorder is read only once its proposer has stopped.
-        var proposing = Task.WhenAll(tasks); // never faults: a proposer keeps its failure and returns
-        if (await Task.WhenAny(proposing, Task.Delay(TimeSpan.FromSeconds(30))) != proposing)
-        {
-            Interlocked.CompareExchange(ref _failure, "outstanding commands did not complete within 30 s of the window's end", null);
-            _abort.Cancel();
-            await proposing;
-        }
-        var all = new LatencyRecorder();
-        foreach (var r in recorders) all.Add(r);
-        return new Measurement(all.Summarize(elapsed), elapsed, gc, _failure) { WarmedUp = warmedUp };
-    }
-
-    private async Task Propose(LatencyRecorder recorder)
-    {
-        while (_phase < 2 && Volatile.Read(ref _failure) is null)
-        {
-            // A fresh command each time, as a real client's would be.
-            var command = new byte[_commandBytes];
-            BinaryPrimitives.WriteInt64LittleEndian(command, Interlocked.Increment(ref _sequence));
-            var sentAt = Stopwatch.GetTimestamp();
-            try
-            {
-                await _leader.ReplicateAsync(new BinaryLogEntry { Content = command, Term = _leader.Term }, _abort.Token);
-            }
-            catch (Exception e)
-            {
-                Interlocked.CompareExchange(ref _failure, $"ReplicateAsync failed: {e.GetType().Name}: {e.Message}", null);
-                return;
-            }
-            var now = Stopwatch.GetTimestamp();
-            if (_phase == 1) recorder.Add(now - sentAt);
         }
     }
 }

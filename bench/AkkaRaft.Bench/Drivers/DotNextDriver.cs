@@ -5,14 +5,12 @@ using DotNext.Net.Cluster.Consensus.Raft;
 namespace AkkaRaft.Bench;
 
 /// <summary>
-/// One dotNext throughput row, the same workload as <see cref="AkkaRaftThroughput"/>: a fresh <see cref="DotNextCluster"/>
-/// elects a leader; each closed-loop proposer is a task that calls <see cref="RaftCluster.ReplicateAsync{TEntry}"/> on
-/// the leader, which returns once the entry is committed and applied on the leader, and then proposes its next.
+/// dotNext's closed-loop proposers, its counterpart of <see cref="ProposerDriver"/>: each is a task that calls
+/// <see cref="RaftCluster.ReplicateAsync{TEntry}"/> on the leader, which returns once the entry is committed and applied on
+/// the leader, and then proposes its next. The first failure stops every proposer and fails the row.
 /// </summary>
-internal sealed class DotNextThroughput
+internal sealed class DotNextDriver
 {
-    public const string SystemName = "dotnext";
-
     private readonly RaftCluster _leader;
     private readonly int _commandBytes;
     private readonly CancellationTokenSource _abort = new();
@@ -20,32 +18,14 @@ internal sealed class DotNextThroughput
     private volatile int _phase; // 0 warm-up, 1 measuring, 2 stopped
     private string? _failure;
 
-    private DotNextThroughput(RaftCluster leader, int commandBytes)
+    public DotNextDriver(RaftCluster leader, int commandBytes)
     {
         _leader = leader;
         _commandBytes = commandBytes;
     }
 
-    /// <summary>Runs one row with the logs under <paramref name="root"/> (a disk directory, or /dev/shm).</summary>
-    public static async Task<RunResult> Run(string mode, string root, int proposers, BenchOptions options)
-    {
-        try
-        {
-            await using var cluster = await DotNextCluster.Start(root);
-            var leader = await cluster.WaitForLeader(TimeSpan.FromSeconds(15));
-            var term = leader.Term;
-            var measurement = await new DotNextThroughput(leader, options.CommandBytes).Measure(proposers, options.Warmup, options.WarmupMax, options.Duration);
-            if (!DotNextCluster.IsLeader(leader) || leader.Term != term)
-                measurement = measurement with { Failure = measurement.Failure ?? $"the leader lost leadership during the row (term {term}, now {leader.Term})" };
-            return RunResult.From(SystemName, mode, proposers, measurement);
-        }
-        catch (Exception e)
-        {
-            return RunResult.Failed(SystemName, mode, proposers, $"{e.GetType().Name}: {e.Message}");
-        }
-    }
-
-    private async Task<Measurement> Measure(int proposers, TimeSpan warmup, TimeSpan warmupMax, TimeSpan duration)
+    /// <summary>Runs <paramref name="proposers"/> proposers through the warm-up and the measured window; returns what the window held.</summary>
+    public async Task<Measurement> Measure(int proposers, TimeSpan warmup, TimeSpan warmupMax, TimeSpan duration)
     {
         var recorders = Enumerable.Range(0, proposers).Select(_ => new LatencyRecorder()).ToArray();
         var tasks = recorders.Select(r => Task.Run(() => Propose(r))).ToArray();

@@ -3,7 +3,6 @@ using Akka.Actor;
 using AkkaRaft.Actors.Log;
 using AkkaRaft.Actors.Messages;
 using AkkaRaft.Actors.Persistence;
-using AkkaRaft.Actors.Replication;
 using AkkaRaft.Actors.Core;
 
 namespace AkkaRaft.Actors;
@@ -161,7 +160,7 @@ public sealed partial class RaftActor
         var prev = progress.Next - 1;
         progress.SentCommit = _commitIndex;
         progress.NoteSent(prev + entries.Count);
-        Send(peer, new AppendEntries(_settings.ClusterId, _id, _currentTerm, prev, _log.TermAt(prev)!.Value, entries, _commitIndex, _readRound, answerSuccess));
+        Send(peer, new AppendEntries(_settings.ClusterId, _id, _currentTerm, prev, _log.TermAt(prev)!.Value, entries, _commitIndex, _reads.Round, answerSuccess));
     }
 
     private void OnAppendResult(AppendEntriesResult r)

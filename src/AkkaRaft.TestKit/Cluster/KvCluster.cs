@@ -4,9 +4,8 @@ using AkkaRaft.Actors;
 using AkkaRaft.Actors.Configuration;
 using AkkaRaft.Actors.KeyValue;
 using AkkaRaft.Actors.Messages;
-using Xunit.Sdk;
 
-namespace AkkaRaft.Tests.Harness;
+namespace AkkaRaft.TestKit;
 
 /// <summary>
 /// N key-value servers in one ActorSystem behind a <see cref="SimNetwork"/>, and clients whose requests and replies
@@ -79,7 +78,7 @@ internal sealed class KvCluster : IDisposable
         {
             var left = limit - clock.Elapsed;
             if (left <= TimeSpan.Zero)
-                throw new XunitException($"{string.Join(", ", pending.Select(Id))} still recovering after {limit.TotalSeconds:F0} s (thread pool: {ThreadPool.ThreadCount} threads, {ThreadPool.PendingWorkItemCount} items queued)");
+                throw new RaftTestKitException($"{string.Join(", ", pending.Select(Id))} still recovering after {limit.TotalSeconds:F0} s (thread pool: {ThreadPool.ThreadCount} threads, {ThreadPool.PendingWorkItemCount} items queued)");
             var answered = await Task.WhenAll(pending.Select(async i => (i, state: await GetState(i, left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1)))));
             pending = answered.Where(a => a.state is null).Select(a => a.i).ToList();
         }
@@ -187,7 +186,7 @@ internal sealed class KvCluster : IDisposable
             if (leader is not null) return int.Parse(leader.PeerId.AsSpan(1)) - 1;
             await Task.Delay(50);
         }
-        throw new XunitException("no leader within 5 s");
+        throw new RaftTestKitException("no leader within 5 s");
     }
 
     public void Dispose()

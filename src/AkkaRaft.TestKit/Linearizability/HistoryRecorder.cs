@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace AkkaRaft.Tests.Linearizability;
+namespace AkkaRaft.TestKit;
 
 /// <summary>An operation begun with <see cref="HistoryRecorder.Begin"/> and not yet ended.</summary>
 internal readonly record struct PendingOperation(int Index);

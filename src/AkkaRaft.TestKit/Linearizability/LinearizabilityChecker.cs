@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace AkkaRaft.Tests.Linearizability;
+namespace AkkaRaft.TestKit;
 
 /// <summary>
 /// Decides whether a key-value history is linearizable, in the manner of Porcupine: the history is

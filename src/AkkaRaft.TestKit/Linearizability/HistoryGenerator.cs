@@ -1,4 +1,4 @@
-namespace AkkaRaft.Tests.Linearizability;
+namespace AkkaRaft.TestKit;
 
 /// <summary>
 /// Makes linearizable histories by construction: concurrent clients issue operations at random times,

@@ -2,7 +2,7 @@ using Akka.Actor;
 using AkkaRaft.Actors.Log;
 using AkkaRaft.Actors.Messages;
 
-namespace AkkaRaft.Tests.Harness;
+namespace AkkaRaft.TestKit;
 
 /// <summary>
 /// The simulated network between the peers of one <see cref="RaftCluster"/>, in the spirit of the lab's

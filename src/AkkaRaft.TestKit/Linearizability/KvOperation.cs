@@ -1,4 +1,4 @@
-namespace AkkaRaft.Tests.Linearizability;
+namespace AkkaRaft.TestKit;
 
 /// <summary>The three commands of the replicated key-value store.</summary>
 internal enum KvOpKind

@@ -1,4 +1,4 @@
-namespace AkkaRaft.Tests.Linearizability;
+namespace AkkaRaft.TestKit;
 
 /// <summary>
 /// The value of one key in the sequential specification, with its hash computed once: the search

@@ -1,4 +1,4 @@
-namespace AkkaRaft.Tests.Linearizability;
+namespace AkkaRaft.TestKit;
 
 internal enum CheckOutcome
 {

@@ -4,9 +4,8 @@ using AkkaRaft.Actors;
 using AkkaRaft.Actors.Configuration;
 using AkkaRaft.Actors.Messages;
 using Akka.Configuration;
-using Xunit.Sdk;
 
-namespace AkkaRaft.Tests.Harness;
+namespace AkkaRaft.TestKit;
 
 /// <summary>
 /// N Raft peers in one ActorSystem behind a <see cref="SimNetwork"/>: the C# counterpart of the lab's
@@ -141,13 +140,13 @@ internal sealed class RaftCluster : IDisposable
             var leaders = states.Where(s => s.State.IsLeader).GroupBy(s => s.State.Term).ToArray();
             var twice = leaders.FirstOrDefault(g => g.Count() > 1);
             if (twice is not null)
-                throw new XunitException($"term {twice.Key} has {twice.Count()} leaders: {string.Join(", ", twice.Select(s => Id(s.Peer)))}");
+                throw new RaftTestKitException($"term {twice.Key} has {twice.Count()} leaders: {string.Join(", ", twice.Select(s => Id(s.Peer)))}");
             var newest = leaders.OrderByDescending(g => g.Key).FirstOrDefault();
             var timedOut = deadline.Elapsed > TimeSpan.FromSeconds(5);
             if (newest is not null && (timedOut || states.All(s => s.State.Term == newest.Key)))
                 return newest.Single().Peer;
             if (timedOut)
-                throw new XunitException("expected one leader within 5 s, got none");
+                throw new RaftTestKitException("expected one leader within 5 s, got none");
             await Task.Delay(50);
         }
     }
@@ -161,7 +160,7 @@ internal sealed class RaftCluster : IDisposable
             var terms = (await ConnectedStates()).Select(s => s.State.Term).Distinct().ToArray();
             if (terms.Length == 1) return terms[0];
             if (deadline.Elapsed > TimeSpan.FromSeconds(2))
-                throw new XunitException($"servers disagree on term: {string.Join(", ", terms)}");
+                throw new RaftTestKitException($"servers disagree on term: {string.Join(", ", terms)}");
             await Task.Delay(50);
         }
     }
@@ -178,7 +177,7 @@ internal sealed class RaftCluster : IDisposable
     {
         var leaders = (await ConnectedStates()).Where(s => s.State.IsLeader).ToArray();
         if (leaders.Length > 0)
-            throw new XunitException($"expected no leader among connected servers, but {string.Join(", ", leaders.Select(s => $"{Id(s.Peer)} (term {s.State.Term})"))} claims to be one");
+            throw new RaftTestKitException($"expected no leader among connected servers, but {string.Join(", ", leaders.Select(s => $"{Id(s.Peer)} (term {s.State.Term})"))} claims to be one");
     }
 
     // ---- agreement (lab: Start, nCommitted, one, wait) ----
@@ -204,7 +203,7 @@ internal sealed class RaftCluster : IDisposable
             {
                 if (!_applied[i].TryGetValue(index, out var c)) continue;
                 if (command is not null && !command.AsSpan().SequenceEqual(c))
-                    throw new XunitException($"committed values do not match at index {index}");
+                    throw new RaftTestKitException($"committed values do not match at index {index}");
                 command = c;
                 count++;
             }
@@ -245,14 +244,14 @@ internal sealed class RaftCluster : IDisposable
                     await WaitForApply(TimeSpan.FromMilliseconds(20));
                 }
                 if (!retry)
-                    throw new XunitException($"one({Describe(command)}) failed to reach agreement at index {index}");
+                    throw new RaftTestKitException($"one({Describe(command)}) failed to reach agreement at index {index}");
             }
             else
             {
                 await Task.Delay(50);
             }
         }
-        throw new XunitException($"one({Describe(command)}) failed to reach agreement in 10 s");
+        throw new RaftTestKitException($"one({Describe(command)}) failed to reach agreement in 10 s");
     }
 
     public Task<long> One(int command, int expectedServers, bool retry) => One(Cmd(command), expectedServers, retry);
@@ -276,7 +275,7 @@ internal sealed class RaftCluster : IDisposable
             }
         }
         var (final, command) = NCommitted(index);
-        if (final < n) throw new XunitException($"only {final} decided for index {index}; wanted {n}");
+        if (final < n) throw new RaftTestKitException($"only {final} decided for index {index}; wanted {n}");
         return command;
     }
 
@@ -386,7 +385,7 @@ internal sealed class RaftCluster : IDisposable
     {
         lock (_gate)
         {
-            if (_applyErrors.Count > 0) throw new XunitException("apply error: " + string.Join("; ", _applyErrors));
+            if (_applyErrors.Count > 0) throw new RaftTestKitException("apply error: " + string.Join("; ", _applyErrors));
         }
     }
 

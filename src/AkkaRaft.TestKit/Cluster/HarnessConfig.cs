@@ -1,4 +1,4 @@
-namespace AkkaRaft.Tests.Harness;
+namespace AkkaRaft.TestKit;
 
 /// <summary>ActorSystem configuration for tests that run peers on real time.</summary>
 internal static class HarnessConfig

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace AkkaRaft.Tests.Linearizability;
+namespace AkkaRaft.TestKit;
 
 /// <summary>
 /// The search for one key: Wing &amp; Gong's backtracking over call and return events, pruned with

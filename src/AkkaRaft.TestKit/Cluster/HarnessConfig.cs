@@ -1,8 +1,12 @@
 namespace AkkaRaft.TestKit;
 
-/// <summary>ActorSystem configuration for tests that run peers on real time.</summary>
-internal static class HarnessConfig
+/// <summary>ActorSystem configuration for tests that run a <see cref="RaftCluster"/> or <see cref="KvCluster"/> on real time.</summary>
+public static class HarnessConfig
 {
+    /// <summary>
+    /// In-memory journal and snapshot store (a crashed peer restarts from them), no message serialization, Info logging.
+    /// Pass it to the test kit's ActorSystem, e.g. <c>base(HarnessConfig.RealTime)</c>.
+    /// </summary>
     public const string RealTime = """
         akka.loglevel = INFO
         akka.stdout-loglevel = WARNING

@@ -3,7 +3,7 @@ using AkkaRaft.Actors.Messages;
 namespace AkkaRaft.TestKit;
 
 // The checks on what each peer applies, and the state machine each peer applies to.
-internal sealed partial class RaftCluster
+public sealed partial class RaftCluster
 {
 
     internal void OnApplied(int peer, int incarnation, Applied applied, IActorRef replyTo)
@@ -24,7 +24,7 @@ internal sealed partial class RaftCluster
         if (snapshot is not null) replyTo.Tell(new Snapshot(applied.Index, snapshot));
     }
 
-    /// <summary>The lab's ingestSnap: the state machine takes the snapshot's commands as its applied log up to its index.</summary>
+    /// <summary>An installed snapshot (Raft §7): the state machine takes the snapshot's commands as its applied log up to its index.</summary>
     internal void OnSnapshotInstalled(int peer, int incarnation, SnapshotInstalled installed)
     {
         lock (_gate)
@@ -64,7 +64,7 @@ internal sealed partial class RaftCluster
         pulse.TrySetResult();
     }
 
-    /// <summary>Every command applied at 1..<paramref name="index"/>, length-prefixed: the lab's snapshot of its xlog.</summary>
+    /// <summary>Every command applied at 1..<paramref name="index"/>, length-prefixed: the state machine's snapshot.</summary>
     private byte[] EncodeSnapshot(int peer, long index)
     {
         using var stream = new MemoryStream();
@@ -100,7 +100,8 @@ internal sealed partial class RaftCluster
         return commands;
     }
 
-    /// <summary>Throws when any applier check failed so far.</summary>
+    /// <summary>Throws a <see cref="RaftTestKitException"/> naming every apply error so far: a peer applying out of order, with a gap or a
+    /// repeat, or two peers applying different commands at one index.</summary>
     public void ThrowIfApplyErrors()
     {
         lock (_gate)

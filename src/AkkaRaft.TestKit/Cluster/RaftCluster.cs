@@ -8,11 +8,19 @@ using Akka.Configuration;
 namespace AkkaRaft.TestKit;
 
 /// <summary>
-/// N Raft peers in one ActorSystem behind a <see cref="SimNetwork"/>: the C# counterpart of the lab's
-/// config.go. Peers are numbered 0..N-1 (ids n1..nN). Every committed entry each peer applies is checked
-/// as the lab's applier does: same command at the same index on every peer, in order, no gaps, no repeats.
+/// N Raft peers in one ActorSystem behind a <see cref="SimNetwork"/> that can disconnect, partition, drop, delay and
+/// reorder their messages, with controls to crash and restart peers. Peers are numbered 0..N-1 (ids n1..nN). Every
+/// entry each peer applies is checked as it happens: the same command at the same index on every peer, in order, no
+/// gaps, no repeats (Raft §5.3, State Machine Safety); <see cref="ThrowIfApplyErrors"/> and the agreement checks
+/// report a violation as a <see cref="RaftTestKitException"/>.
 /// </summary>
-internal sealed partial class RaftCluster : IDisposable
+/// <remarks>
+/// Network delays run on the ActorSystem's scheduler, so they follow virtual time under
+/// <c>Akka.TestKit.TestScheduler</c>; the waiting checks (<see cref="CheckOneLeader"/>, <see cref="One(byte[], int, bool)"/>,
+/// <see cref="Wait"/>) poll on real time, for an ActorSystem configured like <see cref="HarnessConfig.RealTime"/>.
+/// Dispose the cluster (or its ActorSystem) to stop the peers.
+/// </remarks>
+public sealed partial class RaftCluster : IDisposable
 {
     private static int _clusters;
 
@@ -26,8 +34,14 @@ internal sealed partial class RaftCluster : IDisposable
     private readonly List<string> _applyErrors = new();
     private TaskCompletionSource _appliedPulse = NewPulse();
 
-    /// <param name="snapshotEvery">As the lab's applierSnap: after each index divisible by this, the state machine hands
-    /// its peer a snapshot (every command applied so far). 0: no snapshots.</param>
+    /// <summary>Starts <paramref name="peers"/> peers in <paramref name="system"/>, all connected.</summary>
+    /// <param name="system">The ActorSystem the peers, their links and state machines run in.</param>
+    /// <param name="peers">How many peers.</param>
+    /// <param name="unreliable">Start with an unreliable network (see <see cref="SimNetwork.SetUnreliable"/>).</param>
+    /// <param name="tune">Adjusts the peers' settings (timeouts, snapshots, ...) before they start.</param>
+    /// <param name="seed">Seeds the network's drops and delays; 0 picks one per cluster.</param>
+    /// <param name="snapshotEvery">After each index divisible by this, a peer's state machine hands the peer a snapshot
+    /// (every command applied so far), so the log is compacted (Raft §7). 0: no snapshots.</param>
     public RaftCluster(ActorSystem system, int peers, bool unreliable = false, Func<RaftSettings, RaftSettings>? tune = null, int seed = 0, int snapshotEvery = 0)
     {
         _system = system;
@@ -50,31 +64,57 @@ internal sealed partial class RaftCluster : IDisposable
         for (var i = 0; i < peers; i++) Start(i);
     }
 
+    /// <summary>How many peers.</summary>
     public int N { get; }
+
+    /// <summary>The snapshot interval in applied entries; 0 when the state machines take no snapshots.</summary>
     public int SnapshotEvery { get; }
+
+    /// <summary>The settings every peer runs with (its own peer id aside).</summary>
     public RaftSettings Settings { get; }
+
+    /// <summary>The simulated network between the peers.</summary>
     public SimNetwork Network { get; }
 
-    /// <summary>One election timeout as the lab uses it: the configured maximum.</summary>
+    /// <summary>One election timeout, for scenarios that wait a few of them: the configured maximum.</summary>
     public TimeSpan ElectionTimeout => Settings.ElectionTimeoutMax;
 
+    /// <summary>The member id of peer <paramref name="i"/>: n1 for peer 0.</summary>
     public static string Id(int i) => $"n{i + 1}";
+
+    /// <summary>The peer number of member id <paramref name="id"/>: 0 for n1.</summary>
     public static int IndexOf(string id) => int.Parse(id.AsSpan(1)) - 1;
 
+    /// <summary>The running incarnation of peer <paramref name="i"/>; null while it is crashed.</summary>
     public IActorRef? Peer(int i) => _peers[i];
 
-    // ---- network (lab: connect, disconnect, setunreliable, setlongreordering, rpcCount, bytesTotal) ----
+    // ---- network ----
 
+    /// <summary>Reconnects peer <paramref name="i"/> to every connected peer.</summary>
     public void Connect(int i) => Network.SetConnected(i, true);
+
+    /// <summary>Cuts peer <paramref name="i"/> off: it neither sends nor receives until <see cref="Connect"/>.</summary>
     public void Disconnect(int i) => Network.SetConnected(i, false);
+
+    /// <summary>Whether peer <paramref name="i"/> is connected.</summary>
     public bool IsConnected(int i) => Network.IsConnected(i);
+
+    /// <summary>Turns message drops and short delays on or off (see <see cref="SimNetwork.SetUnreliable"/>).</summary>
     public void SetUnreliable(bool on) => Network.SetUnreliable(on);
+
+    /// <summary>Turns long delays of responses on or off (see <see cref="SimNetwork.SetLongReordering"/>).</summary>
     public void SetLongReordering(bool on) => Network.SetLongReordering(on);
+
+    /// <summary>Requests delivered to peer <paramref name="i"/> so far.</summary>
     public long RpcCount(int i) => Network.RpcCount(i);
+
+    /// <summary>Requests delivered to all peers so far.</summary>
     public long RpcTotal() => Network.RpcTotal();
+
+    /// <summary>Approximate bytes sent by all peers so far.</summary>
     public long BytesTotal() => Network.BytesTotal();
 
-    // ---- peer lifecycle (lab: start1, crash1) ----
+    // ---- peer lifecycle ----
 
     /// <summary>Starts peer i from whatever its journal holds, with a fresh state machine. Does not connect it.</summary>
     public void Start(int i)
@@ -108,8 +148,9 @@ internal sealed partial class RaftCluster : IDisposable
         await terminated;
     }
 
-    // ---- queries (lab: GetState, checkOneLeader, checkTerms, checkNoLeader) ----
+    // ---- queries ----
 
+    /// <summary>Peer <paramref name="i"/>'s current state; null when it is crashed or does not answer within 3 s.</summary>
     public async Task<RaftState?> GetState(int i)
     {
         var peer = _peers[i];
@@ -127,9 +168,9 @@ internal sealed partial class RaftCluster : IDisposable
 
     /// <summary>
     /// Waits, up to 5 s, for a leader among the connected peers and returns the leader of the highest term.
-    /// Fails at once if two connected peers lead the same term. Where the lab sleeps half a second before
-    /// each look, this returns as soon as the view is settled (every connected peer is in the leader's
-    /// term, so a reconnected stale leader has stepped down), and at the deadline accepts any leader.
+    /// Fails at once if two connected peers lead the same term (Raft §5.2, Election Safety). Returns as soon as
+    /// the view is settled (every connected peer is in the leader's term, so a reconnected stale leader has
+    /// stepped down), and at the deadline accepts any leader.
     /// </summary>
     public async Task<int> CheckOneLeader()
     {
@@ -165,7 +206,7 @@ internal sealed partial class RaftCluster : IDisposable
         }
     }
 
-    /// <summary>The lab's LogSize: the largest Raft state (term, vote, entries not compacted) any running peer holds, in bytes.</summary>
+    /// <summary>The largest Raft state (term, vote, entries not compacted) any running peer holds, in bytes.</summary>
     public async Task<long> LogSize()
     {
         var states = await Task.WhenAll(Enumerable.Range(0, N).Select(GetState));
@@ -180,9 +221,12 @@ internal sealed partial class RaftCluster : IDisposable
             throw new RaftTestKitException($"expected no leader among connected servers, but {string.Join(", ", leaders.Select(s => $"{Id(s.Peer)} (term {s.State.Term})"))} claims to be one");
     }
 
-    // ---- agreement (lab: Start, nCommitted, one, wait) ----
+    // ---- agreement ----
 
-    /// <summary>Offers a command to peer i directly (as the lab calls rf.Start). Null when i is down or did not answer.</summary>
+    /// <summary>
+    /// Offers a command to peer <paramref name="i"/> directly: a <see cref="ProposeAccepted"/> when it leads, its
+    /// refusal otherwise, null when it is down or did not answer within 2 s.
+    /// </summary>
     public async Task<object?> Propose(int i, byte[] command)
     {
         var peer = _peers[i];
@@ -212,7 +256,7 @@ internal sealed partial class RaftCluster : IDisposable
     }
 
     /// <summary>
-    /// The lab's one(): offers <paramref name="command"/> to connected peers in turn until a leader accepts,
+    /// Offers <paramref name="command"/> to connected peers in turn until a leader accepts,
     /// then waits up to 2 s for <paramref name="expectedServers"/> peers to apply it at that index; with
     /// <paramref name="retry"/> it offers again after a miss. Fails after 10 s. Returns the index.
     /// </summary>
@@ -254,9 +298,14 @@ internal sealed partial class RaftCluster : IDisposable
         throw new RaftTestKitException($"one({Describe(command)}) failed to reach agreement in 10 s");
     }
 
+    /// <summary><see cref="One(byte[], int, bool)"/> with the command <see cref="Cmd"/>(<paramref name="command"/>).</summary>
     public Task<long> One(int command, int expectedServers, bool retry) => One(Cmd(command), expectedServers, retry);
 
-    /// <summary>The lab's wait(): until <paramref name="n"/> peers applied <paramref name="index"/>; null if a peer's term passes <paramref name="startTerm"/> first.</summary>
+    /// <summary>
+    /// Waits until <paramref name="n"/> peers applied <paramref name="index"/> and returns the command; null if a peer's
+    /// term passes <paramref name="startTerm"/> first (-1: never give up so). Fails if fewer than
+    /// <paramref name="n"/> applied it after about 30 polls.
+    /// </summary>
     public async Task<byte[]?> Wait(long index, int n, long startTerm)
     {
         var pause = TimeSpan.FromMilliseconds(10);
@@ -279,11 +328,12 @@ internal sealed partial class RaftCluster : IDisposable
         return command;
     }
 
-    /// <summary>The commands used by the ports: a 4-byte big-endian integer, as the lab uses ints.</summary>
+    /// <summary>A command holding <paramref name="value"/> as a 4-byte big-endian integer; failures print it as the integer.</summary>
     public static byte[] Cmd(int value) => [(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value];
 
     private static string Describe(byte[] command) => command.Length == 4 ? ((command[0] << 24) | (command[1] << 16) | (command[2] << 8) | command[3]).ToString() : $"{command.Length} bytes";
 
+    /// <summary>Stops every running peer.</summary>
     public void Dispose()
     {
         for (var i = 0; i < N; i++)

@@ -52,8 +52,11 @@ internal sealed partial class KeySearch
     public static Result Run(IReadOnlyList<KvOperation> ops, long deadline) => new KeySearch(ops, deadline).Search();
 
     /// <summary>One choice on the current path: the call linearized, the state before it, and the alternatives.</summary>
+    /// <param name="Call">The call linearized.</param>
+    /// <param name="StateBefore">The model state before it, restored on backtracking.</param>
     /// <param name="Candidates">The candidates in the order tried, <paramref name="Index"/> being this choice's;
     /// null for a greedy Get, which had no alternative, so backtracking passes straight through it.</param>
+    /// <param name="Index">This choice's place in <paramref name="Candidates"/>.</param>
     private readonly record struct Choice(Event Call, KvState StateBefore, Event[]? Candidates, int Index);
 
     private Result Search()

@@ -8,7 +8,7 @@ namespace AkkaRaft.Tests.Durability;
 /// Figure 2: currentTerm, votedFor and log[] are persistent state, "updated on stable storage before
 /// responding to RPCs". Each test changes one of them, crashes the peer, and checks the next incarnation.
 /// </summary>
-public sealed class DurabilityRulesTests : TestKit
+public sealed class DurabilityRulesTests : Akka.TestKit.Xunit2.TestKit
 {
     private readonly SinglePeer _n1;
 

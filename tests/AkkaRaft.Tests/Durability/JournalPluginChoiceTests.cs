@@ -5,7 +5,7 @@ using AkkaRaft.Actors.Messages;
 namespace AkkaRaft.Tests.Durability;
 
 /// <summary>RaftActorOptions.JournalPluginId: a peer writes to, and recovers from, the journal it is given.</summary>
-public sealed class JournalPluginChoiceTests : TestKit
+public sealed class JournalPluginChoiceTests : Akka.TestKit.Xunit2.TestKit
 {
     public JournalPluginChoiceTests() : base("""
         akka.loglevel = WARNING

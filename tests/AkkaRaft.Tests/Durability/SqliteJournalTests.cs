@@ -165,7 +165,7 @@ public sealed class SqliteJournalErrorTests(ITestOutputHelper output) : SqliteFi
 }
 
 /// <summary>A TestKit with a fresh directory for SQLite files, deleted afterwards, and the shipped SQLite configuration.</summary>
-public abstract class SqliteFileKit : TestKit, IDisposable
+public abstract class SqliteFileKit : Akka.TestKit.Xunit2.TestKit, IDisposable
 {
     private protected SqliteFileKit(ITestOutputHelper output) : base("akka.loglevel = INFO", output: output) =>
         Directory.CreateDirectory(Dir);

@@ -10,7 +10,7 @@ namespace AkkaRaft.Tests.Durability;
 /// A TestKit whose journal and snapshot store are Akka.Persistence.TestKit's, so a test can fail, reject or delay
 /// writes and fail recovery; with peer n1 (and probes for n2 and n3) on it.
 /// </summary>
-public abstract class TestJournalKit : TestKit
+public abstract class TestJournalKit : Akka.TestKit.Xunit2.TestKit
 {
     /// <summary>Akka.Persistence.TestKit's journal and snapshot store, whose writes a test can fail, reject or delay.</summary>
     internal const string Config = """

@@ -16,7 +16,7 @@ namespace AkkaRaft.Tests.Embedding;
 /// cut off, first with the settings hocon/embedding-cluster.hocon recommends, then with Akka's defaults.
 /// </summary>
 [Collection(TimingCollection.Name)]
-public sealed class ClusterEmbeddingTests : TestKit
+public sealed class ClusterEmbeddingTests : Akka.TestKit.Xunit2.TestKit
 {
     /// <summary>
     /// What every system here needs besides the settings under test: provider = cluster on a free loopback port, the

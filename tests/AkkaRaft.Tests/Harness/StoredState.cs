@@ -5,6 +5,8 @@ using AkkaRaft.Actors;
 using AkkaRaft.Actors.Persistence;
 using Xunit.Sdk;
 
+using AkkaRaft.TestKit;
+
 namespace AkkaRaft.Tests.Harness;
 
 /// <summary>

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using AkkaRaft.Actors.KeyValue;
 using AkkaRaft.Tests.KeyValue;
-using AkkaRaft.Tests.Linearizability;
+using AkkaRaft.TestKit;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 

@@ -1,6 +1,6 @@
 using Akka.TestKit.Xunit2;
 using AkkaRaft.Actors.KeyValue;
-using AkkaRaft.Tests.Harness;
+using AkkaRaft.TestKit;
 using Xunit.Abstractions;
 
 namespace AkkaRaft.Tests.KeyValue;
@@ -10,7 +10,7 @@ namespace AkkaRaft.Tests.KeyValue;
 /// now stale, state. ReadIndex makes it confirm its leadership with a majority first, which it cannot.
 /// </summary>
 [Collection(TimingCollection.Name)]
-public sealed class DeposedLeaderTests : TestKit
+public sealed class DeposedLeaderTests : Akka.TestKit.Xunit2.TestKit
 {
     public DeposedLeaderTests(ITestOutputHelper output) : base(HarnessConfig.RealTime, output: output) { }
 

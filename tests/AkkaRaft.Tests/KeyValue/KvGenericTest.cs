@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using AkkaRaft.Actors.KeyValue;
-using AkkaRaft.Tests.Harness;
-using AkkaRaft.Tests.Linearizability;
+using AkkaRaft.TestKit;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 

@@ -1,6 +1,5 @@
 using Akka.TestKit.Xunit2;
-using AkkaRaft.Tests.Harness;
-using AkkaRaft.Tests.Linearizability;
+using AkkaRaft.TestKit;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 
@@ -12,7 +11,7 @@ namespace AkkaRaft.Tests.KeyValue;
 /// written to the output; set AKKARAFT_LAB_SEED to replay one.
 /// </summary>
 [Collection(KvLab3ACollection.Name)]
-public sealed class KvLabTests : TestKit
+public sealed class KvLabTests : Akka.TestKit.Xunit2.TestKit
 {
     private readonly ITestOutputHelper _output;
     private readonly KvGenericTest _generic;

@@ -1,11 +1,11 @@
 using Akka.TestKit.Xunit2;
-using AkkaRaft.Tests.Harness;
+using AkkaRaft.TestKit;
 using Xunit.Abstractions;
 
 namespace AkkaRaft.Tests.KeyValue;
 
 [Collection(TimingCollection.Name)]
-public sealed class KvSmokeTests : TestKit
+public sealed class KvSmokeTests : Akka.TestKit.Xunit2.TestKit
 {
     public KvSmokeTests(ITestOutputHelper output) : base(HarnessConfig.RealTime, output: output) { }
 

@@ -1,6 +1,5 @@
 using Akka.TestKit.Xunit2;
-using AkkaRaft.Tests.Harness;
-using AkkaRaft.Tests.Linearizability;
+using AkkaRaft.TestKit;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 
@@ -12,7 +11,7 @@ namespace AkkaRaft.Tests.KeyValue;
 /// under 8 times it. Every test records its history and checks it for linearizability. Set AKKARAFT_LAB_SEED to replay.
 /// </summary>
 [Collection(KvLab3BCollection.Name)]
-public sealed class KvSnapshotLabTests : TestKit
+public sealed class KvSnapshotLabTests : Akka.TestKit.Xunit2.TestKit
 {
     /// <summary>The lab's maxraftstate for part 3B, in bytes.</summary>
     private const int MaxRaftState = 1000;

@@ -1,6 +1,6 @@
 using Akka.TestKit.Xunit2;
 using AkkaRaft.Actors.Messages;
-using AkkaRaft.Tests.Harness;
+using AkkaRaft.TestKit;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 
@@ -11,7 +11,7 @@ namespace AkkaRaft.Tests.Lab;
 /// §5.4 (safety). Where the lab sleeps as part of the scenario ("after 2 ET it is not committed"), so do these.
 /// </summary>
 [Collection(TimingCollection.Name)]
-public sealed class AgreementLabTests : TestKit
+public sealed class AgreementLabTests : Akka.TestKit.Xunit2.TestKit
 {
     private readonly ITestOutputHelper _output;
 

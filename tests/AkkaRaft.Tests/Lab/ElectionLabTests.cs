@@ -1,12 +1,12 @@
 using Akka.TestKit.Xunit2;
-using AkkaRaft.Tests.Harness;
+using AkkaRaft.TestKit;
 using Xunit.Abstractions;
 
 namespace AkkaRaft.Tests.Lab;
 
 /// <summary>Ports of the lab's part 2A tests (election), names kept. Reference: Raft paper §5.2.</summary>
 [Collection(TimingCollection.Name)]
-public sealed class ElectionLabTests : TestKit
+public sealed class ElectionLabTests : Akka.TestKit.Xunit2.TestKit
 {
     public ElectionLabTests(ITestOutputHelper output) : base(HarnessConfig.RealTime, output: output) { }
 

@@ -1,6 +1,6 @@
 using Akka.TestKit.Xunit2;
 using AkkaRaft.Actors.Messages;
-using AkkaRaft.Tests.Harness;
+using AkkaRaft.TestKit;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 
@@ -14,7 +14,7 @@ namespace AkkaRaft.Tests.Lab;
 /// <see cref="Random"/> whose seed is written to the test output; set AKKARAFT_LAB_SEED to replay one.
 /// </summary>
 [Collection(TimingCollection.Name)]
-public sealed class PersistenceLabTests : TestKit
+public sealed class PersistenceLabTests : Akka.TestKit.Xunit2.TestKit
 {
     private readonly ITestOutputHelper _output;
 

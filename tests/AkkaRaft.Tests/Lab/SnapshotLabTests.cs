@@ -1,4 +1,5 @@
 using Akka.TestKit.Xunit2;
+using AkkaRaft.TestKit;
 using AkkaRaft.Tests.Harness;
 using Xunit.Abstractions;
 using Xunit.Sdk;
@@ -7,7 +8,7 @@ namespace AkkaRaft.Tests.Lab;
 
 /// <summary>Ports of the lab's part 2D tests (snapshots), names kept. Reference: Raft paper §7.</summary>
 [Collection(TimingCollection.Name)]
-public sealed class SnapshotLabTests : TestKit
+public sealed class SnapshotLabTests : Akka.TestKit.Xunit2.TestKit
 {
     /// <summary>The lab's SnapShotInterval: the state machine snapshots after every 10 applied entries.</summary>
     private const int SnapshotInterval = 10;

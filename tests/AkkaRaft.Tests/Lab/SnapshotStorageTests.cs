@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.TestKit.Xunit2;
 using AkkaRaft.Actors.Messages;
+using AkkaRaft.TestKit;
 using AkkaRaft.Tests.Harness;
 using Xunit.Abstractions;
 using Xunit.Sdk;
@@ -13,7 +14,7 @@ namespace AkkaRaft.Tests.Lab;
 /// however many commands the group has committed. The journal is read through the plugin itself, not the peer's word.
 /// </summary>
 [Collection(TimingCollection.Name)]
-public sealed class SnapshotStorageTests : TestKit
+public sealed class SnapshotStorageTests : Akka.TestKit.Xunit2.TestKit
 {
     /// <summary>The state machine snapshots after every index divisible by this.</summary>
     private const int Threshold = 100;

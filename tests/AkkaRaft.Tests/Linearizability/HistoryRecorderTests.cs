@@ -1,3 +1,4 @@
+using AkkaRaft.TestKit;
 namespace AkkaRaft.Tests.Linearizability;
 
 /// <summary>The recorder that turns concurrent clients into a history the checker reads.</summary>

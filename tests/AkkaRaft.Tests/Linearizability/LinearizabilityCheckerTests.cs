@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AkkaRaft.TestKit;
 using Xunit.Abstractions;
 
 namespace AkkaRaft.Tests.Linearizability;

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Akka.Event;
 using Akka.TestKit.Xunit2;
 using AkkaRaft.Actors.Messages;
-using AkkaRaft.Tests.Harness;
+using AkkaRaft.TestKit;
 using CsCheck;
 using Xunit.Abstractions;
 using Xunit.Sdk;
@@ -22,7 +22,7 @@ namespace AkkaRaft.Tests.Properties;
 /// </para>
 /// </summary>
 [Collection(TimingCollection.Name)]
-public sealed class ClusterRecoversAfterArbitraryTrafficTests : TestKit
+public sealed class ClusterRecoversAfterArbitraryTrafficTests : Akka.TestKit.Xunit2.TestKit
 {
     private const int Samples = 8;
     private const int MinBlast = 40;

@@ -8,7 +8,7 @@ using AkkaRaft.Actors.Serialization;
 
 namespace AkkaRaft.Tests.Serialization;
 
-public sealed class RaftSerializerTests : TestKit
+public sealed class RaftSerializerTests : Akka.TestKit.Xunit2.TestKit
 {
     private readonly RaftSerializer _serializer;
 

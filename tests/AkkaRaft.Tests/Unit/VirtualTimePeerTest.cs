@@ -15,7 +15,7 @@ namespace AkkaRaft.Tests.Unit;
 /// the other two members ("n2", "n3"). Nothing happens until a test advances the clock, so every timeout
 /// is exact: the election timeout is pinned to <see cref="ElectionTimeout"/>.
 /// </summary>
-public abstract class VirtualTimePeerTest : TestKit
+public abstract class VirtualTimePeerTest : Akka.TestKit.Xunit2.TestKit
 {
     protected const string ClusterId = "akkaraft";
 

@@ -2,16 +2,17 @@ using Akka.Actor;
 using AkkaRaft.Actors.Log;
 using AkkaRaft.Actors.Messages;
 
-namespace AkkaRaft.Tests.Harness;
+namespace AkkaRaft.TestKit;
 
 /// <summary>
-/// The simulated network between the peers of one <see cref="RaftCluster"/>, in the spirit of the lab's
-/// labrpc: every message from peer i to peer j passes through a link actor that consults this object.
-/// A disconnected peer neither sends nor receives; the unreliable mode drops about 10% of messages and
-/// delays the rest by 0-27 ms; long reordering delays about two thirds of responses by 200-2200 ms.
-/// It counts requests delivered per peer (the lab's RPC count) and bytes sent.
+/// The simulated network between the endpoints of one <see cref="RaftCluster"/> or <see cref="KvCluster"/>: every
+/// message from endpoint i to endpoint j passes through a link actor that consults this object.
+/// A disconnected endpoint neither sends nor receives; a cut link drops what crosses it in one direction; the
+/// unreliable mode drops about 10% of messages and delays the rest by 0-27 ms; long reordering delays about two
+/// thirds of responses by 200-2200 ms. It counts requests delivered per endpoint and bytes sent. Raft must stay
+/// safe under all of it (Raft §5.5: RPCs may be lost, delayed and repeated) and live once a majority is connected.
 /// </summary>
-internal sealed class SimNetwork
+public sealed class SimNetwork
 {
     private readonly object _gate = new();
     private readonly bool[] _connected;
@@ -23,7 +24,7 @@ internal sealed class SimNetwork
     private bool _unreliable;
     private bool _longReordering;
 
-    public SimNetwork(int peers, int seed)
+    internal SimNetwork(int peers, int seed)
     {
         _connected = Enumerable.Repeat(true, peers).ToArray();
         _targets = new IActorRef?[peers];
@@ -31,9 +32,10 @@ internal sealed class SimNetwork
         _random = new Random(seed);
     }
 
+    /// <summary>Connects or disconnects endpoint <paramref name="peer"/>: while disconnected it neither sends nor receives.</summary>
     public void SetConnected(int peer, bool connected) { lock (_gate) _connected[peer] = connected; }
 
-    /// <summary>Cuts (or restores) the one-way link <paramref name="from"/> → <paramref name="to"/>, as the lab's partition does.</summary>
+    /// <summary>Cuts (or restores) the one-way link <paramref name="from"/> → <paramref name="to"/>; a partition cuts both directions.</summary>
     public void SetLink(int from, int to, bool enabled)
     {
         lock (_gate)
@@ -45,17 +47,30 @@ internal sealed class SimNetwork
 
     /// <summary>Endpoints this network knows (servers first, then clients).</summary>
     public int Endpoints => _connected.Length;
-    public bool IsConnected(int peer) { lock (_gate) return _connected[peer]; }
-    public void SetUnreliable(bool on) { lock (_gate) _unreliable = on; }
-    public void SetLongReordering(bool on) { lock (_gate) _longReordering = on; }
-    public void SetTarget(int peer, IActorRef? target) { lock (_gate) _targets[peer] = target; }
 
+    /// <summary>Whether endpoint <paramref name="peer"/> is connected.</summary>
+    public bool IsConnected(int peer) { lock (_gate) return _connected[peer]; }
+
+    /// <summary>When on, about 10% of messages are dropped and the rest delayed by 0-27 ms, which also reorders them.</summary>
+    public void SetUnreliable(bool on) { lock (_gate) _unreliable = on; }
+
+    /// <summary>When on, about two thirds of responses are delayed by 200-2200 ms, so stale answers arrive long after newer ones.</summary>
+    public void SetLongReordering(bool on) { lock (_gate) _longReordering = on; }
+
+    /// <summary>Where messages for endpoint <paramref name="peer"/> go now: its current incarnation, or null while it is down.</summary>
+    internal void SetTarget(int peer, IActorRef? target) { lock (_gate) _targets[peer] = target; }
+
+    /// <summary>Requests delivered to endpoint <paramref name="peer"/> so far.</summary>
     public long RpcCount(int peer) { lock (_gate) return _rpcsReceived[peer]; }
+
+    /// <summary>Requests delivered to every endpoint so far.</summary>
     public long RpcTotal() { lock (_gate) return _rpcsReceived.Sum(); }
+
+    /// <summary>Approximate bytes sent so far, whether delivered or not: a header per message plus the commands it carries.</summary>
     public long BytesTotal() { lock (_gate) return _bytes; }
 
     /// <summary>Decides the fate of a message just sent from <paramref name="from"/> to <paramref name="to"/>: null to drop it, else the delay.</summary>
-    public TimeSpan? OnSend(int from, int to, object message)
+    internal TimeSpan? OnSend(int from, int to, object message)
     {
         lock (_gate)
         {
@@ -74,7 +89,7 @@ internal sealed class SimNetwork
     }
 
     /// <summary>At delivery time: the current incarnation of <paramref name="to"/>, or null when either end is now cut off or down.</summary>
-    public IActorRef? OnDeliver(int from, int to, object message)
+    internal IActorRef? OnDeliver(int from, int to, object message)
     {
         lock (_gate)
         {
@@ -85,7 +100,7 @@ internal sealed class SimNetwork
     }
 
     /// <summary>At delivery time, for an endpoint with no actor of its own (a client's reply): may it still arrive?</summary>
-    public bool CanDeliver(int from, int to)
+    internal bool CanDeliver(int from, int to)
     {
         lock (_gate) return Enabled(from, to);
     }
@@ -119,7 +134,7 @@ internal sealed class LinkActor : ReceiveActor, IWithTimers
 
 /// <summary>
 /// Approximate encoded size of a Raft message: a fixed header plus the command bytes it carries.
-/// Enough for the lab's byte budgets, which are about commands crossing the network once per follower.
+/// Enough to check a byte budget, which is about commands crossing the network once per follower.
 /// </summary>
 internal static class WireSize
 {

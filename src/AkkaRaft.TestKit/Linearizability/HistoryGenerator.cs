@@ -1,4 +1,4 @@
-namespace AkkaRaft.Tests.Linearizability;
+namespace AkkaRaft.TestKit;
 
 /// <summary>
 /// Makes linearizable histories by construction: concurrent clients issue operations at random times,
@@ -7,7 +7,14 @@ namespace AkkaRaft.Tests.Linearizability;
 /// </summary>
 internal static class HistoryGenerator
 {
+    /// <param name="Clients">How many concurrent clients.</param>
+    /// <param name="Keys">How many distinct keys.</param>
+    /// <param name="Operations">How many operations in all, shared evenly among the clients.</param>
+    /// <param name="Seed">Seeds every random choice, so a history can be made again.</param>
     /// <param name="TimeoutProbability">Chance that a client gives up on an operation; half of those still take effect.</param>
+    /// <param name="GetProbability">Chance that an operation is a Get; the rest are Puts and Appends in equal parts.</param>
+    /// <param name="MaxLatency">Longest time, in ticks, from an operation's call to its return.</param>
+    /// <param name="MaxThinkTime">Longest pause, in ticks, between a client's operations.</param>
     internal sealed record Options(
         int Clients,
         int Keys,

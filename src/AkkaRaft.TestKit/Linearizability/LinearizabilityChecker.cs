@@ -1,14 +1,14 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace AkkaRaft.Tests.Linearizability;
+namespace AkkaRaft.TestKit;
 
 /// <summary>
 /// Decides whether a key-value history is linearizable, in the manner of Porcupine: the history is
 /// split by key (each key is an independent register, and linearizability is compositional) and each
 /// key is searched on its own with <see cref="KeySearch"/>.
 /// </summary>
-internal static class LinearizabilityChecker
+public static class LinearizabilityChecker
 {
     /// <summary>How many operations a failure description lists at most in each group.</summary>
     private const int DescribeAtMost = 8;

@@ -4,15 +4,15 @@ using AkkaRaft.Actors;
 using AkkaRaft.Actors.Configuration;
 using AkkaRaft.Actors.KeyValue;
 using AkkaRaft.Actors.Messages;
-using Xunit.Sdk;
 
-namespace AkkaRaft.Tests.Harness;
+namespace AkkaRaft.TestKit;
 
 /// <summary>
-/// N key-value servers in one ActorSystem behind a <see cref="SimNetwork"/>, and clients whose requests and replies
-/// cross it too: the C# counterpart of the lab's kvraft config.go. Servers are endpoints 0..N-1, clients N and up.
+/// N key-value servers (<see cref="KvServer"/>) in one ActorSystem behind a <see cref="SimNetwork"/>, and clients whose
+/// requests and replies cross it too. Servers are endpoints 0..N-1 (ids n1..nN), clients N and up. Record what the
+/// clients see with a <see cref="HistoryRecorder"/> and check it with <see cref="LinearizabilityChecker"/>.
 /// </summary>
-internal sealed class KvCluster : IDisposable
+public sealed class KvCluster : IDisposable
 {
     private const int MaxClients = 64;
     private static int _clusters;
@@ -24,7 +24,12 @@ internal sealed class KvCluster : IDisposable
     private int _clients;
     private readonly KvServerOptions? _kvOptions;
 
-    /// <param name="maxRaftState">The lab's maxraftstate: snapshot once the log holds this many bytes; -1 for no snapshots.</param>
+    /// <summary>Starts <paramref name="servers"/> servers in <paramref name="system"/>, all connected to each other.</summary>
+    /// <param name="system">The ActorSystem the servers, clients and links run in.</param>
+    /// <param name="servers">How many servers.</param>
+    /// <param name="unreliable">Start with an unreliable network (see <see cref="SimNetwork.SetUnreliable"/>).</param>
+    /// <param name="maxRaftState">Snapshot once the log holds this many bytes (Raft §7); -1 for no snapshots.</param>
+    /// <param name="seed">Seeds the network's drops and delays; 0 picks one per cluster.</param>
     /// <param name="kvOptions">The servers' key-value options (e.g. a small session bound); the defaults when null.</param>
     public KvCluster(ActorSystem system, int servers, bool unreliable, long maxRaftState = -1, int seed = 0, KvServerOptions? kvOptions = null)
     {
@@ -48,15 +53,25 @@ internal sealed class KvCluster : IDisposable
         for (var i = 0; i < servers; i++) StartServer(i);
     }
 
+    /// <summary>How many servers.</summary>
     public int N { get; }
+
+    /// <summary>The log size in bytes that triggers a snapshot; -1 when servers take none.</summary>
     public long MaxRaftState { get; }
+
+    /// <summary>The settings every server's peer runs with (its own peer id aside).</summary>
     public RaftSettings Settings { get; }
+
+    /// <summary>The simulated network between servers and clients.</summary>
     public SimNetwork Network { get; }
+
+    /// <summary>One election timeout, for scenarios that wait a few of them: the configured maximum.</summary>
     public TimeSpan ElectionTimeout => Settings.ElectionTimeoutMax;
 
+    /// <summary>The member id of server <paramref name="i"/>: n1 for server 0.</summary>
     public static string Id(int i) => $"n{i + 1}";
 
-    // ---- servers (lab: StartServer, ShutdownServer) ----
+    // ---- servers ----
 
     /// <summary>Starts server i from its journal (a fresh state machine rebuilt from snapshot and log).</summary>
     public void StartServer(int i)
@@ -69,9 +84,9 @@ internal sealed class KvCluster : IDisposable
     }
 
     /// <summary>
-    /// Waits until every running server has recovered from its journal and answers (the lab's StartKVServer
-    /// returns only after reading its persisted state). A server still recovering after <paramref name="within"/>
-    /// (default 10 s) fails the test, naming it, rather than letting a scenario run without a working service.
+    /// Waits until every running server has recovered from its journal and answers, so a scenario starts with a working
+    /// service. A server still recovering after <paramref name="within"/> (default 10 s) fails the test with a
+    /// <see cref="RaftTestKitException"/> naming it.
     /// </summary>
     public async Task AwaitRecovered(TimeSpan? within = null)
     {
@@ -82,7 +97,7 @@ internal sealed class KvCluster : IDisposable
         {
             var left = limit - clock.Elapsed;
             if (left <= TimeSpan.Zero)
-                throw new XunitException($"{string.Join(", ", pending.Select(Id))} still recovering after {limit.TotalSeconds:F0} s (thread pool: {ThreadPool.ThreadCount} threads, {ThreadPool.PendingWorkItemCount} items queued)");
+                throw new RaftTestKitException($"{string.Join(", ", pending.Select(Id))} still recovering after {limit.TotalSeconds:F0} s (thread pool: {ThreadPool.ThreadCount} threads, {ThreadPool.PendingWorkItemCount} items queued)");
             var answered = await Task.WhenAll(pending.Select(async i => (i, state: await GetState(i, left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1)))));
             pending = answered.Where(a => a.state is null).Select(a => a.i).ToList();
         }
@@ -100,7 +115,7 @@ internal sealed class KvCluster : IDisposable
         await stopped;
     }
 
-    // ---- the network (lab: partition, ConnectAll, ConnectClient, DeleteClient) ----
+    // ---- the network ----
 
     /// <summary>Servers in <paramref name="p1"/> reach each other, as do those in <paramref name="p2"/>, but not across. Clients are unaffected.</summary>
     public void Partition(int[] p1, int[] p2)
@@ -124,9 +139,13 @@ internal sealed class KvCluster : IDisposable
         for (var c = N; c < N + _clients; c++) ConnectClient(c, Enumerable.Range(0, N).ToArray());
     }
 
+    /// <summary>Turns message drops and short delays on or off (see <see cref="SimNetwork.SetUnreliable"/>).</summary>
     public void SetUnreliable(bool on) => Network.SetUnreliable(on);
 
-    /// <summary>A client connected to the servers <paramref name="to"/> (the lab's makeClient).</summary>
+    /// <summary>
+    /// A new client connected to the servers <paramref name="to"/>, with a 500 ms attempt timeout and a 30 s operation
+    /// timeout unless <paramref name="options"/> say otherwise. At most 64 clients per cluster.
+    /// </summary>
     public KvClient MakeClient(int[] to, KvClientOptions? options = null)
     {
         var endpoint = N + _clients++;
@@ -178,8 +197,9 @@ internal sealed class KvCluster : IDisposable
         }
     }
 
-    // ---- state (lab: LogSize, SnapshotSize, leader) ----
+    // ---- state ----
 
+    /// <summary>Server <paramref name="i"/>'s Raft state; null when it is down or does not answer within 3 s.</summary>
     public Task<RaftState?> GetState(int i) => GetState(i, TimeSpan.FromSeconds(3));
 
     private async Task<RaftState?> GetState(int i, TimeSpan timeout)
@@ -210,9 +230,10 @@ internal sealed class KvCluster : IDisposable
             if (leader is not null) return int.Parse(leader.PeerId.AsSpan(1)) - 1;
             await Task.Delay(50);
         }
-        throw new XunitException("no leader within 5 s");
+        throw new RaftTestKitException("no leader within 5 s");
     }
 
+    /// <summary>Stops every running server.</summary>
     public void Dispose()
     {
         foreach (var s in _servers)
@@ -222,9 +243,9 @@ internal sealed class KvCluster : IDisposable
     }
 
     /// <summary>
-    /// The lab's labrpc: when the network drops a request or its reply, or the server is cut off or down, the call
-    /// returns false at once rather than after the caller's timeout ("many kv tests require the client to try each
-    /// server in fairly rapid succession"). Here the asker's attempt fails with an <see cref="AskTimeoutException"/>,
+    /// When the network drops a request or its reply, or the server is cut off or down, the client's attempt fails at
+    /// once rather than after its timeout, as a refused connection would, so a client tries each server in rapid
+    /// succession. The asker's attempt fails with an <see cref="AskTimeoutException"/>,
     /// which a <see cref="KvClient"/> treats as no answer: it tries the next server. A server that is up and reachable
     /// but does not answer (a leader cut off from its majority) still costs the client its attempt timeout.
     /// </summary>

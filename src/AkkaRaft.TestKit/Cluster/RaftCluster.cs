@@ -4,16 +4,23 @@ using AkkaRaft.Actors;
 using AkkaRaft.Actors.Configuration;
 using AkkaRaft.Actors.Messages;
 using Akka.Configuration;
-using Xunit.Sdk;
 
-namespace AkkaRaft.Tests.Harness;
+namespace AkkaRaft.TestKit;
 
 /// <summary>
-/// N Raft peers in one ActorSystem behind a <see cref="SimNetwork"/>: the C# counterpart of the lab's
-/// config.go. Peers are numbered 0..N-1 (ids n1..nN). Every committed entry each peer applies is checked
-/// as the lab's applier does: same command at the same index on every peer, in order, no gaps, no repeats.
+/// N Raft peers in one ActorSystem behind a <see cref="SimNetwork"/> that can disconnect, partition, drop, delay and
+/// reorder their messages, with controls to crash and restart peers. Peers are numbered 0..N-1 (ids n1..nN). Every
+/// entry each peer applies is checked as it happens: the same command at the same index on every peer, in order, no
+/// gaps, no repeats (Raft §5.3, State Machine Safety); <see cref="ThrowIfApplyErrors"/> and the agreement checks
+/// report a violation as a <see cref="RaftTestKitException"/>.
 /// </summary>
-internal sealed class RaftCluster : IDisposable
+/// <remarks>
+/// Network delays run on the ActorSystem's scheduler, so they follow virtual time under
+/// <c>Akka.TestKit.TestScheduler</c>; the waiting checks (<see cref="CheckOneLeader"/>, <see cref="One(byte[], int, bool)"/>,
+/// <see cref="Wait"/>) poll on real time, for an ActorSystem configured like <see cref="HarnessConfig.RealTime"/>.
+/// Dispose the cluster (or its ActorSystem) to stop the peers.
+/// </remarks>
+public sealed partial class RaftCluster : IDisposable
 {
     private static int _clusters;
 
@@ -27,8 +34,14 @@ internal sealed class RaftCluster : IDisposable
     private readonly List<string> _applyErrors = new();
     private TaskCompletionSource _appliedPulse = NewPulse();
 
-    /// <param name="snapshotEvery">As the lab's applierSnap: after each index divisible by this, the state machine hands
-    /// its peer a snapshot (every command applied so far). 0: no snapshots.</param>
+    /// <summary>Starts <paramref name="peers"/> peers in <paramref name="system"/>, all connected.</summary>
+    /// <param name="system">The ActorSystem the peers, their links and state machines run in.</param>
+    /// <param name="peers">How many peers.</param>
+    /// <param name="unreliable">Start with an unreliable network (see <see cref="SimNetwork.SetUnreliable"/>).</param>
+    /// <param name="tune">Adjusts the peers' settings (timeouts, snapshots, ...) before they start.</param>
+    /// <param name="seed">Seeds the network's drops and delays; 0 picks one per cluster.</param>
+    /// <param name="snapshotEvery">After each index divisible by this, a peer's state machine hands the peer a snapshot
+    /// (every command applied so far), so the log is compacted (Raft §7). 0: no snapshots.</param>
     public RaftCluster(ActorSystem system, int peers, bool unreliable = false, Func<RaftSettings, RaftSettings>? tune = null, int seed = 0, int snapshotEvery = 0)
     {
         _system = system;
@@ -51,31 +64,57 @@ internal sealed class RaftCluster : IDisposable
         for (var i = 0; i < peers; i++) Start(i);
     }
 
+    /// <summary>How many peers.</summary>
     public int N { get; }
+
+    /// <summary>The snapshot interval in applied entries; 0 when the state machines take no snapshots.</summary>
     public int SnapshotEvery { get; }
+
+    /// <summary>The settings every peer runs with (its own peer id aside).</summary>
     public RaftSettings Settings { get; }
+
+    /// <summary>The simulated network between the peers.</summary>
     public SimNetwork Network { get; }
 
-    /// <summary>One election timeout as the lab uses it: the configured maximum.</summary>
+    /// <summary>One election timeout, for scenarios that wait a few of them: the configured maximum.</summary>
     public TimeSpan ElectionTimeout => Settings.ElectionTimeoutMax;
 
+    /// <summary>The member id of peer <paramref name="i"/>: n1 for peer 0.</summary>
     public static string Id(int i) => $"n{i + 1}";
+
+    /// <summary>The peer number of member id <paramref name="id"/>: 0 for n1.</summary>
     public static int IndexOf(string id) => int.Parse(id.AsSpan(1)) - 1;
 
+    /// <summary>The running incarnation of peer <paramref name="i"/>; null while it is crashed.</summary>
     public IActorRef? Peer(int i) => _peers[i];
 
-    // ---- network (lab: connect, disconnect, setunreliable, setlongreordering, rpcCount, bytesTotal) ----
+    // ---- network ----
 
+    /// <summary>Reconnects peer <paramref name="i"/> to every connected peer.</summary>
     public void Connect(int i) => Network.SetConnected(i, true);
+
+    /// <summary>Cuts peer <paramref name="i"/> off: it neither sends nor receives until <see cref="Connect"/>.</summary>
     public void Disconnect(int i) => Network.SetConnected(i, false);
+
+    /// <summary>Whether peer <paramref name="i"/> is connected.</summary>
     public bool IsConnected(int i) => Network.IsConnected(i);
+
+    /// <summary>Turns message drops and short delays on or off (see <see cref="SimNetwork.SetUnreliable"/>).</summary>
     public void SetUnreliable(bool on) => Network.SetUnreliable(on);
+
+    /// <summary>Turns long delays of responses on or off (see <see cref="SimNetwork.SetLongReordering"/>).</summary>
     public void SetLongReordering(bool on) => Network.SetLongReordering(on);
+
+    /// <summary>Requests delivered to peer <paramref name="i"/> so far.</summary>
     public long RpcCount(int i) => Network.RpcCount(i);
+
+    /// <summary>Requests delivered to all peers so far.</summary>
     public long RpcTotal() => Network.RpcTotal();
+
+    /// <summary>Approximate bytes sent by all peers so far.</summary>
     public long BytesTotal() => Network.BytesTotal();
 
-    // ---- peer lifecycle (lab: start1, crash1) ----
+    // ---- peer lifecycle ----
 
     /// <summary>Starts peer i from whatever its journal holds, with a fresh state machine. Does not connect it.</summary>
     public void Start(int i)
@@ -109,8 +148,9 @@ internal sealed class RaftCluster : IDisposable
         await terminated;
     }
 
-    // ---- queries (lab: GetState, checkOneLeader, checkTerms, checkNoLeader) ----
+    // ---- queries ----
 
+    /// <summary>Peer <paramref name="i"/>'s current state; null when it is crashed or does not answer within 3 s.</summary>
     public async Task<RaftState?> GetState(int i)
     {
         var peer = _peers[i];
@@ -128,9 +168,9 @@ internal sealed class RaftCluster : IDisposable
 
     /// <summary>
     /// Waits, up to 5 s, for a leader among the connected peers and returns the leader of the highest term.
-    /// Fails at once if two connected peers lead the same term. Where the lab sleeps half a second before
-    /// each look, this returns as soon as the view is settled (every connected peer is in the leader's
-    /// term, so a reconnected stale leader has stepped down), and at the deadline accepts any leader.
+    /// Fails at once if two connected peers lead the same term (Raft §5.2, Election Safety). Returns as soon as
+    /// the view is settled (every connected peer is in the leader's term, so a reconnected stale leader has
+    /// stepped down), and at the deadline accepts any leader.
     /// </summary>
     public async Task<int> CheckOneLeader()
     {
@@ -141,13 +181,13 @@ internal sealed class RaftCluster : IDisposable
             var leaders = states.Where(s => s.State.IsLeader).GroupBy(s => s.State.Term).ToArray();
             var twice = leaders.FirstOrDefault(g => g.Count() > 1);
             if (twice is not null)
-                throw new XunitException($"term {twice.Key} has {twice.Count()} leaders: {string.Join(", ", twice.Select(s => Id(s.Peer)))}");
+                throw new RaftTestKitException($"term {twice.Key} has {twice.Count()} leaders: {string.Join(", ", twice.Select(s => Id(s.Peer)))}");
             var newest = leaders.OrderByDescending(g => g.Key).FirstOrDefault();
             var timedOut = deadline.Elapsed > TimeSpan.FromSeconds(5);
             if (newest is not null && (timedOut || states.All(s => s.State.Term == newest.Key)))
                 return newest.Single().Peer;
             if (timedOut)
-                throw new XunitException("expected one leader within 5 s, got none");
+                throw new RaftTestKitException("expected one leader within 5 s, got none");
             await Task.Delay(50);
         }
     }
@@ -161,12 +201,12 @@ internal sealed class RaftCluster : IDisposable
             var terms = (await ConnectedStates()).Select(s => s.State.Term).Distinct().ToArray();
             if (terms.Length == 1) return terms[0];
             if (deadline.Elapsed > TimeSpan.FromSeconds(2))
-                throw new XunitException($"servers disagree on term: {string.Join(", ", terms)}");
+                throw new RaftTestKitException($"servers disagree on term: {string.Join(", ", terms)}");
             await Task.Delay(50);
         }
     }
 
-    /// <summary>The lab's LogSize: the largest Raft state (term, vote, entries not compacted) any running peer holds, in bytes.</summary>
+    /// <summary>The largest Raft state (term, vote, entries not compacted) any running peer holds, in bytes.</summary>
     public async Task<long> LogSize()
     {
         var states = await Task.WhenAll(Enumerable.Range(0, N).Select(GetState));
@@ -178,12 +218,15 @@ internal sealed class RaftCluster : IDisposable
     {
         var leaders = (await ConnectedStates()).Where(s => s.State.IsLeader).ToArray();
         if (leaders.Length > 0)
-            throw new XunitException($"expected no leader among connected servers, but {string.Join(", ", leaders.Select(s => $"{Id(s.Peer)} (term {s.State.Term})"))} claims to be one");
+            throw new RaftTestKitException($"expected no leader among connected servers, but {string.Join(", ", leaders.Select(s => $"{Id(s.Peer)} (term {s.State.Term})"))} claims to be one");
     }
 
-    // ---- agreement (lab: Start, nCommitted, one, wait) ----
+    // ---- agreement ----
 
-    /// <summary>Offers a command to peer i directly (as the lab calls rf.Start). Null when i is down or did not answer.</summary>
+    /// <summary>
+    /// Offers a command to peer <paramref name="i"/> directly: a <see cref="ProposeAccepted"/> when it leads, its
+    /// refusal otherwise, null when it is down or did not answer within 2 s.
+    /// </summary>
     public async Task<object?> Propose(int i, byte[] command)
     {
         var peer = _peers[i];
@@ -204,7 +247,7 @@ internal sealed class RaftCluster : IDisposable
             {
                 if (!_applied[i].TryGetValue(index, out var c)) continue;
                 if (command is not null && !command.AsSpan().SequenceEqual(c))
-                    throw new XunitException($"committed values do not match at index {index}");
+                    throw new RaftTestKitException($"committed values do not match at index {index}");
                 command = c;
                 count++;
             }
@@ -213,7 +256,7 @@ internal sealed class RaftCluster : IDisposable
     }
 
     /// <summary>
-    /// The lab's one(): offers <paramref name="command"/> to connected peers in turn until a leader accepts,
+    /// Offers <paramref name="command"/> to connected peers in turn until a leader accepts,
     /// then waits up to 2 s for <paramref name="expectedServers"/> peers to apply it at that index; with
     /// <paramref name="retry"/> it offers again after a miss. Fails after 10 s. Returns the index.
     /// </summary>
@@ -245,19 +288,24 @@ internal sealed class RaftCluster : IDisposable
                     await WaitForApply(TimeSpan.FromMilliseconds(20));
                 }
                 if (!retry)
-                    throw new XunitException($"one({Describe(command)}) failed to reach agreement at index {index}");
+                    throw new RaftTestKitException($"one({Describe(command)}) failed to reach agreement at index {index}");
             }
             else
             {
                 await Task.Delay(50);
             }
         }
-        throw new XunitException($"one({Describe(command)}) failed to reach agreement in 10 s");
+        throw new RaftTestKitException($"one({Describe(command)}) failed to reach agreement in 10 s");
     }
 
+    /// <summary><see cref="One(byte[], int, bool)"/> with the command <see cref="Cmd"/>(<paramref name="command"/>).</summary>
     public Task<long> One(int command, int expectedServers, bool retry) => One(Cmd(command), expectedServers, retry);
 
-    /// <summary>The lab's wait(): until <paramref name="n"/> peers applied <paramref name="index"/>; null if a peer's term passes <paramref name="startTerm"/> first.</summary>
+    /// <summary>
+    /// Waits until <paramref name="n"/> peers applied <paramref name="index"/> and returns the command; null if a peer's
+    /// term passes <paramref name="startTerm"/> first (-1: never give up so). Fails if fewer than
+    /// <paramref name="n"/> applied it after about 30 polls.
+    /// </summary>
     public async Task<byte[]?> Wait(long index, int n, long startTerm)
     {
         var pause = TimeSpan.FromMilliseconds(10);
@@ -276,144 +324,21 @@ internal sealed class RaftCluster : IDisposable
             }
         }
         var (final, command) = NCommitted(index);
-        if (final < n) throw new XunitException($"only {final} decided for index {index}; wanted {n}");
+        if (final < n) throw new RaftTestKitException($"only {final} decided for index {index}; wanted {n}");
         return command;
     }
 
-    /// <summary>The commands used by the ports: a 4-byte big-endian integer, as the lab uses ints.</summary>
+    /// <summary>A command holding <paramref name="value"/> as a 4-byte big-endian integer; failures print it as the integer.</summary>
     public static byte[] Cmd(int value) => [(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value];
 
     private static string Describe(byte[] command) => command.Length == 4 ? ((command[0] << 24) | (command[1] << 16) | (command[2] << 8) | command[3]).ToString() : $"{command.Length} bytes";
 
-    // ---- the applier checks ----
-
-    internal void OnApplied(int peer, int incarnation, Applied applied, IActorRef replyTo)
-    {
-        byte[]? snapshot = null;
-        lock (_gate)
-        {
-            if (incarnation != _incarnation[peer]) return; // a message from a crashed incarnation
-            if (applied.Index != _lastApplied[peer] + 1)
-                _applyErrors.Add($"{Id(peer)} applied index {applied.Index} after {_lastApplied[peer]} (out of order, a gap or a repeat)");
-            CheckAgainstOthers(peer, applied.Index, applied.Command);
-            _applied[peer][applied.Index] = applied.Command;
-            _lastApplied[peer] = Math.Max(_lastApplied[peer], applied.Index);
-            if (SnapshotEvery > 0 && applied.Index % SnapshotEvery == 0)
-                snapshot = EncodeSnapshot(peer, applied.Index);
-            Pulse();
-        }
-        if (snapshot is not null) replyTo.Tell(new Snapshot(applied.Index, snapshot));
-    }
-
-    /// <summary>The lab's ingestSnap: the state machine takes the snapshot's commands as its applied log up to its index.</summary>
-    internal void OnSnapshotInstalled(int peer, int incarnation, SnapshotInstalled installed)
-    {
-        lock (_gate)
-        {
-            if (incarnation != _incarnation[peer]) return;
-            if (installed.Index < _lastApplied[peer])
-                _applyErrors.Add($"{Id(peer)} was given a snapshot at {installed.Index}, behind what it applied ({_lastApplied[peer]})");
-            List<byte[]> commands;
-            try { commands = DecodeSnapshot(installed.State); }
-            catch (InvalidDataException e) { _applyErrors.Add($"{Id(peer)} got an undecodable snapshot: {e.Message}"); return; }
-            if (commands.Count != installed.Index)
-                _applyErrors.Add($"{Id(peer)}'s snapshot at {installed.Index} holds {commands.Count} commands");
-            _applied[peer].Clear();
-            for (var k = 0; k < commands.Count; k++)
-            {
-                CheckAgainstOthers(peer, k + 1, commands[k]);
-                _applied[peer][k + 1] = commands[k];
-            }
-            _lastApplied[peer] = installed.Index;
-            Pulse();
-        }
-    }
-
-    private void CheckAgainstOthers(int peer, long index, byte[] command)
-    {
-        for (var j = 0; j < N; j++)
-        {
-            if (_applied[j].TryGetValue(index, out var other) && !other.AsSpan().SequenceEqual(command))
-                _applyErrors.Add($"commit index={index} server={Id(peer)} {Describe(command)} != server={Id(j)} {Describe(other)}");
-        }
-    }
-
-    private void Pulse()
-    {
-        var pulse = _appliedPulse;
-        _appliedPulse = NewPulse();
-        pulse.TrySetResult();
-    }
-
-    /// <summary>Every command applied at 1..<paramref name="index"/>, length-prefixed: the lab's snapshot of its xlog.</summary>
-    private byte[] EncodeSnapshot(int peer, long index)
-    {
-        using var stream = new MemoryStream();
-        using var w = new BinaryWriter(stream);
-        for (long k = 1; k <= index; k++)
-        {
-            if (!_applied[peer].TryGetValue(k, out var c))
-            {
-                _applyErrors.Add($"{Id(peer)} has no command at {k} to snapshot");
-                c = [];
-            }
-            w.Write(c.Length);
-            w.Write(c);
-        }
-        w.Flush();
-        return stream.ToArray();
-    }
-
-    private static List<byte[]> DecodeSnapshot(byte[] state)
-    {
-        var commands = new List<byte[]>();
-        using var r = new BinaryReader(new MemoryStream(state));
-        try
-        {
-            while (r.BaseStream.Position < r.BaseStream.Length)
-            {
-                var length = r.ReadInt32();
-                if (length < 0 || length > r.BaseStream.Length - r.BaseStream.Position) throw new InvalidDataException($"command of {length} bytes");
-                commands.Add(r.ReadBytes(length));
-            }
-        }
-        catch (EndOfStreamException e) { throw new InvalidDataException(e.Message); }
-        return commands;
-    }
-
-    /// <summary>Throws when any applier check failed so far.</summary>
-    public void ThrowIfApplyErrors()
-    {
-        lock (_gate)
-        {
-            if (_applyErrors.Count > 0) throw new XunitException("apply error: " + string.Join("; ", _applyErrors));
-        }
-    }
-
-    private Task WaitForApply(TimeSpan atMost)
-    {
-        Task pulse;
-        lock (_gate) pulse = _appliedPulse.Task;
-        return Task.WhenAny(pulse, Task.Delay(atMost));
-    }
-
-    private static TaskCompletionSource NewPulse() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
+    /// <summary>Stops every running peer.</summary>
     public void Dispose()
     {
         for (var i = 0; i < N; i++)
         {
             if (_peers[i] is { } p) _system.Stop(p);
-        }
-    }
-
-    /// <summary>A peer's state machine: records what it applies, snapshots as configured, ingests installed snapshots.</summary>
-    private sealed class ApplierActor : ReceiveActor
-    {
-        public ApplierActor(RaftCluster cluster, int peer, int incarnation)
-        {
-            Receive<Applied>(a => cluster.OnApplied(peer, incarnation, a, Sender));
-            Receive<SnapshotInstalled>(s => cluster.OnSnapshotInstalled(peer, incarnation, s));
         }
     }
 }

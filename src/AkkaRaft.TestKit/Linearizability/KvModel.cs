@@ -1,25 +1,31 @@
-namespace AkkaRaft.Tests.Linearizability;
+namespace AkkaRaft.TestKit;
 
 /// <summary>
 /// The value of one key in the sequential specification, with its hash computed once: the search
 /// hashes a state on every step, and values built by appends grow long.
 /// </summary>
-internal readonly struct KvState : IEquatable<KvState>
+public readonly struct KvState : IEquatable<KvState>
 {
+    /// <summary>The state holding <paramref name="value"/>.</summary>
     public KvState(string value)
     {
         Value = value;
         Hash = string.GetHashCode(value, StringComparison.Ordinal);
     }
 
+    /// <summary>The key's value ("" for a missing key).</summary>
     public string Value { get; }
 
+    /// <summary>The ordinal hash of <see cref="Value"/>.</summary>
     public int Hash { get; }
 
+    /// <summary>Ordinal equality of the values.</summary>
     public bool Equals(KvState other) => Hash == other.Hash && string.Equals(Value, other.Value, StringComparison.Ordinal);
 
+    /// <inheritdoc />
     public override bool Equals(object? obj) => obj is KvState other && Equals(other);
 
+    /// <inheritdoc />
     public override int GetHashCode() => Hash;
 }
 
@@ -27,8 +33,9 @@ internal readonly struct KvState : IEquatable<KvState>
 /// The sequential key-value store the history must agree with, for a single key (the checker
 /// partitions by key): a missing key reads as "", Put replaces, Append concatenates.
 /// </summary>
-internal static class KvModel
+public static class KvModel
 {
+    /// <summary>A key never written: it reads as "".</summary>
     public static readonly KvState Initial = new("");
 
     /// <summary>Applies <paramref name="op"/> to <paramref name="state"/>; false if its output is impossible there.</summary>

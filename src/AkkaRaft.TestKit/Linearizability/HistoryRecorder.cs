@@ -1,16 +1,17 @@
 using System.Diagnostics;
 
-namespace AkkaRaft.Tests.Linearizability;
+namespace AkkaRaft.TestKit;
 
 /// <summary>An operation begun with <see cref="HistoryRecorder.Begin"/> and not yet ended.</summary>
-internal readonly record struct PendingOperation(int Index);
+/// <param name="Index">The operation's place in the history.</param>
+public readonly record struct PendingOperation(int Index);
 
 /// <summary>
 /// Collects a history from concurrent clients. Call <see cref="Begin"/> just before sending a request
 /// and <see cref="End"/> (or <see cref="TimedOut"/>) just after the answer (or after giving up), so the
 /// recorded interval contains the moment the store really executed it.
 /// </summary>
-internal sealed class HistoryRecorder
+public sealed class HistoryRecorder
 {
     private readonly object _gate = new();
     private readonly List<Slot> _slots = new();
@@ -34,6 +35,7 @@ internal sealed class HistoryRecorder
         public long ReturnTime { get; set; } = KvOperation.NeverReturned;
     }
 
+    /// <summary>Records that client <paramref name="clientId"/> is about to send <paramref name="input"/>; pass the result to <see cref="End"/> or <see cref="TimedOut"/>.</summary>
     public PendingOperation Begin(int clientId, KvInput input)
     {
         ArgumentNullException.ThrowIfNull(input);

@@ -92,7 +92,7 @@ public sealed partial class RaftActor
     {
         if (_applyTo is null) return;
         var byEntries = _settings.SnapshotLogEntries > 0 && _log.Count > _settings.SnapshotLogEntries;
-        // The same measure the peer reports as LogBytes (the lab's RaftStateSize), so a threshold of N bytes keeps the
+        // The same measure the peer reports as LogBytes, its persisted state past the snapshot, so a threshold of N bytes keeps the
         // reported state near N; counting command bytes alone let small commands run far past it.
         var byBytes = _settings.SnapshotLogBytes > 0 && PersistedLogBytes() > _settings.SnapshotLogBytes;
         if (!byEntries && !byBytes) return;

@@ -348,7 +348,7 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
         _log.SnapshotIndex, PersistedLogBytes(), _snapshotState.Length));
 
     /// <summary>
-    /// Size of the Raft state the journal holds beyond the snapshot (the lab's RaftStateSize): term and vote, plus each
+    /// Size of the Raft state the journal holds beyond the snapshot: term and vote, plus each
     /// entry not yet compacted, as the serializer encodes it (index, term, length, command).
     /// </summary>
     private long PersistedLogBytes() => 16 + _log.CommandBytes + 12L * _log.Count;

@@ -13,7 +13,7 @@ public enum RaftRole
     Leader,
 }
 
-/// <summary>Ask a peer for its <see cref="RaftState"/> (the lab's <c>GetState</c>).</summary>
+/// <summary>Ask a peer for its <see cref="RaftState"/>: its role, term, leader, log and commit position.</summary>
 public sealed class GetState
 {
     /// <summary>The only instance.</summary>

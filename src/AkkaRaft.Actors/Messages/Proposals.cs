@@ -1,7 +1,7 @@
 namespace AkkaRaft.Actors.Messages;
 
 /// <summary>
-/// Ask a peer to append <paramref name="Command"/> to the replicated log (the lab's <c>Start</c>).
+/// Ask a peer to append <paramref name="Command"/> to the replicated log.
 /// The leader answers at once with <see cref="ProposeAccepted"/>; any other peer with <see cref="NotLeader"/>.
 /// Acceptance is not commitment: the command is committed when it is applied (see <see cref="Applied"/>).
 /// </summary>
@@ -20,7 +20,7 @@ public sealed record NotLeader(string PeerId, string? LeaderId);
 
 /// <summary>
 /// A committed entry, delivered to the peer's apply target in log order, each index once
-/// (the lab's <c>ApplyMsg</c>).
+///.
 /// </summary>
 /// <param name="PeerId">The peer that applied it.</param>
 /// <param name="Index">The entry's index.</param>

@@ -1,7 +1,7 @@
 namespace AkkaRaft.Actors.Messages;
 
 /// <summary>
-/// From the state machine to its peer (the lab's <c>Snapshot(index, bytes)</c>): <paramref name="State"/> captures
+/// From the state machine to its peer: <paramref name="State"/> captures
 /// every entry up to <paramref name="Index"/>, which the peer has applied; the peer stores it and discards that log
 /// prefix, in memory and in its journal. Ignored when the peer already has a snapshot at or past that index, or has
 /// not applied that far.

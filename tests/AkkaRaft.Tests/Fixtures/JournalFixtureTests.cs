@@ -139,4 +139,46 @@ public sealed class JournalFixtureTests(ITestOutputHelper output) : SqliteFileKi
             await Stop(p);
         }
     }
+
+    [Fact]
+    public async Task A_first_format_journal_continued_in_the_newest_format_recovers_both()
+    {
+        var file = Path.Combine(Dir, "journal-v1.db");
+        File.Copy(FixtureFile, file);
+        var p = Start(file, "fixture-continue");
+        try
+        {
+            await State(p);
+            // n3 appends 8 and 9 and commits them: new events of the newest format after the old ones.
+            p.Ref.Tell(Append("n3", 2, 7, 2, 9, Entry(8, 2), Entry(9, 2)), p.N3.Ref);
+            Assert.Equal(9, p.N3.ExpectMsg<AppendEntriesResult>(TimeSpan.FromSeconds(15)).MatchIndex);
+        }
+        finally
+        {
+            await Stop(p);
+        }
+        using (var db = new SqliteConnection($"Data Source={file}"))
+        {
+            db.Open();
+            using var query = db.CreateCommand();
+            query.CommandText = "SELECT group_concat(manifest, ' ') FROM (SELECT manifest FROM journal WHERE deleted = 0 ORDER BY sequence_number)";
+            Assert.Equal("E-HS E-HS E-LT E-EA E-EA.2", (string)query.ExecuteScalar()!);
+        }
+        SqliteConnection.ClearAllPools();
+
+        p = Start(file, "fixture-reread");
+        try
+        {
+            var state = await State(p);
+            Assert.Equal((2L, 3L, 9L), (state.Term, state.SnapshotIndex, state.LastLogIndex));
+            p.Ref.Tell(Append("n3", 2, 9, 2, 9), p.N3.Ref);
+            Assert.Equal(9, p.N3.ExpectMsg<AppendEntriesResult>(TimeSpan.FromSeconds(15)).MatchIndex);
+            var applied = p.Apply.FishForMessage<Applied>(a => a.Index == 9, TimeSpan.FromSeconds(15));
+            Assert.Equal("0902", Convert.ToHexString(applied.Command));
+        }
+        finally
+        {
+            await Stop(p);
+        }
+    }
 }

@@ -14,12 +14,20 @@ namespace AkkaRaft.Actors.Serialization;
 /// decode raise a <see cref="SerializationException"/> naming the manifest and the problem, never a partial
 /// object. Bound in <c>reference.conf</c>.
 /// </summary>
+/// <remarks>
+/// The Raft messages and journal events carry their format version in the manifest: <c>AE</c> is version 1 (the
+/// manifests of the first format, without a version), <c>AE.2</c> version 2, and so on. Every version this node knows
+/// is read; the newest is written. A manifest of a later version is refused with a message naming both versions.
+/// The version costs nothing per message: the manifests are constants and the bytes are unchanged.
+/// </remarks>
 public sealed class RaftSerializer : SerializerWithStringManifest
 {
     /// <summary>The serializer id bound in reference.conf.</summary>
     public const int SerializerId = 4817;
 
-    // Manifests are part of the storage and wire format: never change or reuse one.
+    // Manifests are part of the storage and wire format: never change or reuse one. A Raft manifest without a
+    // version is version 1; "<base>.<n>" is version n of that type. A new encoding of a type gets a new version,
+    // read beside the old ones, never a changed meaning of an existing manifest.
     internal const string RequestVoteManifest = "RV";
     internal const string RequestVoteResultManifest = "RVR";
     internal const string AppendEntriesManifest = "AE";
@@ -35,6 +43,36 @@ public sealed class RaftSerializer : SerializerWithStringManifest
     internal const string EntriesAppendedManifest = "E-EA";
     internal const string LogTruncatedManifest = "E-LT";
     internal const string RaftSnapshotManifest = "S-RS";
+
+    /// <summary>The oldest and newest format versions of the Raft messages and events this node reads.</summary>
+    internal const int OldestVersion = 1, NewestVersion = 2;
+    // Version 2 has the same bytes as version 1: it makes the version explicit, so that a node of a later version can
+    // tell an older frame from an unknown one, and an older node names the version it does not read.
+    private const string V2 = ".2";
+    internal const string RequestVoteManifestV2 = RequestVoteManifest + V2;
+    internal const string RequestVoteResultManifestV2 = RequestVoteResultManifest + V2;
+    internal const string AppendEntriesManifestV2 = AppendEntriesManifest + V2;
+    internal const string AppendEntriesResultManifestV2 = AppendEntriesResultManifest + V2;
+    internal const string InstallSnapshotManifestV2 = InstallSnapshotManifest + V2;
+    internal const string InstallSnapshotResultManifestV2 = InstallSnapshotResultManifest + V2;
+    internal const string ProposeManifestV2 = ProposeManifest + V2;
+    internal const string ProposeAcceptedManifestV2 = ProposeAcceptedManifest + V2;
+    internal const string NotLeaderManifestV2 = NotLeaderManifest + V2;
+    internal const string GetStateManifestV2 = GetStateManifest + V2;
+    internal const string RaftStateManifestV2 = RaftStateManifest + V2;
+    internal const string HardStateManifestV2 = HardStateManifest + V2;
+    internal const string EntriesAppendedManifestV2 = EntriesAppendedManifest + V2;
+    internal const string LogTruncatedManifestV2 = LogTruncatedManifest + V2;
+    internal const string RaftSnapshotManifestV2 = RaftSnapshotManifest + V2;
+
+    /// <summary>The manifests of version 1, which name each versioned type.</summary>
+    internal static readonly IReadOnlySet<string> VersionedBases = new HashSet<string>(StringComparer.Ordinal)
+    {
+        RequestVoteManifest, RequestVoteResultManifest, AppendEntriesManifest, AppendEntriesResultManifest,
+        InstallSnapshotManifest, InstallSnapshotResultManifest, ProposeManifest, ProposeAcceptedManifest,
+        NotLeaderManifest, GetStateManifest, RaftStateManifest, HardStateManifest, EntriesAppendedManifest,
+        LogTruncatedManifest, RaftSnapshotManifest,
+    };
     // "KQ" and "KR" carried the requests and answers of clients with string ids, before sessions were registered
     // through the log: retired, refused with a clear error, never to be reused.
     internal const string RetiredKvRequestManifest = "KQ";
@@ -52,21 +90,21 @@ public sealed class RaftSerializer : SerializerWithStringManifest
     /// <inheritdoc />
     public override string Manifest(object o) => o switch
     {
-        RequestVote => RequestVoteManifest,
-        RequestVoteResult => RequestVoteResultManifest,
-        AppendEntries => AppendEntriesManifest,
-        AppendEntriesResult => AppendEntriesResultManifest,
-        InstallSnapshot => InstallSnapshotManifest,
-        InstallSnapshotResult => InstallSnapshotResultManifest,
-        Propose => ProposeManifest,
-        ProposeAccepted => ProposeAcceptedManifest,
-        NotLeader => NotLeaderManifest,
-        GetState => GetStateManifest,
-        RaftState => RaftStateManifest,
-        HardStateChanged => HardStateManifest,
-        EntriesAppended => EntriesAppendedManifest,
-        LogTruncated => LogTruncatedManifest,
-        RaftSnapshot => RaftSnapshotManifest,
+        RequestVote => RequestVoteManifestV2,
+        RequestVoteResult => RequestVoteResultManifestV2,
+        AppendEntries => AppendEntriesManifestV2,
+        AppendEntriesResult => AppendEntriesResultManifestV2,
+        InstallSnapshot => InstallSnapshotManifestV2,
+        InstallSnapshotResult => InstallSnapshotResultManifestV2,
+        Propose => ProposeManifestV2,
+        ProposeAccepted => ProposeAcceptedManifestV2,
+        NotLeader => NotLeaderManifestV2,
+        GetState => GetStateManifestV2,
+        RaftState => RaftStateManifestV2,
+        HardStateChanged => HardStateManifestV2,
+        EntriesAppended => EntriesAppendedManifestV2,
+        LogTruncated => LogTruncatedManifestV2,
+        RaftSnapshot => RaftSnapshotManifestV2,
         KvRegister => KvRegisterManifest,
         KvRequest => KvRequestManifest,
         KvResponse => KvResponseManifest,
@@ -203,27 +241,27 @@ public sealed class RaftSerializer : SerializerWithStringManifest
             var r = new Reader(bytes);
             object result = manifest switch
             {
-                RequestVoteManifest => new RequestVote(r.String(), r.String(), r.Long(), r.Long(), r.Long()),
-                RequestVoteResultManifest => new RequestVoteResult(r.String(), r.String(), r.Long(), r.Bool()),
-                AppendEntriesManifest => ReadAppendEntries(r),
-                AppendEntriesResultManifest => new AppendEntriesResult(r.String(), r.String(), r.Long(), r.Bool(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long()),
-                InstallSnapshotManifest => new InstallSnapshot(r.String(), r.String(), r.Long(), r.Long(), r.Long(), r.Long(), r.Bytes(), r.Bool()),
-                InstallSnapshotResultManifest => new InstallSnapshotResult(r.String(), r.String(), r.Long(), r.Long(), r.Long(), r.Bool()),
-                ProposeManifest => new Propose(r.Bytes()),
-                ProposeAcceptedManifest => new ProposeAccepted(r.Long(), r.Long()),
-                NotLeaderManifest => new NotLeader(r.String(), r.OptionalString()),
-                GetStateManifest => GetState.Instance,
-                RaftStateManifest => new RaftState(r.String(), r.Long(), r.Role(), r.OptionalString(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long()),
-                HardStateManifest => new HardStateChanged(r.Long(), r.OptionalString()),
-                EntriesAppendedManifest => new EntriesAppended(r.Entries()),
-                LogTruncatedManifest => new LogTruncated(r.Long()),
+                RequestVoteManifest or RequestVoteManifestV2 => new RequestVote(r.String(), r.String(), r.Long(), r.Long(), r.Long()),
+                RequestVoteResultManifest or RequestVoteResultManifestV2 => new RequestVoteResult(r.String(), r.String(), r.Long(), r.Bool()),
+                AppendEntriesManifest or AppendEntriesManifestV2 => ReadAppendEntries(r),
+                AppendEntriesResultManifest or AppendEntriesResultManifestV2 => new AppendEntriesResult(r.String(), r.String(), r.Long(), r.Bool(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long()),
+                InstallSnapshotManifest or InstallSnapshotManifestV2 => new InstallSnapshot(r.String(), r.String(), r.Long(), r.Long(), r.Long(), r.Long(), r.Bytes(), r.Bool()),
+                InstallSnapshotResultManifest or InstallSnapshotResultManifestV2 => new InstallSnapshotResult(r.String(), r.String(), r.Long(), r.Long(), r.Long(), r.Bool()),
+                ProposeManifest or ProposeManifestV2 => new Propose(r.Bytes()),
+                ProposeAcceptedManifest or ProposeAcceptedManifestV2 => new ProposeAccepted(r.Long(), r.Long()),
+                NotLeaderManifest or NotLeaderManifestV2 => new NotLeader(r.String(), r.OptionalString()),
+                GetStateManifest or GetStateManifestV2 => GetState.Instance,
+                RaftStateManifest or RaftStateManifestV2 => new RaftState(r.String(), r.Long(), r.Role(), r.OptionalString(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long()),
+                HardStateManifest or HardStateManifestV2 => new HardStateChanged(r.Long(), r.OptionalString()),
+                EntriesAppendedManifest or EntriesAppendedManifestV2 => new EntriesAppended(r.Entries()),
+                LogTruncatedManifest or LogTruncatedManifestV2 => new LogTruncated(r.Long()),
                 KvRegisterManifest => KvRegister.Instance,
                 KvRequestManifest => new KvRequest(r.Long(), r.Long(), r.Enum<KvOperation>(), r.String(), r.String()),
                 KvResponseManifest => new KvResponse(r.Long(), r.Long(), r.Enum<KvStatus>(), r.OptionalString(), r.OptionalString()),
                 RetiredKvRequestManifest or RetiredKvResponseManifest => throw new SerializationException(
                     $"AkkaRaft '{manifest}' is a key-value message of an older version (string client ids); upgrade that client"),
-                RaftSnapshotManifest => new RaftSnapshot(r.Long(), r.OptionalString(), r.Long(), r.Long(), r.Bytes(), r.Entries()),
-                _ => throw new SerializationException($"unknown AkkaRaft manifest '{manifest}'"),
+                RaftSnapshotManifest or RaftSnapshotManifestV2 => new RaftSnapshot(r.Long(), r.OptionalString(), r.Long(), r.Long(), r.Bytes(), r.Entries()),
+                _ => throw UnknownManifest(manifest),
             };
             r.End();
             return result;
@@ -232,6 +270,23 @@ public sealed class RaftSerializer : SerializerWithStringManifest
         {
             throw new SerializationException($"cannot decode AkkaRaft '{manifest}' from {bytes.Length} bytes: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// The error for a manifest this node does not read: a later version of a type it knows says which version it
+    /// found and which it reads, so the operator knows which node to upgrade.
+    /// </summary>
+    private static SerializationException UnknownManifest(string manifest)
+    {
+        var dot = manifest.LastIndexOf('.');
+        if (dot > 0 && VersionedBases.Contains(manifest[..dot])
+            && int.TryParse(manifest.AsSpan(dot + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version)
+            && version > NewestVersion)
+        {
+            return new SerializationException(
+                $"AkkaRaft '{manifest}' is version {version}; this node reads versions {OldestVersion}-{NewestVersion}: upgrade it");
+        }
+        return new SerializationException($"unknown AkkaRaft manifest '{manifest}'");
     }
 
     private static AppendEntries ReadAppendEntries(Reader r)

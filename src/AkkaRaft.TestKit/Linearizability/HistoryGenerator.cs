@@ -25,10 +25,10 @@ internal static class HistoryGenerator
         int MaxLatency = 100,
         int MaxThinkTime = 20);
 
-    public static List<KvOperation> Generate(Options o)
+    public static List<HistoryOperation> Generate(Options o)
     {
         var rng = new Random(o.Seed);
-        var ops = new List<KvOperation>(o.Operations);
+        var ops = new List<HistoryOperation>(o.Operations);
         var effectAt = new List<(long Time, int Op)>();
         var perClient = o.Operations / o.Clients;
 
@@ -49,14 +49,14 @@ internal static class HistoryGenerator
                     // The request may still be executed long after the client stopped waiting.
                     if (input.Kind != KvOpKind.Get && rng.Next(2) == 0)
                         effectAt.Add((t + rng.Next(5 * o.MaxLatency), id));
-                    ops.Add(KvOperation.TimedOut(client, input, t));
+                    ops.Add(HistoryOperation.TimedOut(client, input, t));
                     t += 2 * o.MaxLatency + rng.Next(o.MaxThinkTime + 1);
                 }
                 else
                 {
                     var latency = 1 + rng.Next(o.MaxLatency);
                     effectAt.Add((t + rng.Next(latency + 1), id));
-                    ops.Add(KvOperation.Completed(client, input, null, t, t + latency));
+                    ops.Add(HistoryOperation.Completed(client, input, null, t, t + latency));
                     t += latency + rng.Next(o.MaxThinkTime + 1);
                 }
             }

@@ -32,7 +32,7 @@ public sealed class HistoryRecorder
         public long CallTime { get; } = callTime;
         public bool Finished { get; set; }
         public string? Output { get; set; }
-        public long ReturnTime { get; set; } = KvOperation.NeverReturned;
+        public long ReturnTime { get; set; } = HistoryOperation.NeverReturned;
     }
 
     /// <summary>Records that client <paramref name="clientId"/> is about to send <paramref name="input"/>; pass the result to <see cref="End"/> or <see cref="TimedOut"/>.</summary>
@@ -70,12 +70,12 @@ public sealed class HistoryRecorder
     /// A snapshot of the history so far. An operation still in flight is reported with unknown outcome,
     /// since it may already have taken effect.
     /// </summary>
-    public IReadOnlyList<KvOperation> History
+    public IReadOnlyList<HistoryOperation> History
     {
         get
         {
             lock (_gate)
-                return _slots.Select(s => new KvOperation(s.ClientId, s.Input, s.Output, s.CallTime, s.ReturnTime)).ToList();
+                return _slots.Select(s => new HistoryOperation(s.ClientId, s.Input, s.Output, s.CallTime, s.ReturnTime)).ToList();
         }
     }
 

@@ -26,15 +26,15 @@ internal sealed partial class KeySearch
     /// <summary>How many steps run between two looks at the clock.</summary>
     private const int ClockCheckInterval = 1024;
 
-    private readonly IReadOnlyList<KvOperation> _ops;
+    private readonly IReadOnlyList<HistoryOperation> _ops;
     private readonly long _deadline;
     private readonly ulong[] _zobrist;
-    private readonly List<KvOperation> _pendingReads = new();
-    private readonly List<KvOperation> _laterWrites = new();
+    private readonly List<HistoryOperation> _pendingReads = new();
+    private readonly List<HistoryOperation> _laterWrites = new();
     private readonly Event _head = new() { Op = -1, Time = long.MinValue, IsCall = false, IsUnknown = false };
     private readonly Event _unknownHead = new() { Op = -1, Time = long.MinValue, IsCall = false, IsUnknown = true };
 
-    private KeySearch(IReadOnlyList<KvOperation> ops, long deadline)
+    private KeySearch(IReadOnlyList<HistoryOperation> ops, long deadline)
     {
         _ops = ops;
         _deadline = deadline;
@@ -49,7 +49,7 @@ internal sealed partial class KeySearch
     internal sealed record Result(CheckOutcome Outcome, IReadOnlyList<int> LongestOrder);
 
     /// <summary>Searches for a linearization of <paramref name="ops"/>, all on one key, before the Stopwatch timestamp <paramref name="deadline"/>.</summary>
-    public static Result Run(IReadOnlyList<KvOperation> ops, long deadline) => new KeySearch(ops, deadline).Search();
+    public static Result Run(IReadOnlyList<HistoryOperation> ops, long deadline) => new KeySearch(ops, deadline).Search();
 
     /// <summary>One choice on the current path: the call linearized, the state before it, and the alternatives.</summary>
     /// <param name="Call">The call linearized.</param>

@@ -39,7 +39,7 @@ public static class KvModel
     public static readonly KvState Initial = new("");
 
     /// <summary>Applies <paramref name="op"/> to <paramref name="state"/>; false if its output is impossible there.</summary>
-    public static bool Step(KvState state, KvOperation op, out KvState next)
+    public static bool Step(KvState state, HistoryOperation op, out KvState next)
     {
         switch (op.Input.Kind)
         {

@@ -17,7 +17,7 @@ public static class LinearizabilityChecker
     /// Checks <paramref name="history"/> against the sequential key-value store, giving up with
     /// <see cref="CheckOutcome.Unknown"/> after <paramref name="timeout"/>.
     /// </summary>
-    public static CheckResult Check(IReadOnlyList<KvOperation> history, TimeSpan timeout)
+    public static CheckResult Check(IReadOnlyList<HistoryOperation> history, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(history);
         var deadline = DeadlineAfter(timeout);
@@ -46,9 +46,9 @@ public static class LinearizabilityChecker
     /// The operations of each key, in history order. A Get with unknown outcome observed nothing the
     /// client can rely on, so it is dropped rather than searched.
     /// </summary>
-    internal static IEnumerable<(string Key, List<KvOperation> Ops)> PartitionByKey(IReadOnlyList<KvOperation> history)
+    internal static IEnumerable<(string Key, List<HistoryOperation> Ops)> PartitionByKey(IReadOnlyList<HistoryOperation> history)
     {
-        var byKey = new Dictionary<string, List<KvOperation>>(StringComparer.Ordinal);
+        var byKey = new Dictionary<string, List<HistoryOperation>>(StringComparer.Ordinal);
         var order = new List<string>();
         foreach (var op in history)
         {
@@ -58,7 +58,7 @@ public static class LinearizabilityChecker
                 continue;
             if (!byKey.TryGetValue(op.Input.Key, out var ops))
             {
-                byKey[op.Input.Key] = ops = new List<KvOperation>();
+                byKey[op.Input.Key] = ops = new List<HistoryOperation>();
                 order.Add(op.Input.Key);
             }
 
@@ -75,9 +75,9 @@ public static class LinearizabilityChecker
     /// wrong read it also describes the failure. The search itself would keep every intermediate value in its cache,
     /// which for long runs of appends costs memory quadratic in the history.
     /// </summary>
-    internal static bool IsSequentialAndLegal(IReadOnlyList<KvOperation> ops)
+    internal static bool IsSequentialAndLegal(IReadOnlyList<HistoryOperation> ops)
     {
-        var ordered = new KvOperation[ops.Count];
+        var ordered = new HistoryOperation[ops.Count];
         for (var i = 0; i < ops.Count; i++)
         {
             if (ops[i].OutcomeUnknown)
@@ -127,7 +127,7 @@ public static class LinearizabilityChecker
     /// Says why a key failed: how far the longest real-time-consistent order got, the state it left,
     /// and the operations that could have come next but none of which the model accepts there.
     /// </summary>
-    private static string DescribeFailure(string key, IReadOnlyList<KvOperation> ops, IReadOnlyList<int> longest)
+    private static string DescribeFailure(string key, IReadOnlyList<HistoryOperation> ops, IReadOnlyList<int> longest)
     {
         var placed = new bool[ops.Count];
         var state = KvModel.Initial;

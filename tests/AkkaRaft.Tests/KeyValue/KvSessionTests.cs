@@ -1,13 +1,13 @@
 using Akka.TestKit.Xunit2;
 using AkkaRaft.Actors.KeyValue;
-using AkkaRaft.Tests.Harness;
+using AkkaRaft.TestKit;
 using Xunit.Abstractions;
 
 namespace AkkaRaft.Tests.KeyValue;
 
 /// <summary>Client sessions registered through the log and expired by a rule the log decides (Raft thesis §6.3).</summary>
 [Collection(TimingCollection.Name)]
-public sealed class KvSessionTests : TestKit
+public sealed class KvSessionTests : Akka.TestKit.Xunit2.TestKit
 {
     public KvSessionTests(ITestOutputHelper output) : base(HarnessConfig.RealTime, output: output) { }
 

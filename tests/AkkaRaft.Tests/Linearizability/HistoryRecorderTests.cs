@@ -22,8 +22,8 @@ public sealed class HistoryRecorderTests
         Assert.Equal(
             new[]
             {
-                new KvOperation(1, KvInput.Put("x", "a"), null, 5, 9),
-                new KvOperation(2, KvInput.Get("x"), "a", 7, 12),
+                new HistoryOperation(1, KvInput.Put("x", "a"), null, 5, 9),
+                new HistoryOperation(2, KvInput.Get("x"), "a", 7, 12),
             },
             recorder.History);
     }

@@ -12,27 +12,27 @@ public sealed class LinearizabilityCheckerTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(20);
 
-    private static KvOperation Get(int client, string key, string read, long call, long ret) =>
-        KvOperation.Completed(client, KvInput.Get(key), read, call, ret);
+    private static HistoryOperation Get(int client, string key, string read, long call, long ret) =>
+        HistoryOperation.Completed(client, KvInput.Get(key), read, call, ret);
 
-    private static KvOperation Put(int client, string key, string value, long call, long ret) =>
-        KvOperation.Completed(client, KvInput.Put(key, value), null, call, ret);
+    private static HistoryOperation Put(int client, string key, string value, long call, long ret) =>
+        HistoryOperation.Completed(client, KvInput.Put(key, value), null, call, ret);
 
-    private static KvOperation Append(int client, string key, string value, long call, long ret) =>
-        KvOperation.Completed(client, KvInput.Append(key, value), null, call, ret);
+    private static HistoryOperation Append(int client, string key, string value, long call, long ret) =>
+        HistoryOperation.Completed(client, KvInput.Append(key, value), null, call, ret);
 
-    private static KvOperation PutTimedOut(int client, string key, string value, long call) =>
-        KvOperation.TimedOut(client, KvInput.Put(key, value), call);
+    private static HistoryOperation PutTimedOut(int client, string key, string value, long call) =>
+        HistoryOperation.TimedOut(client, KvInput.Put(key, value), call);
 
-    private static CheckResult Check(params KvOperation[] history) => LinearizabilityChecker.Check(history, Generous);
+    private static CheckResult Check(params HistoryOperation[] history) => LinearizabilityChecker.Check(history, Generous);
 
-    private static void AssertOk(params KvOperation[] history)
+    private static void AssertOk(params HistoryOperation[] history)
     {
         var result = Check(history);
         Assert.True(result.Outcome == CheckOutcome.Ok, result.ToString());
     }
 
-    private static CheckResult AssertIllegal(params KvOperation[] history)
+    private static CheckResult AssertIllegal(params HistoryOperation[] history)
     {
         var result = Check(history);
         Assert.True(result.Outcome == CheckOutcome.Illegal, $"expected Illegal, got {result}");
@@ -166,7 +166,7 @@ public sealed class LinearizabilityCheckerTests(ITestOutputHelper output)
     {
         AssertOk(
             Put(0, "x", "0", 0, 5),
-            KvOperation.TimedOut(1, KvInput.Get("x"), 10) with { Output = "never written" },
+            HistoryOperation.TimedOut(1, KvInput.Get("x"), 10) with { Output = "never written" },
             Get(2, "x", "0", 1000, 1010));
     }
 
@@ -261,9 +261,9 @@ public sealed class LinearizabilityCheckerTests(ITestOutputHelper output)
     /// The lab's UnreliableOneKey: clients append concurrently to one key and only a final Get observes the order.
     /// Here the real order within each round is the reverse of the intervals' midpoints, so every guess is wrong.
     /// </summary>
-    private static List<KvOperation> ConcurrentAppendsReadAtTheEnd(int clients, int rounds, Func<string, string> corrupt)
+    private static List<HistoryOperation> ConcurrentAppendsReadAtTheEnd(int clients, int rounds, Func<string, string> corrupt)
     {
-        var history = new List<KvOperation>();
+        var history = new List<HistoryOperation>();
         var value = "";
         for (var n = 0; n < rounds; n++)
         {
@@ -295,7 +295,7 @@ public sealed class LinearizabilityCheckerTests(ITestOutputHelper output)
     public void Long_sequential_history_of_one_key_checks_quickly()
     {
         // One client, one key, 5,000 appends each followed by a Get of the whole value: a single order is possible.
-        var history = new List<KvOperation>();
+        var history = new List<HistoryOperation>();
         var value = "";
         long t = 0;
         for (var i = 0; i < 5_000; i++)
@@ -344,11 +344,11 @@ public sealed class LinearizabilityCheckerTests(ITestOutputHelper output)
     }
 
     /// <summary>Up to 7 operations on two keys with overlapping times and reads of plausible values, some timed out.</summary>
-    private static KvOperation[] SmallRandomHistory(Random rng)
+    private static HistoryOperation[] SmallRandomHistory(Random rng)
     {
         string[] keys = ["x", "y"];
         string[] reads = ["", "a", "b", "c", "ac", "bc", "cc", "acc", "bcc"];
-        var history = new KvOperation[1 + rng.Next(7)];
+        var history = new HistoryOperation[1 + rng.Next(7)];
         for (var i = 0; i < history.Length; i++)
         {
             var key = keys[rng.Next(history.Length > 4 ? 2 : 1)];
@@ -360,14 +360,14 @@ public sealed class LinearizabilityCheckerTests(ITestOutputHelper output)
             };
             long call = rng.Next(20);
             history[i] = rng.Next(8) == 0
-                ? KvOperation.TimedOut(i % 3, input, call)
-                : KvOperation.Completed(i % 3, input, input.Kind == KvOpKind.Get ? reads[rng.Next(reads.Length)] : null, call, call + 1 + rng.Next(10));
+                ? HistoryOperation.TimedOut(i % 3, input, call)
+                : HistoryOperation.Completed(i % 3, input, input.Kind == KvOpKind.Get ? reads[rng.Next(reads.Length)] : null, call, call + 1 + rng.Next(10));
         }
 
         return history;
     }
 
-    private static bool BruteForceLinearizable(KvOperation[] history)
+    private static bool BruteForceLinearizable(HistoryOperation[] history)
     {
         var placed = new bool[history.Length];
 
@@ -406,8 +406,8 @@ public sealed class LinearizabilityCheckerTests(ITestOutputHelper output)
     /// A copy of <paramref name="history"/> with one completed Get, chosen at random among those
     /// <paramref name="wrongValue"/> has a value for, reading that value instead.
     /// </summary>
-    private static List<KvOperation> CorruptOneRead(
-        List<KvOperation> history, Random rng, Func<List<KvOperation>, KvOperation, string?> wrongValue)
+    private static List<HistoryOperation> CorruptOneRead(
+        List<HistoryOperation> history, Random rng, Func<List<HistoryOperation>, HistoryOperation, string?> wrongValue)
     {
         var choices = history
             .Select((op, i) => (op, i, value: op.Input.Kind == KvOpKind.Get && !op.OutcomeUnknown ? wrongValue(history, op) : null))
@@ -415,7 +415,7 @@ public sealed class LinearizabilityCheckerTests(ITestOutputHelper output)
             .ToList();
         Assert.NotEmpty(choices);
         var (read, index, value) = choices[rng.Next(choices.Count)];
-        var corrupted = new List<KvOperation>(history) { [index] = read with { Output = value } };
+        var corrupted = new List<HistoryOperation>(history) { [index] = read with { Output = value } };
         return corrupted;
     }
 
@@ -425,7 +425,7 @@ public sealed class LinearizabilityCheckerTests(ITestOutputHelper output)
     /// order; Put values are unique tokens, so only p itself can set the key to p's value: the read
     /// cannot see it.
     /// </summary>
-    private static string? StaleValueFor(List<KvOperation> history, KvOperation read)
+    private static string? StaleValueFor(List<HistoryOperation> history, HistoryOperation read)
     {
         var writes = history
             .Where(o => o.Input.Key == read.Input.Key && o.Input.Kind != KvOpKind.Get && !o.OutcomeUnknown)

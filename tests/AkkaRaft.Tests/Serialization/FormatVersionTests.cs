@@ -11,7 +11,7 @@ namespace AkkaRaft.Tests.Serialization;
 /// The Raft messages and journal events carry their format version in the manifest ("AE" is version 1, "AE.2"
 /// version 2): every known version decodes, the newest is written, and a later one is refused naming both versions.
 /// </summary>
-public sealed class FormatVersionTests : TestKit
+public sealed class FormatVersionTests : Akka.TestKit.Xunit2.TestKit
 {
     private readonly RaftSerializer _serializer;
 

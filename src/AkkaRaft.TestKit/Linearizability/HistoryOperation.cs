@@ -47,7 +47,7 @@ public sealed record KvInput(KvOpKind Kind, string Key, string Value)
 /// <param name="Output">For a Get, the value read ("" for a missing key); ignored for Put and Append.</param>
 /// <param name="CallTime">When the client sent it, in ticks of a monotonic clock.</param>
 /// <param name="ReturnTime">When the client had the answer, in the same ticks; <see cref="NeverReturned"/> when it gave up.</param>
-public sealed record KvOperation(int ClientId, KvInput Input, string? Output, long CallTime, long ReturnTime)
+public sealed record HistoryOperation(int ClientId, KvInput Input, string? Output, long CallTime, long ReturnTime)
 {
     /// <summary>The <see cref="ReturnTime"/> of an operation whose outcome is unknown.</summary>
     public const long NeverReturned = long.MaxValue;
@@ -56,11 +56,11 @@ public sealed record KvOperation(int ClientId, KvInput Input, string? Output, lo
     public bool OutcomeUnknown => ReturnTime == NeverReturned;
 
     /// <summary>An operation the client saw answered.</summary>
-    public static KvOperation Completed(int clientId, KvInput input, string? output, long callTime, long returnTime) =>
+    public static HistoryOperation Completed(int clientId, KvInput input, string? output, long callTime, long returnTime) =>
         new(clientId, input, output, callTime, returnTime);
 
     /// <summary>An operation the client gave up on at some point after <paramref name="callTime"/>.</summary>
-    public static KvOperation TimedOut(int clientId, KvInput input, long callTime) =>
+    public static HistoryOperation TimedOut(int clientId, KvInput input, long callTime) =>
         new(clientId, input, null, callTime, NeverReturned);
 
     /// <summary>Client, command, answer and interval, for a failure description.</summary>

@@ -119,7 +119,7 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                     w.Write7BitEncodedInt64(m.LastIncludedIndex);
                     w.Write7BitEncodedInt64(m.LastIncludedTerm);
                     w.Write7BitEncodedInt64(m.Offset);
-                    WriteBytes(w, m.Data);
+                    w.WriteBytes(m.Data);
                     w.Write(m.Done);
                     break;
                 case InstallSnapshotResult m:
@@ -129,7 +129,7 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                     w.Write(m.Installed);
                     break;
                 case Propose m:
-                    WriteBytes(w, m.Command);
+                    w.WriteBytes(m.Command);
                     break;
                 case ProposeAccepted m:
                     w.Write7BitEncodedInt64(m.Index);
@@ -137,7 +137,7 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                     break;
                 case NotLeader m:
                     w.Write(m.PeerId);
-                    WriteOptional(w, m.LeaderId);
+                    w.WriteOptional(m.LeaderId);
                     break;
                 case GetState:
                     break;
@@ -145,7 +145,7 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                     w.Write(m.PeerId);
                     w.Write7BitEncodedInt64(m.Term);
                     w.Write((byte)m.Role);
-                    WriteOptional(w, m.LeaderId);
+                    w.WriteOptional(m.LeaderId);
                     w.Write7BitEncodedInt64(m.LastLogIndex);
                     w.Write7BitEncodedInt64(m.CommitIndex);
                     w.Write7BitEncodedInt64(m.LastApplied);
@@ -155,7 +155,7 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                     break;
                 case HardStateChanged e:
                     w.Write7BitEncodedInt64(e.Term);
-                    WriteOptional(w, e.VotedFor);
+                    w.WriteOptional(e.VotedFor);
                     break;
                 case EntriesAppended e:
                     WriteEntries(w, e.Entries);
@@ -176,15 +176,15 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                     w.Write7BitEncodedInt64(m.SessionId);
                     w.Write7BitEncodedInt64(m.Sequence);
                     w.Write((byte)m.Status);
-                    WriteOptional(w, m.Value);
-                    WriteOptional(w, m.LeaderId);
+                    w.WriteOptional(m.Value);
+                    w.WriteOptional(m.LeaderId);
                     break;
                 case RaftSnapshot e:
                     w.Write7BitEncodedInt64(e.Term);
-                    WriteOptional(w, e.VotedFor);
+                    w.WriteOptional(e.VotedFor);
                     w.Write7BitEncodedInt64(e.LastIncludedIndex);
                     w.Write7BitEncodedInt64(e.LastIncludedTerm);
-                    WriteBytes(w, e.State);
+                    w.WriteBytes(e.State);
                     WriteEntries(w, e.Suffix);
                     break;
                 default:
@@ -200,7 +200,7 @@ public sealed class RaftSerializer : SerializerWithStringManifest
     {
         try
         {
-            var r = new Reader(bytes);
+            var r = new WireReader(bytes);
             object result = manifest switch
             {
                 RequestVoteManifest => new RequestVote(r.String(), r.String(), r.Long(), r.Long(), r.Long()),
@@ -213,7 +213,7 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                 ProposeAcceptedManifest => new ProposeAccepted(r.Long(), r.Long()),
                 NotLeaderManifest => new NotLeader(r.String(), r.OptionalString()),
                 GetStateManifest => GetState.Instance,
-                RaftStateManifest => new RaftState(r.String(), r.Long(), r.Role(), r.OptionalString(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long()),
+                RaftStateManifest => new RaftState(r.String(), r.Long(), r.Enum<RaftRole>(), r.OptionalString(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long()),
                 HardStateManifest => new HardStateChanged(r.Long(), r.OptionalString()),
                 EntriesAppendedManifest => new EntriesAppended(r.Entries()),
                 LogTruncatedManifest => new LogTruncated(r.Long()),
@@ -228,13 +228,13 @@ public sealed class RaftSerializer : SerializerWithStringManifest
             r.End();
             return result;
         }
-        catch (Exception e) when (e is EndOfStreamException or FormatException or DecoderFallbackException or OverflowException or InvalidDataException)
+        catch (Exception e) when (WireReader.IsDecodeError(e))
         {
             throw new SerializationException($"cannot decode AkkaRaft '{manifest}' from {bytes.Length} bytes: {e.Message}", e);
         }
     }
 
-    private static AppendEntries ReadAppendEntries(Reader r)
+    private static AppendEntries ReadAppendEntries(WireReader r)
     {
         var (clusterId, from, term) = (r.String(), r.String(), r.Long());
         var (prevIndex, prevTerm, commit, round, answer) = (r.Long(), r.Long(), r.Long(), r.Long(), r.Bool());
@@ -255,91 +255,7 @@ public sealed class RaftSerializer : SerializerWithStringManifest
         {
             w.Write7BitEncodedInt64(e.Index);
             w.Write7BitEncodedInt64(e.Term);
-            WriteBytes(w, e.Command);
-        }
-    }
-
-    private static void WriteBytes(BinaryWriter w, byte[] bytes)
-    {
-        w.Write7BitEncodedInt(bytes.Length);
-        w.Write(bytes);
-    }
-
-    private static void WriteOptional(BinaryWriter w, string? value)
-    {
-        w.Write(value is not null);
-        if (value is not null) w.Write(value);
-    }
-
-    /// <summary>Reads with every length checked against what remains, so hostile bytes cannot make it allocate.</summary>
-    private sealed class Reader
-    {
-        private readonly BinaryReader _r;
-        private readonly long _length;
-
-        public Reader(byte[] bytes)
-        {
-            _length = bytes.Length;
-            _r = new BinaryReader(new MemoryStream(bytes, writable: false), new UTF8Encoding(false, throwOnInvalidBytes: true));
-        }
-
-        private long Remaining => _length - _r.BaseStream.Position;
-
-        public long Long() => _r.Read7BitEncodedInt64();
-
-        public bool Bool() => _r.ReadByte() switch
-        {
-            0 => false,
-            1 => true,
-            var b => throw new InvalidDataException($"byte {b} is not a boolean"),
-        };
-
-        public string String()
-        {
-            var length = _r.Read7BitEncodedInt();
-            if (length < 0 || length > Remaining) throw new InvalidDataException($"string of {length} bytes with {Remaining} left");
-            _r.BaseStream.Position -= SizeOf7Bit(length);
-            return _r.ReadString();
-        }
-
-        public string? OptionalString() => Bool() ? String() : null;
-
-        public byte[] Bytes()
-        {
-            var length = _r.Read7BitEncodedInt();
-            if (length < 0 || length > Remaining) throw new InvalidDataException($"{length} command bytes with {Remaining} left");
-            return _r.ReadBytes(length);
-        }
-
-        public RaftRole Role() => Enum<RaftRole>();
-
-        public T Enum<T>() where T : struct, Enum
-        {
-            var b = _r.ReadByte();
-            var value = (T)System.Enum.ToObject(typeof(T), b);
-            return System.Enum.IsDefined(value) ? value : throw new InvalidDataException($"byte {b} is not a {typeof(T).Name}");
-        }
-
-        public IReadOnlyList<LogEntry> Entries()
-        {
-            var count = _r.Read7BitEncodedInt();
-            // Every entry takes at least three bytes (index, term, length), which bounds a hostile count.
-            if (count < 0 || count > Remaining / 3) throw new InvalidDataException($"{count} entries with {Remaining} bytes left");
-            var entries = new LogEntry[count];
-            for (var i = 0; i < count; i++) entries[i] = new LogEntry(Long(), Long(), Bytes());
-            return entries;
-        }
-
-        public void End()
-        {
-            if (Remaining != 0) throw new InvalidDataException($"{Remaining} unexpected trailing bytes");
-        }
-
-        private static int SizeOf7Bit(int value)
-        {
-            var size = 1;
-            while ((value >>= 7) != 0) size++;
-            return size;
+            w.WriteBytes(e.Command);
         }
     }
 }

@@ -1,7 +1,6 @@
 using System.Runtime.Serialization;
 using System.Text;
 using Akka.Serialization;
-using AkkaRaft.Actors.KeyValue;
 using AkkaRaft.Actors.Log;
 using AkkaRaft.Actors.Messages;
 using AkkaRaft.Actors.Persistence;
@@ -35,13 +34,8 @@ public sealed class RaftSerializer : SerializerWithStringManifest
     internal const string EntriesAppendedManifest = "E-EA";
     internal const string LogTruncatedManifest = "E-LT";
     internal const string RaftSnapshotManifest = "S-RS";
-    // "KQ" and "KR" carried the requests and answers of clients with string ids, before sessions were registered
-    // through the log: retired, refused with a clear error, never to be reused.
-    internal const string RetiredKvRequestManifest = "KQ";
-    internal const string RetiredKvResponseManifest = "KR";
-    internal const string KvRegisterManifest = "KG";
-    internal const string KvRequestManifest = "KQ2";
-    internal const string KvResponseManifest = "KR2";
+    // "KG", "KQ", "KQ2", "KR" and "KR2" were the key-value store's messages before it moved to its own project and
+    // serializer (id 4818), which keeps them: never reuse them here.
 
     /// <summary>Created by Akka.NET's serialization extension.</summary>
     public RaftSerializer(ExtendedActorSystem system) : base(system) { }
@@ -67,9 +61,6 @@ public sealed class RaftSerializer : SerializerWithStringManifest
         EntriesAppended => EntriesAppendedManifest,
         LogTruncated => LogTruncatedManifest,
         RaftSnapshot => RaftSnapshotManifest,
-        KvRegister => KvRegisterManifest,
-        KvRequest => KvRequestManifest,
-        KvResponse => KvResponseManifest,
         _ => throw new ArgumentException($"{nameof(RaftSerializer)} cannot serialize {o.GetType().FullName}"),
     };
 
@@ -163,22 +154,6 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                 case LogTruncated e:
                     w.Write7BitEncodedInt64(e.FromIndex);
                     break;
-                case KvRegister:
-                    break;
-                case KvRequest m:
-                    w.Write7BitEncodedInt64(m.SessionId);
-                    w.Write7BitEncodedInt64(m.Sequence);
-                    w.Write((byte)m.Operation);
-                    w.Write(m.Key);
-                    w.Write(m.Value);
-                    break;
-                case KvResponse m:
-                    w.Write7BitEncodedInt64(m.SessionId);
-                    w.Write7BitEncodedInt64(m.Sequence);
-                    w.Write((byte)m.Status);
-                    w.WriteOptional(m.Value);
-                    w.WriteOptional(m.LeaderId);
-                    break;
                 case RaftSnapshot e:
                     w.Write7BitEncodedInt64(e.Term);
                     w.WriteOptional(e.VotedFor);
@@ -217,11 +192,6 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                 HardStateManifest => new HardStateChanged(r.Long(), r.OptionalString()),
                 EntriesAppendedManifest => new EntriesAppended(r.Entries()),
                 LogTruncatedManifest => new LogTruncated(r.Long()),
-                KvRegisterManifest => KvRegister.Instance,
-                KvRequestManifest => new KvRequest(r.Long(), r.Long(), r.Enum<KvOperation>(), r.String(), r.String()),
-                KvResponseManifest => new KvResponse(r.Long(), r.Long(), r.Enum<KvStatus>(), r.OptionalString(), r.OptionalString()),
-                RetiredKvRequestManifest or RetiredKvResponseManifest => throw new SerializationException(
-                    $"AkkaRaft '{manifest}' is a key-value message of an older version (string client ids); upgrade that client"),
                 RaftSnapshotManifest => new RaftSnapshot(r.Long(), r.OptionalString(), r.Long(), r.Long(), r.Bytes(), r.Entries()),
                 _ => throw new SerializationException($"unknown AkkaRaft manifest '{manifest}'"),
             };

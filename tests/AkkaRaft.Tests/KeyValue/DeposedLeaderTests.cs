@@ -1,5 +1,5 @@
 using Akka.TestKit.Xunit2;
-using AkkaRaft.Actors.KeyValue;
+using AkkaRaft.KeyValue;
 using AkkaRaft.Tests.Harness;
 using Xunit.Abstractions;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using AkkaRaft.Actors.KeyValue;
+using AkkaRaft.KeyValue;
 using AkkaRaft.Tests.Harness;
 using AkkaRaft.Tests.Linearizability;
 using Xunit.Abstractions;

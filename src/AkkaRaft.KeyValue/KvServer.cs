@@ -1,7 +1,7 @@
 using AkkaRaft.Actors.Configuration;
 using AkkaRaft.Actors.Messages;
 
-namespace AkkaRaft.Actors.KeyValue;
+namespace AkkaRaft.KeyValue;
 
 /// <summary>
 /// One server of the replicated key-value store: the endpoint clients and the other servers talk to. It runs its Raft
@@ -52,7 +52,7 @@ public sealed class KvServer : ReceiveActor
     {
         kvOptions.Validate();
         _kvOptions = kvOptions;
-        RaftConfig.Inject(Context.System); // client requests arrive through RaftSerializer
+        KvConfig.Inject(Context.System); // client requests arrive through KvSerializer
         _clusterId = settings.ClusterId;
         _id = settings.PeerId;
         _raft = Context.Watch(Context.ActorOf(RaftActor.SupervisedProps(settings, peers, options with { ApplyTo = Self }), "raft"));

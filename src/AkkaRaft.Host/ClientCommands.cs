@@ -1,6 +1,6 @@
 using AkkaRaft.Actors;
-using AkkaRaft.Actors.KeyValue;
 using AkkaRaft.Actors.Messages;
+using AkkaRaft.KeyValue;
 
 namespace AkkaRaft.Host;
 

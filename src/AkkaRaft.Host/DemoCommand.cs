@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using AkkaRaft.Actors;
-using AkkaRaft.Actors.KeyValue;
 using AkkaRaft.Actors.Messages;
+using AkkaRaft.KeyValue;
 
 namespace AkkaRaft.Host;
 

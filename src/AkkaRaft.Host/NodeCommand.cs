@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using Akka.Configuration;
 using Akka.Persistence.Sql;
 using AkkaRaft.Actors;
-using AkkaRaft.Actors.KeyValue;
+using AkkaRaft.KeyValue;
 using Microsoft.Data.Sqlite;
 
 namespace AkkaRaft.Host;

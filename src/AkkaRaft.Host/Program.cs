@@ -1,5 +1,5 @@
-using AkkaRaft.Actors.KeyValue;
 using AkkaRaft.Host;
+using AkkaRaft.KeyValue;
 
 // AkkaRaft.Host: a key-value node over Akka.Remote, one-shot and line-by-line clients, and a multi-process demo.
 // Every configuration mistake ends with one line naming it and a non-zero exit, never a stack trace.

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using AkkaRaft.Actors;
-using AkkaRaft.Actors.KeyValue;
+using AkkaRaft.KeyValue;
 
 namespace AkkaRaft.Host;
 

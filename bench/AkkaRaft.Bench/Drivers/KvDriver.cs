@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using AkkaRaft.Actors.KeyValue;
+using AkkaRaft.KeyValue;
 
 namespace AkkaRaft.Bench;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using AkkaRaft.Actors.KeyValue;
+using AkkaRaft.KeyValue;
 
 namespace AkkaRaft.Bench;
 

@@ -2,8 +2,8 @@ using Akka.Configuration;
 using Akka.Persistence.Sql;
 using AkkaRaft.Actors;
 using AkkaRaft.Actors.Configuration;
-using AkkaRaft.Actors.KeyValue;
 using AkkaRaft.Actors.Messages;
+using AkkaRaft.KeyValue;
 
 namespace AkkaRaft.Bench;
 

@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using Akka.Configuration;
 using AkkaRaft.Actors.Configuration;
-using AkkaRaft.Actors.KeyValue;
 using AkkaRaft.Actors.Messages;
+using AkkaRaft.KeyValue;
 
 namespace AkkaRaft.Bench;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
-using AkkaRaft.Actors.KeyValue;
 using AkkaRaft.Actors.Messages;
+using AkkaRaft.KeyValue;
 
 namespace AkkaRaft.Bench;
 

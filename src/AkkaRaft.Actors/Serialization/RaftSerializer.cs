@@ -1,7 +1,6 @@
 using System.Runtime.Serialization;
 using System.Text;
 using Akka.Serialization;
-using AkkaRaft.Actors.KeyValue;
 using AkkaRaft.Actors.Log;
 using AkkaRaft.Actors.Messages;
 using AkkaRaft.Actors.Persistence;
@@ -73,13 +72,8 @@ public sealed class RaftSerializer : SerializerWithStringManifest
         NotLeaderManifest, GetStateManifest, RaftStateManifest, HardStateManifest, EntriesAppendedManifest,
         LogTruncatedManifest, RaftSnapshotManifest,
     };
-    // "KQ" and "KR" carried the requests and answers of clients with string ids, before sessions were registered
-    // through the log: retired, refused with a clear error, never to be reused.
-    internal const string RetiredKvRequestManifest = "KQ";
-    internal const string RetiredKvResponseManifest = "KR";
-    internal const string KvRegisterManifest = "KG";
-    internal const string KvRequestManifest = "KQ2";
-    internal const string KvResponseManifest = "KR2";
+    // "KG", "KQ", "KQ2", "KR" and "KR2" were the key-value store's messages before it moved to its own project and
+    // serializer (id 4818), which keeps them: never reuse them here.
 
     /// <summary>Created by Akka.NET's serialization extension.</summary>
     public RaftSerializer(ExtendedActorSystem system) : base(system) { }
@@ -105,9 +99,6 @@ public sealed class RaftSerializer : SerializerWithStringManifest
         EntriesAppended => EntriesAppendedManifestV2,
         LogTruncated => LogTruncatedManifestV2,
         RaftSnapshot => RaftSnapshotManifestV2,
-        KvRegister => KvRegisterManifest,
-        KvRequest => KvRequestManifest,
-        KvResponse => KvResponseManifest,
         _ => throw new ArgumentException($"{nameof(RaftSerializer)} cannot serialize {o.GetType().FullName}"),
     };
 
@@ -157,7 +148,7 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                     w.Write7BitEncodedInt64(m.LastIncludedIndex);
                     w.Write7BitEncodedInt64(m.LastIncludedTerm);
                     w.Write7BitEncodedInt64(m.Offset);
-                    WriteBytes(w, m.Data);
+                    w.WriteBytes(m.Data);
                     w.Write(m.Done);
                     break;
                 case InstallSnapshotResult m:
@@ -167,7 +158,7 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                     w.Write(m.Installed);
                     break;
                 case Propose m:
-                    WriteBytes(w, m.Command);
+                    w.WriteBytes(m.Command);
                     break;
                 case ProposeAccepted m:
                     w.Write7BitEncodedInt64(m.Index);
@@ -175,7 +166,7 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                     break;
                 case NotLeader m:
                     w.Write(m.PeerId);
-                    WriteOptional(w, m.LeaderId);
+                    w.WriteOptional(m.LeaderId);
                     break;
                 case GetState:
                     break;
@@ -183,7 +174,7 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                     w.Write(m.PeerId);
                     w.Write7BitEncodedInt64(m.Term);
                     w.Write((byte)m.Role);
-                    WriteOptional(w, m.LeaderId);
+                    w.WriteOptional(m.LeaderId);
                     w.Write7BitEncodedInt64(m.LastLogIndex);
                     w.Write7BitEncodedInt64(m.CommitIndex);
                     w.Write7BitEncodedInt64(m.LastApplied);
@@ -193,7 +184,7 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                     break;
                 case HardStateChanged e:
                     w.Write7BitEncodedInt64(e.Term);
-                    WriteOptional(w, e.VotedFor);
+                    w.WriteOptional(e.VotedFor);
                     break;
                 case EntriesAppended e:
                     WriteEntries(w, e.Entries);
@@ -201,28 +192,12 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                 case LogTruncated e:
                     w.Write7BitEncodedInt64(e.FromIndex);
                     break;
-                case KvRegister:
-                    break;
-                case KvRequest m:
-                    w.Write7BitEncodedInt64(m.SessionId);
-                    w.Write7BitEncodedInt64(m.Sequence);
-                    w.Write((byte)m.Operation);
-                    w.Write(m.Key);
-                    w.Write(m.Value);
-                    break;
-                case KvResponse m:
-                    w.Write7BitEncodedInt64(m.SessionId);
-                    w.Write7BitEncodedInt64(m.Sequence);
-                    w.Write((byte)m.Status);
-                    WriteOptional(w, m.Value);
-                    WriteOptional(w, m.LeaderId);
-                    break;
                 case RaftSnapshot e:
                     w.Write7BitEncodedInt64(e.Term);
-                    WriteOptional(w, e.VotedFor);
+                    w.WriteOptional(e.VotedFor);
                     w.Write7BitEncodedInt64(e.LastIncludedIndex);
                     w.Write7BitEncodedInt64(e.LastIncludedTerm);
-                    WriteBytes(w, e.State);
+                    w.WriteBytes(e.State);
                     WriteEntries(w, e.Suffix);
                     break;
                 default:
@@ -238,7 +213,7 @@ public sealed class RaftSerializer : SerializerWithStringManifest
     {
         try
         {
-            var r = new Reader(bytes);
+            var r = new WireReader(bytes);
             object result = manifest switch
             {
                 RequestVoteManifest or RequestVoteManifestV2 => new RequestVote(r.String(), r.String(), r.Long(), r.Long(), r.Long()),
@@ -251,22 +226,17 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                 ProposeAcceptedManifest or ProposeAcceptedManifestV2 => new ProposeAccepted(r.Long(), r.Long()),
                 NotLeaderManifest or NotLeaderManifestV2 => new NotLeader(r.String(), r.OptionalString()),
                 GetStateManifest or GetStateManifestV2 => GetState.Instance,
-                RaftStateManifest or RaftStateManifestV2 => new RaftState(r.String(), r.Long(), r.Role(), r.OptionalString(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long()),
+                RaftStateManifest or RaftStateManifestV2 => new RaftState(r.String(), r.Long(), r.Enum<RaftRole>(), r.OptionalString(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long()),
                 HardStateManifest or HardStateManifestV2 => new HardStateChanged(r.Long(), r.OptionalString()),
                 EntriesAppendedManifest or EntriesAppendedManifestV2 => new EntriesAppended(r.Entries()),
                 LogTruncatedManifest or LogTruncatedManifestV2 => new LogTruncated(r.Long()),
-                KvRegisterManifest => KvRegister.Instance,
-                KvRequestManifest => new KvRequest(r.Long(), r.Long(), r.Enum<KvOperation>(), r.String(), r.String()),
-                KvResponseManifest => new KvResponse(r.Long(), r.Long(), r.Enum<KvStatus>(), r.OptionalString(), r.OptionalString()),
-                RetiredKvRequestManifest or RetiredKvResponseManifest => throw new SerializationException(
-                    $"AkkaRaft '{manifest}' is a key-value message of an older version (string client ids); upgrade that client"),
                 RaftSnapshotManifest or RaftSnapshotManifestV2 => new RaftSnapshot(r.Long(), r.OptionalString(), r.Long(), r.Long(), r.Bytes(), r.Entries()),
                 _ => throw UnknownManifest(manifest),
             };
             r.End();
             return result;
         }
-        catch (Exception e) when (e is EndOfStreamException or FormatException or DecoderFallbackException or OverflowException or InvalidDataException)
+        catch (Exception e) when (WireReader.IsDecodeError(e))
         {
             throw new SerializationException($"cannot decode AkkaRaft '{manifest}' from {bytes.Length} bytes: {e.Message}", e);
         }
@@ -289,7 +259,7 @@ public sealed class RaftSerializer : SerializerWithStringManifest
         return new SerializationException($"unknown AkkaRaft manifest '{manifest}'");
     }
 
-    private static AppendEntries ReadAppendEntries(Reader r)
+    private static AppendEntries ReadAppendEntries(WireReader r)
     {
         var (clusterId, from, term) = (r.String(), r.String(), r.Long());
         var (prevIndex, prevTerm, commit, round, answer) = (r.Long(), r.Long(), r.Long(), r.Long(), r.Bool());
@@ -310,91 +280,7 @@ public sealed class RaftSerializer : SerializerWithStringManifest
         {
             w.Write7BitEncodedInt64(e.Index);
             w.Write7BitEncodedInt64(e.Term);
-            WriteBytes(w, e.Command);
-        }
-    }
-
-    private static void WriteBytes(BinaryWriter w, byte[] bytes)
-    {
-        w.Write7BitEncodedInt(bytes.Length);
-        w.Write(bytes);
-    }
-
-    private static void WriteOptional(BinaryWriter w, string? value)
-    {
-        w.Write(value is not null);
-        if (value is not null) w.Write(value);
-    }
-
-    /// <summary>Reads with every length checked against what remains, so hostile bytes cannot make it allocate.</summary>
-    private sealed class Reader
-    {
-        private readonly BinaryReader _r;
-        private readonly long _length;
-
-        public Reader(byte[] bytes)
-        {
-            _length = bytes.Length;
-            _r = new BinaryReader(new MemoryStream(bytes, writable: false), new UTF8Encoding(false, throwOnInvalidBytes: true));
-        }
-
-        private long Remaining => _length - _r.BaseStream.Position;
-
-        public long Long() => _r.Read7BitEncodedInt64();
-
-        public bool Bool() => _r.ReadByte() switch
-        {
-            0 => false,
-            1 => true,
-            var b => throw new InvalidDataException($"byte {b} is not a boolean"),
-        };
-
-        public string String()
-        {
-            var length = _r.Read7BitEncodedInt();
-            if (length < 0 || length > Remaining) throw new InvalidDataException($"string of {length} bytes with {Remaining} left");
-            _r.BaseStream.Position -= SizeOf7Bit(length);
-            return _r.ReadString();
-        }
-
-        public string? OptionalString() => Bool() ? String() : null;
-
-        public byte[] Bytes()
-        {
-            var length = _r.Read7BitEncodedInt();
-            if (length < 0 || length > Remaining) throw new InvalidDataException($"{length} command bytes with {Remaining} left");
-            return _r.ReadBytes(length);
-        }
-
-        public RaftRole Role() => Enum<RaftRole>();
-
-        public T Enum<T>() where T : struct, Enum
-        {
-            var b = _r.ReadByte();
-            var value = (T)System.Enum.ToObject(typeof(T), b);
-            return System.Enum.IsDefined(value) ? value : throw new InvalidDataException($"byte {b} is not a {typeof(T).Name}");
-        }
-
-        public IReadOnlyList<LogEntry> Entries()
-        {
-            var count = _r.Read7BitEncodedInt();
-            // Every entry takes at least three bytes (index, term, length), which bounds a hostile count.
-            if (count < 0 || count > Remaining / 3) throw new InvalidDataException($"{count} entries with {Remaining} bytes left");
-            var entries = new LogEntry[count];
-            for (var i = 0; i < count; i++) entries[i] = new LogEntry(Long(), Long(), Bytes());
-            return entries;
-        }
-
-        public void End()
-        {
-            if (Remaining != 0) throw new InvalidDataException($"{Remaining} unexpected trailing bytes");
-        }
-
-        private static int SizeOf7Bit(int value)
-        {
-            var size = 1;
-            while ((value >>= 7) != 0) size++;
-            return size;
+            w.WriteBytes(e.Command);
         }
     }
 }

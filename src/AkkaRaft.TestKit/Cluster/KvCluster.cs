@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Akka.Configuration;
 using AkkaRaft.Actors;
 using AkkaRaft.Actors.Configuration;
-using AkkaRaft.Actors.KeyValue;
+using AkkaRaft.KeyValue;
 using AkkaRaft.Actors.Messages;
 
 namespace AkkaRaft.TestKit;

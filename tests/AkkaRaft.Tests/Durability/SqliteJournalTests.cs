@@ -118,7 +118,7 @@ public sealed class SqliteJournalErrorTests(ITestOutputHelper output) : SqliteFi
         try
         {
             var settings = RaftSettings.Create(ConfigurationFactory.ParseString("akka.raft { cluster-id = sqlite, members = [n1] }")).WithPeerId("n1");
-            var server = system.ActorOf(AkkaRaft.Actors.KeyValue.KvServer.Props(settings, RaftPeers.FromRefs(new Dictionary<string, IActorRef>())), "kv");
+            var server = system.ActorOf(AkkaRaft.KeyValue.KvServer.Props(settings, RaftPeers.FromRefs(new Dictionary<string, IActorRef>())), "kv");
             // A server without its peer would answer nothing while looking alive; it stops, so the Host's node can exit.
             var watcher = CreateTestProbe(system);
             watcher.Watch(server);

@@ -2,11 +2,11 @@ using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Akka.Configuration;
 using Akka.Serialization;
-using AkkaRaft.Actors.KeyValue;
 using AkkaRaft.Actors.Log;
 using AkkaRaft.Actors.Messages;
 using AkkaRaft.Actors.Serialization;
 using AkkaRaft.Host;
+using AkkaRaft.KeyValue;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 

@@ -3,9 +3,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using AkkaRaft.Actors;
-using AkkaRaft.Actors.KeyValue;
 using AkkaRaft.Actors.Messages;
 using AkkaRaft.Host;
+using AkkaRaft.KeyValue;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 

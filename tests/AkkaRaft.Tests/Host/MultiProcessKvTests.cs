@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using AkkaRaft.Actors.KeyValue;
+using AkkaRaft.KeyValue;
 using AkkaRaft.Tests.KeyValue;
 using AkkaRaft.TestKit;
 using Xunit.Abstractions;

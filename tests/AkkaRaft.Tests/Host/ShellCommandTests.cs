@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using AkkaRaft.Actors.KeyValue;
 using AkkaRaft.Host;
+using AkkaRaft.KeyValue;
 
 namespace AkkaRaft.Tests.Host;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using AkkaRaft.Actors.KeyValue;
+using AkkaRaft.KeyValue;
 using AkkaRaft.TestKit;
 using Xunit.Abstractions;
 using Xunit.Sdk;

@@ -1,5 +1,5 @@
 using Akka.TestKit.Xunit2;
-using AkkaRaft.Actors.KeyValue;
+using AkkaRaft.KeyValue;
 using AkkaRaft.TestKit;
 using Xunit.Abstractions;
 

@@ -1,6 +1,5 @@
 using System.Runtime.Serialization;
 using Akka.TestKit.Xunit2;
-using AkkaRaft.Actors.KeyValue;
 using AkkaRaft.Actors.Log;
 using AkkaRaft.Actors.Messages;
 using AkkaRaft.Actors.Persistence;
@@ -52,15 +51,6 @@ public sealed class RaftSerializerTests : Akka.TestKit.Xunit2.TestKit
         new RaftSnapshot(6, null, 0, 0, [], []),
         new AppendEntries("c1", "n1", 5, 6, 3, SomeEntries, 6, Round: 42),
         new AppendEntriesResult("c1", "n3", 5, true, 9, 0, 0, 0, Round: 42),
-        KvRegister.Instance,
-        new KvRequest(17, 7, KvOperation.Append, "k", "v"),
-        new KvRequest(0, 1, KvOperation.Get, "ü", ""),
-        new KvRequest(long.MaxValue, long.MaxValue, KvOperation.Put, "k", "v"),
-        new KvResponse(17, 7, KvStatus.Ok, "value", null),
-        new KvResponse(17, 8, KvStatus.NotLeader, null, "n2"),
-        new KvResponse(17, 9, KvStatus.Retry),
-        new KvResponse(17, 10, KvStatus.SessionExpired),
-        new KvResponse(123456789, 0, KvStatus.Ok),
     };
 
     [Theory]
@@ -130,25 +120,6 @@ public sealed class RaftSerializerTests : Akka.TestKit.Xunit2.TestKit
         byte[] bytes = [0xFF, 0xFF, 0xFF, 0xFF, 0x07];
         var e = Assert.Throws<SerializationException>(() => _serializer.FromBinary(bytes, RaftSerializer.ProposeManifest));
         Assert.Contains("left", e.Message);
-    }
-
-    [Theory]
-    [InlineData("KQ")]
-    [InlineData("KR")]
-    public void A_key_value_message_of_the_retired_string_id_format_is_refused_with_a_clear_error(string manifest)
-    {
-        // The bytes an older client sent: a string client id, a sequence, an operation, a key and a value.
-        byte[] bytes = [3, (byte)'c', (byte)'-', (byte)'1', 7, 1, 1, (byte)'k', 1, (byte)'v'];
-        var e = Assert.Throws<SerializationException>(() => _serializer.FromBinary(bytes, manifest));
-        Assert.Contains("older version", e.Message);
-    }
-
-    [Fact]
-    public void An_unknown_key_value_status_is_refused()
-    {
-        var bytes = _serializer.ToBinary(new KvResponse(1, 1, KvStatus.Ok));
-        bytes[2] = 99; // the status byte
-        Assert.Throws<SerializationException>(() => _serializer.FromBinary(bytes, RaftSerializer.KvResponseManifest));
     }
 
     [Fact]

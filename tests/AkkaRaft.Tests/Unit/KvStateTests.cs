@@ -1,5 +1,5 @@
 using System.Text;
-using AkkaRaft.Actors.KeyValue;
+using AkkaRaft.KeyValue;
 
 namespace AkkaRaft.Tests.Unit;
 

@@ -1,15 +1,15 @@
 using AkkaRaft.Actors.Configuration;
 using AkkaRaft.Actors.Messages;
 
-namespace AkkaRaft.Actors.KeyValue;
+namespace AkkaRaft.KeyValue;
 
 /// <summary>
 /// One server of the replicated key-value store: the endpoint clients and the other servers talk to. It runs its Raft
 /// peer as a supervised child and is that peer's apply target (its state machine). Writes go through the log and are
 /// answered once applied; reads go through ReadIndex (Raft thesis §6.4) and are answered from the state machine once
 /// the leader has confirmed its leadership and applied up to the read point. Route the other servers' peers to this
-/// actor: it forwards Raft traffic to its peer. Snapshots follow <c>akka.raft.snapshot</c> (set <c>log-bytes</c> for
-/// the lab's maxraftstate). Writes need a client session, registered through the log (Raft thesis §6.3); see
+/// actor: it forwards Raft traffic to its peer. Snapshots follow <c>akka.raft.snapshot</c> (<c>log-bytes</c> bounds the
+/// persisted Raft state). Writes need a client session, registered through the log (Raft thesis §6.3); see
 /// <see cref="KvRegister"/> and <see cref="KvServerOptions.MaxSessions"/>.
 /// </summary>
 public sealed class KvServer : ReceiveActor
@@ -52,7 +52,7 @@ public sealed class KvServer : ReceiveActor
     {
         kvOptions.Validate();
         _kvOptions = kvOptions;
-        RaftConfig.Inject(Context.System); // client requests arrive through RaftSerializer
+        KvConfig.Inject(Context.System); // client requests arrive through KvSerializer
         _clusterId = settings.ClusterId;
         _id = settings.PeerId;
         _raft = Context.Watch(Context.ActorOf(RaftActor.SupervisedProps(settings, peers, options with { ApplyTo = Self }), "raft"));

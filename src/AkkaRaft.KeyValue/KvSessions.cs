@@ -1,4 +1,4 @@
-namespace AkkaRaft.Actors.KeyValue;
+namespace AkkaRaft.KeyValue;
 
 /// <summary>
 /// The client sessions of the key-value state machine (Raft thesis §6.3): per session, the last sequence number applied

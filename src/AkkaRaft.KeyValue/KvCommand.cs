@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace AkkaRaft.Actors.KeyValue;
+namespace AkkaRaft.KeyValue;
 
 /// <summary>
 /// A key-value command as the log carries it. The first byte says which: 'R' registers a session, 'W' is a write in a

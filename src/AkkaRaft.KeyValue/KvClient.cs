@@ -1,4 +1,4 @@
-namespace AkkaRaft.Actors.KeyValue;
+namespace AkkaRaft.KeyValue;
 
 /// <summary>How a client operation ended.</summary>
 public enum KvOutcome
@@ -65,7 +65,7 @@ public sealed class KvClient
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(servers);
-        Configuration.RaftConfig.Inject(system); // requests and answers cross the wire through RaftSerializer
+        KvConfig.Inject(system); // requests and answers cross the wire through KvSerializer
         _servers = servers.Resolve(system).OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => (kv.Key, kv.Value)).ToArray();
         if (_servers.Count == 0) throw new ArgumentException("a client needs at least one server", nameof(servers));
         _options = options ?? new KvClientOptions();

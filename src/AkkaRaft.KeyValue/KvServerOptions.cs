@@ -1,4 +1,4 @@
-namespace AkkaRaft.Actors.KeyValue;
+namespace AkkaRaft.KeyValue;
 
 /// <summary>Settings of a <see cref="KvServer"/>'s state machine.</summary>
 public sealed record KvServerOptions

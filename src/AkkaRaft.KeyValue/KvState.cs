@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace AkkaRaft.Actors.KeyValue;
+namespace AkkaRaft.KeyValue;
 
 /// <summary>What applying one command did.</summary>
 internal enum KvApplyOutcome

@@ -1,4 +1,4 @@
-namespace AkkaRaft.Actors.KeyValue;
+namespace AkkaRaft.KeyValue;
 
 /// <summary>Marker of the key-value messages that cross the wire between clients and servers.</summary>
 public interface IKvMessage;

@@ -47,9 +47,14 @@ public sealed partial class RaftActor
     /// <summary>Serves, in order, every read whose round a majority acknowledged and whose read point is applied.</summary>
     private void ReleaseReads()
     {
-        foreach (var read in _reads.Release(_others, QuorumMath.Majority(_settings.Members.Length), _lastApplied))
+        // Called at every commit: an indexed loop, so no enumerator is allocated when nothing is released.
+        var released = _reads.Release(_others, QuorumMath.Majority(_settings.Members.Length), _lastApplied);
+        for (var i = 0; i < released.Count; i++)
+        {
             // To the apply target, after the Applied messages up to read.Index: its mailbox keeps that order.
+            var read = released[i];
             (_applyTo ?? read.ReplyTo).Tell(new ReadIndexReady(read.RequestId, read.Index), read.ReplyTo);
+        }
     }
 
     /// <summary>On losing leadership: no pending read may be served by this peer any more.</summary>

@@ -37,7 +37,7 @@ internal abstract record KvCommand
             };
             return r.BaseStream.Position == bytes.Length ? command : null;
         }
-        catch (Exception e) when (e is EndOfStreamException or FormatException or DecoderFallbackException)
+        catch (Exception e) when (e is EndOfStreamException or FormatException or DecoderFallbackException or IOException)
         {
             return null;
         }

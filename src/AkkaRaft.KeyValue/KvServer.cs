@@ -134,6 +134,9 @@ public sealed class KvServer : ReceiveActor
 
     private void OnApplied(Applied applied)
     {
+        // A peer restarted by its supervisor applies again from its snapshot, or from index 1, to this same state:
+        // what is already applied here is not applied twice (a register would be registered twice).
+        if (applied.Index <= _lastApplied) return;
         _lastApplied = applied.Index;
         if (KvCommand.Decode(applied.Command) is not { } command) return; // a leader's no-op
         var outcome = _state.Apply(command, applied.Index);

@@ -151,7 +151,7 @@ internal sealed class KvState
             if (r.BaseStream.Position != snapshot.Length) throw new InvalidDataException("trailing bytes");
             new KvSessions().Restore(sessions); // validates the table before anything here changes
         }
-        catch (Exception e) when (e is EndOfStreamException or FormatException or DecoderFallbackException)
+        catch (Exception e) when (e is EndOfStreamException or FormatException or DecoderFallbackException or IOException)
         {
             throw new InvalidDataException($"not a key-value snapshot: {e.Message}", e);
         }

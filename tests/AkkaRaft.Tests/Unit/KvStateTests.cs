@@ -247,4 +247,15 @@ public sealed class KvStateTests
         Assert.Null(KvCommand.Decode(new KvWriteCommand(0, 1, KvOperation.Put, "k", "v").Encode()));  // no session
         Assert.Null(KvCommand.Decode(new KvWriteCommand(1, 1, KvOperation.Get, "k", "").Encode()));   // not a write
     }
+
+    [Fact]
+    public void A_command_whose_string_length_decodes_negative_is_not_a_command()
+    {
+        // Everything in the log came from a client: a committed entry that is not a command is skipped on every
+        // replica, never an exception that restarts the state machine onto the same entry again.
+        byte[] negativeLength = [(byte)'W', 1, 1, 1, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F];
+
+        Assert.Null(KvCommand.Decode(negativeLength));
+        Assert.Throws<InvalidDataException>(() => new KvState().Restore([2, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F]));
+    }
 }

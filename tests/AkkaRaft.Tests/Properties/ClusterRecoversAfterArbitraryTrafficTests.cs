@@ -13,8 +13,8 @@ namespace AkkaRaft.Tests.Properties;
 /// Once arbitrary traffic stops, a correct cluster is still live: a three-peer cluster on the simulated network
 /// elects a leader and commits, its peers are blasted with random messages claiming to come from the other members,
 /// and then, with the blast over, a leader must be elected and a new command committed on a majority, with no peer
-/// restarted and every applied index agreeing (the harness's applier checks). Reference: Raft paper §5.2 (a leader is
-/// elected), §5.3 (a leader's entry commits once a majority stores it), §5.4 (State Machine Safety).
+/// restarted. Reference: Raft paper §5.2 (a leader is elected), §5.3 (a leader's entry commits once a majority
+/// stores it).
 /// <para>
 /// Real time, so the test runs in the non-parallel timing collection. Terms of long.MaxValue - 1 are left out here:
 /// a cluster that has adopted it has one election left in it, after which even a correct cluster has no term to
@@ -80,16 +80,14 @@ public sealed class ClusterRecoversAfterArbitraryTrafficTests : Akka.TestKit.Xun
             // The blast is over: Raft §5.2, a leader is elected; §5.3, a new command commits on a majority.
             try
             {
-                await cluster.CheckOneLeader();
-                await cluster.One(1000, expectedServers: cluster.N / 2 + 1, retry: true);
+                await CommitsOnAMajorityAsync(cluster);
             }
-            catch (XunitException e)
+            catch (Exception e) when (e is RaftTestKitException or XunitException)
             {
                 var states = await Task.WhenAll(Enumerable.Range(0, cluster.N).Select(cluster.GetState));
                 throw new XunitException($"{e.Message}. The peers then: {string.Join("; ", states.Select((st, i) => $"{RaftCluster.Id(i)} {st}"))}" +
                     (restarts.IsEmpty ? "" : $". Before that a peer threw and was restarted: {string.Join("; ", restarts)}"));
             }
-            cluster.ThrowIfApplyErrors();
             for (var i = 0; i < cluster.N; i++)
             {
                 var state = await cluster.GetState(i);
@@ -105,11 +103,44 @@ public sealed class ClusterRecoversAfterArbitraryTrafficTests : Akka.TestKit.Xun
         }
     }
 
-    /// <summary>The generated senders are "n2" and "n3"; to peer <paramref name="target"/> they stand for its first and second other member.</summary>
+    /// <summary>
+    /// Waits up to 10 s for a leader whose new command a majority holds as committed in the leader's term (their commit
+    /// index reaches it). Commitment is read from the peers, not from what their state machines applied: messages
+    /// that claim to come from a leader of the current term (a member lying, outside Raft's crash-fault model) can
+    /// make two peers apply different commands, which says nothing of whether the cluster is live again.
+    /// </summary>
+    private static async Task CommitsOnAMajorityAsync(RaftCluster cluster)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            var leader = await cluster.CheckOneLeader();
+            if (await cluster.Propose(leader, RaftCluster.Cmd(1000)) is ProposeAccepted accepted)
+            {
+                while (DateTime.UtcNow < deadline)
+                {
+                    var states = await Task.WhenAll(Enumerable.Range(0, cluster.N).Select(cluster.GetState));
+                    if (states.Count(st => st is not null && st.Term == accepted.Term && st.CommitIndex >= accepted.Index) > cluster.N / 2) return;
+                    if (states.All(st => st is null || st.Term != accepted.Term || !st.IsLeader)) break; // leadership moved: propose again
+                    await Task.Delay(50);
+                }
+            }
+            await Task.Delay(50);
+        }
+        throw new XunitException("no command committed on a majority within 10 s of the end of the blast");
+    }
+
+    /// <summary>
+    /// The generated senders are "n2" and "n3"; to peer <paramref name="target"/> they stand for its first and second
+    /// other member. Snapshot chunks are never the last one: a complete snapshot from a member claiming to lead is, by
+    /// design, installed as the state machine's new state (§7), so random bytes there would fail the harness's state
+    /// machine without saying anything of Raft's liveness; the per-role tests send complete ones.
+    /// </summary>
     private static MessageStep FromAnotherMember(MessageStep step, int target)
     {
         var others = Enumerable.Range(0, 3).Where(j => j != target).Select(RaftCluster.Id).ToArray();
-        return step with { From = step.From == "n2" ? others[0] : others[1] };
+        var from = step.From == "n2" ? others[0] : others[1];
+        return step is SnapshotStep chunk ? chunk with { From = from, Done = false } : step with { From = from };
     }
 
     /// <summary>Akka logs every restart as an Error carrying the exception; errors without one are the peer's own warnings.</summary>

@@ -73,7 +73,15 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
         var strangers = peers.Ids.Where(p => !others.Contains(p)).ToArray();
         if (strangers.Length > 0)
             throw new ConfigurationException($"route(s) given for {string.Join(", ", strangers)}, which {(strangers.Contains(settings.PeerId) ? "include this peer itself or " : "")}are not other members of {RaftSettings.ConfigPath}.members");
-        return Akka.Actor.Props.Create(() => new RaftActor(settings, peers, options ?? new RaftActorOptions()));
+        return Akka.Actor.Props.CreateBy(new Producer(settings, peers, options ?? new RaftActorOptions()));
+    }
+
+    /// <summary>Creates incarnations of a validated peer; the constructor is not public, so Akka's activator cannot.</summary>
+    private sealed class Producer(RaftSettings settings, RaftPeers peers, RaftActorOptions options) : IIndirectActorProducer
+    {
+        public Type ActorType => typeof(RaftActor);
+        public ActorBase Produce() => new RaftActor(settings, peers, options);
+        public void Release(ActorBase actor) { }
     }
 
     /// <summary>
@@ -96,8 +104,7 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     /// <summary>The persistence id of a peer: one journal stream per (group, peer).</summary>
     public static string PersistenceIdFor(string clusterId, string peerId) => $"raft-{clusterId}-{peerId}";
 
-    /// <summary>Used by <see cref="Props"/>, which validates the arguments first; create peers through it.</summary>
-    public RaftActor(RaftSettings settings, RaftPeers peers, RaftActorOptions options)
+    private RaftActor(RaftSettings settings, RaftPeers peers, RaftActorOptions options)
     {
         _settings = settings;
         _peerDirectory = peers;
@@ -109,7 +116,7 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
         _applyTo = options.ApplyTo;
         _id = settings.PeerId;
         _others = settings.Members.Where(m => m != _id).ToArray();
-        RaftConfig.Inject(Context.System); // journal events go through RaftSerializer
+        RaftExtension.Get(Context.System); // journal events go through RaftSerializer
         PersistenceId = PersistenceIdFor(settings.ClusterId, settings.PeerId);
         if (options.JournalPluginId is not null) JournalPluginId = options.JournalPluginId;
         if (options.SnapshotPluginId is not null) SnapshotPluginId = options.SnapshotPluginId;

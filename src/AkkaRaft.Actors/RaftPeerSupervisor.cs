@@ -9,13 +9,15 @@ namespace AkkaRaft.Actors;
 /// peer restart it in place (the default strategy), which also re-runs recovery. Peers route to the supervisor,
 /// whose reference outlives the incarnations.
 /// </summary>
-internal sealed class RaftPeerSupervisor : ReceiveActor, IWithTimers
+internal sealed class RaftPeerSupervisor : ReceiveActor, IWithTimers, IWithUnboundedStash
 {
     private sealed class StartPeer
     {
         public static readonly StartPeer Instance = new();
         private StartPeer() { }
     }
+
+    private sealed record ClockFailed(Exception Cause);
 
     /// <summary>The incarnation it names has stayed up for a full maximum backoff: the backoff starts over.</summary>
     private sealed record Stable(int Incarnation);
@@ -32,6 +34,8 @@ internal sealed class RaftPeerSupervisor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
+    public IStash Stash { get; set; } = null!;
+
     public RaftPeerSupervisor(Props peerProps, string peerId, TimeSpan minBackoff, TimeSpan maxBackoff)
     {
         _peerProps = peerProps;
@@ -39,6 +43,21 @@ internal sealed class RaftPeerSupervisor : ReceiveActor, IWithTimers
         _minBackoff = minBackoff;
         _maxBackoff = maxBackoff;
 
+        // The first incarnation starts once the system's scheduler clock runs (see RaftExtension): the peer schedules
+        // as it recovers, and waiting here, asynchronously, keeps pool threads free for the clock to start on.
+        // What arrives meanwhile is kept for the peer.
+        Receive<StartPeer>(_ =>
+        {
+            Become(Supervising);
+            Start();
+            Stash.UnstashAll();
+        });
+        Receive<ClockFailed>(f => throw new InvalidOperationException($"{_peerId} cannot start: the scheduler clock did not start ({f.Cause.Message})", f.Cause));
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    private void Supervising()
+    {
         Receive<StartPeer>(_ => Start());
         Receive<RecoveryFailed>(f => _recoveryFailure = f.Reason);
         Receive<Stable>(s => { if (s.Incarnation == _incarnation && _peer is not null) _consecutiveStops = 0; });
@@ -46,7 +65,16 @@ internal sealed class RaftPeerSupervisor : ReceiveActor, IWithTimers
         ReceiveAny(m => _peer?.Forward(m)); // while the peer is down, messages are lost, as on a network
     }
 
-    protected override void PreStart() => Start();
+    protected override void PreStart()
+    {
+        var clock = RaftExtension.Get(Context.System).ClockStarted;
+        if (clock.IsCompletedSuccessfully)
+        {
+            Become(Supervising);
+            Start();
+        }
+        else clock.PipeTo(Self, success: () => StartPeer.Instance, failure: e => new ClockFailed(e));
+    }
 
     private void Start()
     {

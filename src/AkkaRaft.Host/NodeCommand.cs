@@ -40,7 +40,6 @@ internal static class NodeCommand
             throw new HostError($"cannot listen on {me.BindHost ?? me.Host}:{me.Port}: {socket.Message}");
         }
 
-        RaftSystem.Prepare(system);
         var routes = RaftPeers.FromPaths(cluster.Nodes.Where(n => n.Id != me.Id).ToDictionary(n => n.Id, n => ActorPath.Parse(n.ServerPath)));
         var server = system.ActorOf(KvServer.Props(cluster.Settings.WithPeerId(me.Id), routes), "kv");
         var serverStopped = server.WatchAsync();

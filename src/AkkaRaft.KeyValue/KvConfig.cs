@@ -1,14 +1,11 @@
-using System.Runtime.CompilerServices;
 using Akka.Configuration;
-using AkkaRaft.Actors.Configuration;
+using AkkaRaft.Actors;
 
 namespace AkkaRaft.KeyValue;
 
 /// <summary>The key-value store's defaults: its embedded <c>reference.conf</c>, which binds its messages to <see cref="KvSerializer"/>.</summary>
 public static class KvConfig
 {
-    private static readonly ConditionalWeakTable<ActorSystem, object> Injected = new();
-
     private static readonly Lazy<Config> ReferenceConfig = new(() =>
     {
         using var stream = typeof(KvConfig).Assembly.GetManifestResourceStream("AkkaRaft.KeyValue.reference.conf")
@@ -20,18 +17,24 @@ public static class KvConfig
     /// <summary>The store's <c>reference.conf</c>: its serializer, binding and serializer identifier.</summary>
     public static Config DefaultConfig() => ReferenceConfig.Value;
 
-    /// <summary>
-    /// Makes <paramref name="system"/> aware of AkkaRaft's defaults and the store's, once per system. Akka.NET resolves
-    /// serializer bindings lazily, so injecting them after start-up works.
-    /// </summary>
-    internal static void Inject(ActorSystem system)
+    /// <summary>Makes <paramref name="system"/> aware of AkkaRaft's defaults and the store's, once per system.</summary>
+    internal static void Inject(ActorSystem system) => system.WithExtension<KvDefaults, KvDefaultsProvider>();
+}
+
+/// <summary>
+/// The store's defaults in a system, added once by Akka's extension mechanism after AkkaRaft's own. Akka.NET resolves
+/// serializer bindings lazily, so bindings added after start-up still apply.
+/// </summary>
+internal sealed class KvDefaults : IExtension
+{
+    public KvDefaults(ExtendedActorSystem system)
     {
-        RaftConfig.Inject(system);
-        lock (Injected)
-        {
-            if (Injected.TryGetValue(system, out _)) return;
-            system.Settings.InjectTopLevelFallback(DefaultConfig());
-            Injected.Add(system, new object());
-        }
+        RaftExtension.Get(system);
+        system.Settings.InjectTopLevelFallback(KvConfig.DefaultConfig());
     }
+}
+
+internal sealed class KvDefaultsProvider : ExtensionIdProvider<KvDefaults>
+{
+    public override KvDefaults CreateExtension(ExtendedActorSystem system) => new(system);
 }

@@ -137,7 +137,7 @@ internal sealed class BenchCluster : IAsyncDisposable
                     : ActorSystem.Create($"akkaraft-bench-{id}", peerConfig.WithFallback(config));
             }
         }
-        foreach (var peerSystem in peerSystems.Values.Distinct()) RaftSystem.Prepare(peerSystem);
+        foreach (var peerSystem in peerSystems.Values.Distinct()) RaftExtension.Get(peerSystem); // unsupervised peers start at once: start the clock from this thread (see RaftExtension)
         Dictionary<string, IActorRef> peers;
         if (mode == "remote")
         {

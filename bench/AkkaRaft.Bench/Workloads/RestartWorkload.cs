@@ -72,7 +72,7 @@ internal static class RestartWorkload
             var file = Path.Combine(dataDirectory, id + ".db");
             var system = ActorSystem.Create($"akkaraft-restart-{id}", ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(BenchCluster.SqliteConfig(file)));
             systems[id] = system;
-            RaftSystem.Prepare(system);
+            RaftExtension.Get(system); // unsupervised peers start at once: start the clock from this thread (see RaftExtension)
             var stateMachine = system.ActorOf(Props.Create(() => new HashingStateMachine()), "state");
             var routes = ids.Where(o => o != id).ToDictionary(o => o, o => relays[o]);
             var peer = system.ActorOf(RaftActor.Props(settings.WithPeerId(id), RaftPeers.FromRefs(routes), new RaftActorOptions { ApplyTo = stateMachine }), "raft");

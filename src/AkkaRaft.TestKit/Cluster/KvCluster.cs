@@ -35,7 +35,7 @@ public sealed class KvCluster : IDisposable
     {
         _kvOptions = kvOptions;
         _system = system;
-        RaftSystem.Prepare(system); // peers start right away: see RaftSystem.Prepare
+        RaftExtension.Get(system); // unsupervised peers start at once: start the clock from this thread (see RaftExtension)
         N = servers;
         MaxRaftState = maxRaftState;
         var number = Interlocked.Increment(ref _clusters);

@@ -45,7 +45,7 @@ public sealed partial class RaftCluster : IDisposable
     public RaftCluster(ActorSystem system, int peers, bool unreliable = false, Func<RaftSettings, RaftSettings>? tune = null, int seed = 0, int snapshotEvery = 0)
     {
         _system = system;
-        RaftSystem.Prepare(system); // peers start right away: see RaftSystem.Prepare
+        RaftExtension.Get(system); // unsupervised peers start at once: start the clock from this thread (see RaftExtension)
         N = peers;
         SnapshotEvery = snapshotEvery;
         var clusterNumber = Interlocked.Increment(ref _clusters);

@@ -14,7 +14,7 @@ public class LonePeerTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void Lone_peer_elects_itself()
     {
-        RaftSystem.Prepare(Sys);   // once per ActorSystem, before its first peer
+        RaftExtension.Get(Sys); // unsupervised peers start at once: start the clock from this thread (see RaftExtension)
         var settings = RaftSettings.Create(ConfigurationFactory.ParseString(
             "akka.raft { cluster-id = t, members = [n1] }")).WithPeerId("n1");
         var peer = Sys.ActorOf(RaftActor.Props(settings, RaftPeers.FromRefs(new Dictionary<string, IActorRef>())));

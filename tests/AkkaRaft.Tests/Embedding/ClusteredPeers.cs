@@ -55,7 +55,7 @@ internal sealed class ClusteredPeers : IAsyncDisposable
         foreach (var system in systems)
         {
             attachLogger(system);
-            RaftSystem.Prepare(system);
+            RaftExtension.Get(system); // unsupervised peers start at once: start the clock from this thread (see RaftExtension)
         }
         var addresses = systems.Select(s => ((ExtendedActorSystem)s).Provider.DefaultAddress).ToArray();
         foreach (var system in systems) Cluster.Get(system).Join(addresses[0]);

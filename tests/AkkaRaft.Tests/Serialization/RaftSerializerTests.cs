@@ -66,7 +66,7 @@ public sealed class RaftSerializerTests : Akka.TestKit.Xunit2.TestKit
     [MemberData(nameof(Samples))]
     public void The_system_binds_every_type_to_this_serializer(object original)
     {
-        AkkaRaft.Actors.Configuration.RaftConfig.Inject(Sys);
+        AkkaRaft.Actors.RaftExtension.Get(Sys);
         Assert.IsType<RaftSerializer>(Sys.Serialization.FindSerializerFor(original));
     }
 

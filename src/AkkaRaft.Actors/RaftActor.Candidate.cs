@@ -1,5 +1,4 @@
 using AkkaRaft.Actors.Messages;
-using AkkaRaft.Actors.Persistence;
 using AkkaRaft.Actors.Core;
 
 namespace AkkaRaft.Actors;
@@ -8,38 +7,28 @@ public sealed partial class RaftActor
 {
     private VoteTally? _votes;
 
-    /// <summary>Raft §5.2: start an election in the next term, voting for itself, durably, before asking anyone.</summary>
+    /// <summary>Raft §5.2: start an election in the next term, voting for itself, durably, before asking anyone (<see cref="VoteRules.Campaign"/>).</summary>
     private void BecomeCandidate()
     {
-        if (_currentTerm >= WireChecks.MaxTermOrIndex - 1)
-        {
-            // No peer would accept the next term, and a journal written before terms were bounded could even hold one
-            // whose increment wraps. Only such a journal can bring a peer here.
-            _logger.Error("{0} cannot campaign: its term {1} is at the bound {2} of terms", _id, _currentTerm, WireChecks.MaxTermOrIndex - 1);
-            ResetElectionTimer();
-            return;
-        }
-        var term = checked(_currentTerm + 1);
-        PersistThen(new HardStateChanged(term, _id), () =>
-        {
-            ResetLeaderState();
-            _role = RaftRole.Candidate;
-            _leaderId = null;
-            _votes = new VoteTally(_settings.Members.Length);
-            _votes.Record(_id, granted: true);
-            Timers.Cancel(HeartbeatTimerKey);
-            ResetElectionTimer(); // a split vote times out into yet another term
-            Become(Campaigning);
-            _logger.Info("{0} became candidate at term {1}", _id, term);
-            PublishIfChanged();
-            if (_votes.Won)
-            {
-                BecomeLeader(); // a group of one
-                return;
-            }
-            var request = new RequestVote(_settings.ClusterId, _id, term, _log.LastIndex, _log.LastTerm);
-            foreach (var peer in _others) Send(peer, request);
-        });
+        var step = VoteRules.Campaign(View);
+        if (step.Problem is { } problem) _logger.Error("{0} cannot campaign: {1}", _id, problem);
+        Carry(step);
+    }
+
+    /// <summary>Once its vote for itself in the new term is durable: a candidate of that term, with one vote.</summary>
+    private void EnterCandidacy()
+    {
+        ResetLeaderState();
+        _role = RaftRole.Candidate;
+        _leaderId = null;
+        _votes = new VoteTally(_settings.Members.Length);
+        _votes.Record(_id, granted: true);
+        Timers.Cancel(HeartbeatTimerKey);
+        ResetElectionTimer(); // a split vote times out into yet another term
+        Become(Campaigning);
+        _logger.Info("{0} became candidate at term {1}", _id, _currentTerm);
+        PublishIfChanged();
+        if (_votes.Won) BecomeLeader(); // a group of one, which has nobody to ask
     }
 
     private void Campaigning()

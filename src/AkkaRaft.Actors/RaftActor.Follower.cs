@@ -1,5 +1,4 @@
 using AkkaRaft.Actors.Messages;
-using AkkaRaft.Actors.Persistence;
 using AkkaRaft.Actors.Core;
 
 namespace AkkaRaft.Actors;
@@ -67,46 +66,17 @@ public sealed partial class RaftActor
     }
 
     /// <summary>
-    /// Figure 2, AppendEntries receiver, at the current term (<see cref="AppendRules"/>). The reply, and any commit it
-    /// enables, waits until new entries are durable.
+    /// Figure 2, AppendEntries receiver, at the current term (<see cref="AppendRules"/>). The leader is recognised at
+    /// once; the answer, and any commit it enables, waits until new entries are durable.
     /// </summary>
     private void HandleAppendEntries(AppendEntries ae)
     {
-        var decision = AppendRules.Decide(_log, _commitIndex, ae);
-        if (decision is AppendDecision.Contradicts contradicts)
+        var step = AppendRules.Answer(View, ae);
+        if (step.Problem is { } problem)
         {
-            _logger.Warning("{0} dropped AppendEntries from {1} at term {2}: {3}", _id, ae.From, ae.Term, contradicts.Reason);
+            _logger.Warning("{0} dropped AppendEntries from {1} at term {2}: {3}", _id, ae.From, ae.Term, problem);
             return;
         }
-        RecogniseLeader(ae.From);
-        if (decision is AppendDecision.Mismatch mismatch)
-        {
-            Send(ae.From, new AppendEntriesResult(_settings.ClusterId, _id, _currentTerm, false, 0, ae.PrevLogIndex, mismatch.ConflictTerm, mismatch.ConflictIndex, ae.Round));
-            return;
-        }
-
-        var (events, matchIndex) = (AppendDecision.Matches)decision;
-        void Acknowledge()
-        {
-            // The answer speaks of the message's term: by the time a write completes the peer may have moved on.
-            if (ae.AnswerSuccess)
-                Send(ae.From, new AppendEntriesResult(_settings.ClusterId, _id, ae.Term, true, matchIndex, 0, 0, 0, ae.Round));
-            // Figure 2: commitIndex = min(leaderCommit, index of last new entry).
-            AdvanceCommit(Math.Min(ae.LeaderCommit, matchIndex));
-        }
-        switch (events.Count)
-        {
-            case 0:
-                // The match may rest on entries still being written: answer once they are durable.
-                AfterWrites(Acknowledge);
-                break;
-            case 1 when events[0] is EntriesAppended appended:
-                AppendThen(appended, Acknowledge);
-                break;
-            default:
-                // A truncation holds the mailbox until it is durable; it is rare (a new leader's first message).
-                PersistThen(events, Acknowledge);
-                break;
-        }
+        Carry(step);
     }
 }

@@ -106,7 +106,7 @@ public sealed partial class RaftActor
             long bytes = _proposed[start].Command.Length;
             while (end < _proposed.Count && end - start < _settings.MaxEntriesPerMessage && bytes + _proposed[end].Command.Length <= _settings.MaxBytesPerMessage)
                 bytes += _proposed[end++].Command.Length;
-            AppendThen(new EntriesAppended(CollectionsMarshal.AsSpan(_proposed)[start..end].ToArray()), MaybeCommit);
+            Carry(Step.LeaderAppend(new EntriesAppended(CollectionsMarshal.AsSpan(_proposed)[start..end].ToArray())));
             start = end;
         }
         _proposed.Clear();

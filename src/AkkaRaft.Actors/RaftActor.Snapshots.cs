@@ -52,7 +52,7 @@ public sealed partial class RaftActor
         // the log as it is in memory, appends still being written included: recovery would replay those appends on top
         // of it, and deleting the journal up to it could miss them. A write of the unchanged term and vote that holds
         // the mailbox waits for every pending append; then memory and journal agree.
-        PersistThen(new HardStateChanged(_currentTerm, _votedFor), () => SaveLocalSnapshot(snapshot));
+        Carry(Step.Hold(new HardStateChanged(_currentTerm, _votedFor)), () => SaveLocalSnapshot(snapshot));
     }
 
     private void SaveLocalSnapshot(Snapshot snapshot)
@@ -179,7 +179,7 @@ public sealed partial class RaftActor
         // sequence number; a store answers (and keys) snapshots by sequence number alone, so that save's success would
         // pass for this one's, and whichever landed last would win. A journal write of the unchanged term and vote
         // gives this snapshot a sequence number of its own first.
-        PersistThen(new HardStateChanged(_currentTerm, _votedFor), () => SaveInstalledSnapshot(s, complete));
+        Carry(Step.Hold(new HardStateChanged(_currentTerm, _votedFor)), () => SaveInstalledSnapshot(s, complete));
     }
 
     /// <summary>Saves the snapshot just installed from the leader and answers it once that save, and no other, succeeded.</summary>

@@ -34,6 +34,7 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     private readonly Action<IRaftMessage> _asCandidate;
     private readonly Action<IRaftMessage> _asLeader;
     private readonly Func<long, long?> _termAt;
+    private readonly Action<(Step Step, Action? Then)> _completeAfterWrites;
 
     // Persistent state (Figure 2): rebuilt from the journal on every start.
     private long _currentTerm;
@@ -113,6 +114,7 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
         _asCandidate = CandidateHandles;
         _asLeader = LeaderHandles;
         _termAt = _log.TermAt;
+        _completeAfterWrites = pending => Complete(pending.Step, pending.Then);
         _applyTo = options.ApplyTo;
         _id = settings.PeerId;
         _others = settings.Members.Where(m => m != _id).ToArray();
@@ -152,92 +154,6 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
         }
     }
 
-    // ---- Persistent state: one way to change it, in the journal and in memory alike ----
-
-    private void ApplyEvent(IRaftEvent e)
-    {
-        switch (e)
-        {
-            case HardStateChanged h:
-                _currentTerm = h.Term;
-                _votedFor = h.VotedFor;
-                break;
-            case EntriesAppended a:
-                _log.Append(a.Entries);
-                break;
-            case LogTruncated t:
-                _log.TruncateFrom(t.FromIndex);
-                _durability.Rewritten(t.FromIndex - 1);
-                break;
-        }
-    }
-
-    /// <summary>A journal write begun under <paramref name="ticket"/> completed: what it appended is durable, if still the log's.</summary>
-    private void MarkDurable(IRaftEvent e, WriteTicket ticket) =>
-        _durability.Completed(ticket, e is EntriesAppended { Entries.Count: > 0 } a ? a.Entries[^1].Index : 0);
-
-    /// <summary>
-    /// Changes memory at once and the journal before <paramref name="then"/> runs. Commands arriving
-    /// meanwhile are stashed by Akka.Persistence, so nothing observes the change before it is durable,
-    /// and any reply that depends on it is sent from <paramref name="then"/> (Figure 2: "updated on
-    /// stable storage before responding to RPCs").
-    /// </summary>
-    private void PersistThen(IReadOnlyList<IRaftEvent> events, Action then)
-    {
-        foreach (var e in events) ApplyEvent(e);
-        var ticket = _durability.Begin(pipelined: false);
-        var remaining = events.Count;
-        PersistAll(events, e =>
-        {
-            MarkDurable(e, ticket);
-            if (--remaining == 0) then();
-        });
-    }
-
-    private void PersistThen(IRaftEvent e, Action then) => PersistThen(new[] { e }, then);
-
-    /// <summary>
-    /// Appends entries at the end of the log at once and runs <paramref name="then"/> once they are in the journal,
-    /// without holding up the mailbox meanwhile: appends that arrive during a write are journaled together in the
-    /// next one (group commit), so a follower keeps pace with a pipelining leader. Safe because nothing answers from
-    /// what is not yet durable: the entries' acknowledgement waits in <paramref name="then"/>; any other reply that
-    /// depends on them waits in <see cref="AfterWrites"/>; a vote or term change goes through the stashing
-    /// <see cref="PersistThen(IReadOnlyList{IRaftEvent}, Action)"/>, which the journal writes after every earlier
-    /// event; a refusal (a vote, a mismatch) is safe whatever the log holds; and the leader counts itself only up
-    /// to <see cref="LogDurability.DurableIndex"/> (Raft thesis §10.2.1).
-    /// </summary>
-    private void AppendThen(EntriesAppended appended, Action then)
-    {
-        ApplyEvent(appended);
-        var ticket = _durability.Begin(pipelined: true);
-        PersistAsync(appended, e =>
-        {
-            MarkDurable(e, ticket);
-            then();
-        });
-    }
-
-    /// <summary>Runs <paramref name="then"/> once every journal write issued so far has completed (at once when none is pending).</summary>
-    private void AfterWrites(Action then) => DeferAsync(then, run => run());
-
-    /// <inheritdoc />
-    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
-    {
-        // Akka.Persistence stops the actor: nothing that waited on this write is acknowledged, and the
-        // next incarnation recovers from what the journal really holds.
-        _logger.Error(cause, "{0} could not write {1} to its journal ({2}); stopping so nothing unwritten is acknowledged", _id, @event.GetType().Name, cause.Message);
-        base.OnPersistFailure(cause, @event, sequenceNr);
-    }
-
-    /// <inheritdoc />
-    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
-    {
-        // The default keeps running, but memory already holds the rejected change (a vote, entries): stop, so
-        // the peer recovers from the journal rather than act on state that is not durable.
-        _logger.Error(cause, "{0}'s journal rejected {1} ({2}); stopping so the peer recovers from what is durable", _id, @event.GetType().Name, cause.Message);
-        Context.Stop(Self);
-    }
-
     /// <inheritdoc />
     protected override void OnRecoveryFailure(Exception reason, object? message = null)
     {
@@ -273,63 +189,30 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
         if (message.Term < _currentTerm)
         {
             // A stale requester learns the newer term from our answer; stale answers are simply late.
-            switch (message)
-            {
-                case RequestVote rv:
-                    Send(rv.From, new RequestVoteResult(_settings.ClusterId, _id, _currentTerm, false));
-                    break;
-                case AppendEntries ae:
-                    Send(ae.From, new AppendEntriesResult(_settings.ClusterId, _id, _currentTerm, false, 0, ae.PrevLogIndex, 0, 0));
-                    break;
-                case InstallSnapshot snapshot:
-                    Send(snapshot.From, new InstallSnapshotResult(_settings.ClusterId, _id, _currentTerm, snapshot.LastIncludedIndex, 0, false));
-                    break;
-            }
+            Carry(TermRules.AnswerStale(View, message));
             return;
         }
         if (message.Term > _currentTerm)
         {
             // Raft §5.1: a newer term makes any role a follower of that term, durably, before it answers.
-            StepDown(message.Term, () => FollowerHandles(message));
+            Carry(TermRules.StepDown(message));
             return;
         }
         roleHandler(message);
     }
 
-    private void StepDown(long term, Action then) =>
-        PersistThen(new HardStateChanged(term, null), () =>
-        {
-            BecomeFollower(term, null);
-            then();
-        });
+    /// <summary>What the rules read of this peer.</summary>
+    private PeerView View => new(_settings.ClusterId, _id, _currentTerm, _votedFor, _log, _commitIndex);
 
     /// <summary>Figure 2, RequestVote receiver, at the current term (<see cref="VoteRules"/>). The vote is durable before it is sent.</summary>
     private void HandleRequestVote(RequestVote rv)
     {
-        var decision = VoteRules.Decide(_votedFor, _log, rv);
-        void Grant()
-        {
-            // Granting a vote restarts the election timer (Figure 2, Followers).
-            ResetElectionTimer();
-            Send(rv.From, new RequestVoteResult(_settings.ClusterId, _id, _currentTerm, true));
-        }
-        switch (decision)
-        {
-            case VoteDecision.GrantAgain:
-                Grant();
-                break;
-            case VoteDecision.GrantAfterRecording:
-                PersistThen(new HardStateChanged(_currentTerm, rv.From), () =>
-                {
-                    _logger.Info("{0} voted for {1} at term {2}", _id, rv.From, _currentTerm);
-                    Grant();
-                });
-                break;
-            default:
-                _logger.Debug("{0} refused its vote to {1} at term {2} ({3}; voted for {4})", _id, rv.From, _currentTerm, decision, _votedFor ?? "nobody");
-                Send(rv.From, new RequestVoteResult(_settings.ClusterId, _id, _currentTerm, false));
-                break;
-        }
+        var step = VoteRules.Answer(View, rv, out var decision);
+        if (decision == VoteDecision.GrantAfterRecording)
+            _logger.Info("{0} votes for {1} at term {2}", _id, rv.From, _currentTerm);
+        else if (decision != VoteDecision.GrantAgain)
+            _logger.Debug("{0} refused its vote to {1} at term {2} ({3}; voted for {4})", _id, rv.From, _currentTerm, decision, _votedFor ?? "nobody");
+        Carry(step);
     }
 
     private const string AssociationTimerKey = "keep-associations";

@@ -49,4 +49,43 @@ internal static class AppendRules
         if (first <= commitIndex) return new AppendDecision.Contradicts($"it would truncate committed index {first} (commit {commitIndex})");
         return new AppendDecision.Matches(new IRaftEvent[] { new LogTruncated(first), appended }, ae.LastIndex);
     }
+
+    /// <summary>
+    /// A follower's whole answer to an AppendEntries of its current term: recognise the leader, write what changes in
+    /// the log, then acknowledge and commit (Figure 2, receiver steps 1 to 5).
+    /// </summary>
+    public static Step Answer(in PeerView peer, AppendEntries ae)
+    {
+        var decision = Decide(peer.Log, peer.CommitIndex, ae);
+        if (decision is AppendDecision.Contradicts contradicts) return Step.Drop(contradicts.Reason);
+        if (decision is AppendDecision.Mismatch mismatch)
+            return new Step
+            {
+                Leader = ae.From,
+                To = ae.From,
+                // A refusal is always sent, even to news of the commit index alone, so the leader backs up (§5.3).
+                Message = new AppendEntriesResult(peer.ClusterId, peer.Id, peer.CurrentTerm, false, 0, ae.PrevLogIndex, mismatch.ConflictTerm, mismatch.ConflictIndex, ae.Round),
+            };
+
+        var (events, matchIndex) = (AppendDecision.Matches)decision;
+        return new Step
+        {
+            Events = events,
+            Write = events.Count switch
+            {
+                // The match may rest on entries still being written: answer once they are durable.
+                0 => StepWrite.AfterEarlierWrites,
+                1 when events[0] is EntriesAppended => StepWrite.Pipelined,
+                // A truncation holds the mailbox until it is durable; it is rare (a new leader's first message).
+                _ => StepWrite.Holding,
+            },
+            Leader = ae.From,
+            To = ae.From,
+            // The answer speaks of the message's term: by the time the write completes the peer may have moved on. A
+            // leader that sent only news of its commit index asked for no success answer.
+            Message = ae.AnswerSuccess ? new AppendEntriesResult(peer.ClusterId, peer.Id, ae.Term, true, matchIndex, 0, 0, 0, ae.Round) : null,
+            // Figure 2, receiver step 5: commitIndex = min(leaderCommit, index of last new entry).
+            CommitTo = Math.Min(ae.LeaderCommit, matchIndex),
+        };
+    }
 }

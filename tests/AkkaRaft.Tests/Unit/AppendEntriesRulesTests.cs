@@ -4,73 +4,16 @@ using Xunit.Abstractions;
 
 namespace AkkaRaft.Tests.Unit;
 
-/// <summary>Figure 2's AppendEntries rules (receiver and leader), one per test, on virtual time.</summary>
+/// <summary>
+/// Figure 2's AppendEntries rules (receiver and leader), one per test, on virtual time: what the peer does with the
+/// receiver's decisions (applying, committing, answering in order) and the leader's side. The receiver's decisions
+/// themselves are plain rules, tested in <c>Core/AppendAnswerTests</c>.
+/// </summary>
 public sealed class AppendEntriesRulesTests : VirtualTimePeerTest
 {
     public AppendEntriesRulesTests(ITestOutputHelper output) : base(output) { }
 
     private static AppendEntriesResult Ack(long term, long matchIndex) => new(ClusterId, "n1", term, true, matchIndex, 0, 0, 0);
-
-    private static AppendEntriesResult Refusal(long term, long rejectedPrev, long conflictTerm, long conflictIndex) =>
-        new(ClusterId, "n1", term, false, 0, rejectedPrev, conflictTerm, conflictIndex);
-
-    [Fact]
-    public async Task Follower_rejects_append_entries_whose_previous_index_is_beyond_its_log()
-    {
-        // Reference: Raft paper Figure 2 (AppendEntries receiver step 2), §5.3 fast backup: no entry there
-        var peer = await StartPeerAsync();
-        peer.Tell(Append("n2", term: 1, 0, 0, Entries(1, 1, 1)), P2.Ref);
-        P2.ExpectMsg(Ack(1, 2));
-
-        peer.Tell(Append("n2", term: 1, prevLogIndex: 5, prevLogTerm: 1, Entries(6, 1)), P2.Ref);
-
-        P2.ExpectMsg(Refusal(1, rejectedPrev: 5, conflictTerm: 0, conflictIndex: 3));
-        Assert.Equal(2, (await StateOf(peer)).LastLogIndex);
-    }
-
-    [Fact]
-    public async Task Follower_rejects_append_entries_whose_previous_term_differs()
-    {
-        // Reference: Raft paper Figure 2 (AppendEntries receiver step 2), §5.3 fast backup: the conflicting
-        // term and the first index the follower holds for it
-        var peer = await StartPeerAsync();
-        peer.Tell(Append("n2", term: 2, 0, 0, Entries(1, 1, 2, 2)), P2.Ref);
-        P2.ExpectMsg(Ack(2, 3));
-
-        peer.Tell(Append("n3", term: 3, prevLogIndex: 3, prevLogTerm: 3, Entries(4, 3)), P3.Ref);
-
-        P3.ExpectMsg(Refusal(3, rejectedPrev: 3, conflictTerm: 2, conflictIndex: 2));
-        Assert.Equal(3, (await StateOf(peer)).LastLogIndex);
-    }
-
-    [Fact]
-    public async Task Matching_append_entries_appends_and_acknowledges_the_last_new_index()
-    {
-        // Reference: Raft paper Figure 2 (AppendEntries receiver steps 4 and the success reply), §5.3
-        var peer = await StartPeerAsync();
-
-        peer.Tell(Append("n2", term: 1, 0, 0, Entries(1, 1, 1)), P2.Ref);
-        P2.ExpectMsg(Ack(1, 2));
-        peer.Tell(Append("n2", term: 1, prevLogIndex: 2, prevLogTerm: 1, Entries(3, 1)), P2.Ref);
-        P2.ExpectMsg(Ack(1, 3));
-
-        Assert.Equal(3, (await StateOf(peer)).LastLogIndex);
-    }
-
-    [Fact]
-    public async Task Acknowledgement_claims_only_what_the_message_proves()
-    {
-        // Reference: Raft paper §5.3 (a success proves the logs match through the last entry the message carried,
-        // not beyond it: the follower's later entries may still be the old leader's)
-        var peer = await StartPeerAsync();
-        peer.Tell(Append("n2", term: 1, 0, 0, Entries(1, 1, 1, 1)), P2.Ref);
-        P2.ExpectMsg(Ack(1, 3));
-
-        peer.Tell(Heartbeat("n3", term: 2, prevLogIndex: 1, prevLogTerm: 1), P3.Ref);
-
-        P3.ExpectMsg(Ack(2, 1));
-        Assert.Equal(3, (await StateOf(peer)).LastLogIndex);
-    }
 
     [Fact]
     public async Task Follower_deletes_its_suffix_from_the_first_conflicting_entry()
@@ -87,26 +30,6 @@ public sealed class AppendEntriesRulesTests : VirtualTimePeerTest
         P3.ExpectMsg(Ack(2, 3));
         Assert.Equal(3, (await StateOf(peer)).LastLogIndex);
         Assert.Equal(new[] { (1L, 1L), (2L, 1L), (3L, 2L) }, apply.ReceiveN(3).Cast<Applied>().Select(a => (a.Index, a.Term)));
-    }
-
-    [Fact]
-    public async Task Stale_append_entries_does_not_truncate_the_log()
-    {
-        // Reference: Raft paper Figure 2 (step 3 deletes only on a conflict); Students' Guide to Raft
-        // (a delayed AppendEntries whose entries the follower already holds must not truncate it)
-        var peer = await StartPeerAsync();
-        var newer = Append("n2", term: 1, 0, 0, Entries(1, 1, 1, 1));
-        var older = Append("n2", term: 1, 0, 0, Entries(1, 1, 1));
-        peer.Tell(newer, P2.Ref);
-        P2.ExpectMsg(Ack(1, 3));
-
-        peer.Tell(older, P2.Ref);
-        P2.ExpectMsg(Ack(1, 2));
-
-        Assert.Equal(3, (await StateOf(peer)).LastLogIndex);
-        // Entry 3 is still there: the leader's next message, which builds on it, matches.
-        peer.Tell(Append("n2", term: 1, prevLogIndex: 3, prevLogTerm: 1, Entries(4, 1)), P2.Ref);
-        P2.ExpectMsg(Ack(1, 4));
     }
 
     [Fact]
@@ -284,20 +207,6 @@ public sealed class AppendEntriesRulesTests : VirtualTimePeerTest
         Assert.Equal(1, apply.ExpectMsg<Applied>().Index);
         // Answers leave in the order the messages came: the next one answers the heartbeat, so none answered the news.
         P2.ExpectMsg(Ack(1, 1) with { Round = 7 });
-    }
-
-    [Fact]
-    public async Task Follower_refuses_commit_news_that_does_not_match_its_log()
-    {
-        // Figure 2 (receiver step 2): a mismatch is always answered, so the leader backs up (§5.3).
-        var peer = await StartPeerAsync();
-        peer.Tell(Append("n2", term: 1, 0, 0, Entries(1, 1)), P2.Ref);
-        P2.ExpectMsg(Ack(1, 1));
-
-        peer.Tell(Heartbeat("n2", term: 1, prevLogIndex: 3, prevLogTerm: 1, leaderCommit: 3) with { AnswerSuccess = false }, P2.Ref);
-
-        P2.ExpectMsg(Refusal(1, rejectedPrev: 3, conflictTerm: 0, conflictIndex: 2));
-        Assert.Equal(0, (await StateOf(peer)).CommitIndex);
     }
 
     [Fact]

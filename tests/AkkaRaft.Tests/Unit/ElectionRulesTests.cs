@@ -4,70 +4,14 @@ using Xunit.Abstractions;
 
 namespace AkkaRaft.Tests.Unit;
 
-/// <summary>Figure 2's election rules, one per test, on one peer driven by probes on virtual time.</summary>
+/// <summary>
+/// Figure 2's election rules, one per test, on one peer driven by probes on virtual time: timers, roles and what the
+/// peer does with the rules' decisions. The vote and term decisions themselves are plain rules, tested in
+/// <c>Core/VoteAnswerTests</c> and <c>Core/TermRulesTests</c>.
+/// </summary>
 public sealed class ElectionRulesTests : VirtualTimePeerTest
 {
     public ElectionRulesTests(ITestOutputHelper output) : base(output) { }
-
-    [Fact]
-    public async Task Follower_grants_at_most_one_vote_per_term()
-    {
-        // Reference: Raft paper §5.2, Figure 2 (RequestVote receiver: votedFor is null or candidateId)
-        var peer = await StartPeerAsync();
-
-        peer.Tell(VoteRequest("n2", term: 1), P2.Ref);
-        P2.ExpectMsg(new RequestVoteResult(ClusterId, "n1", 1, true));
-
-        peer.Tell(VoteRequest("n3", term: 1), P3.Ref);
-        P3.ExpectMsg(new RequestVoteResult(ClusterId, "n1", 1, false));
-
-        // Asking again (a retransmission) gets the same answer: the vote already belongs to n2.
-        peer.Tell(VoteRequest("n2", term: 1), P2.Ref);
-        P2.ExpectMsg(new RequestVoteResult(ClusterId, "n1", 1, true));
-    }
-
-    [Fact]
-    public async Task Follower_rejects_vote_for_stale_term()
-    {
-        // Reference: Raft paper §5.1, Figure 2 (reply false if term < currentTerm; the reply carries currentTerm)
-        var peer = await StartPeerAsync();
-        peer.Tell(Heartbeat("n2", term: 2), P2.Ref);
-        P2.ExpectMsg<AppendEntriesResult>(r => r.Success && r.Term == 2);
-
-        peer.Tell(VoteRequest("n3", term: 1), P3.Ref);
-
-        P3.ExpectMsg(new RequestVoteResult(ClusterId, "n1", 2, false));
-        Assert.Equal(2, (await StateOf(peer)).Term);
-    }
-
-    [Fact]
-    public async Task Follower_rejects_candidate_whose_last_log_term_is_older()
-    {
-        // Reference: Raft paper §5.4.1 (the log with the later last term is more up-to-date, whatever the lengths)
-        var peer = await StartPeerAsync();
-        peer.Tell(Append("n2", term: 2, 0, 0, Entries(1, 1, 2)), P2.Ref);
-        P2.ExpectMsg<AppendEntriesResult>(r => r.Success && r.MatchIndex == 2);
-
-        peer.Tell(VoteRequest("n3", term: 3, lastLogIndex: 5, lastLogTerm: 1), P3.Ref);
-
-        P3.ExpectMsg(new RequestVoteResult(ClusterId, "n1", 3, false));
-    }
-
-    [Fact]
-    public async Task Follower_rejects_candidate_with_same_last_term_but_shorter_log()
-    {
-        // Reference: Raft paper §5.4.1 (same last term: the longer log is more up-to-date)
-        var peer = await StartPeerAsync();
-        peer.Tell(Append("n2", term: 2, 0, 0, Entries(1, 1, 2)), P2.Ref);
-        P2.ExpectMsg<AppendEntriesResult>(r => r.Success && r.MatchIndex == 2);
-
-        peer.Tell(VoteRequest("n3", term: 3, lastLogIndex: 1, lastLogTerm: 2), P3.Ref);
-        P3.ExpectMsg(new RequestVoteResult(ClusterId, "n1", 3, false));
-
-        // The refusal was for the log alone: a candidate as up-to-date gets the vote of the same term.
-        peer.Tell(VoteRequest("n2", term: 3, lastLogIndex: 2, lastLogTerm: 2), P2.Ref);
-        P2.ExpectMsg(new RequestVoteResult(ClusterId, "n1", 3, true));
-    }
 
     [Fact]
     public async Task Follower_whose_election_timer_fires_becomes_candidate_and_requests_votes_from_every_peer()

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Akka.Configuration;
-using AkkaRaft.Actors.Configuration;
+using AkkaRaft.Actors;
 
 namespace AkkaRaft.Bench;
 

@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
 using Akka.Actor;
-using AkkaRaft.Actors.Log;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
 using AkkaRaft.Actors.Persistence;
 using AkkaRaft.Actors.Core;
 
@@ -160,7 +159,7 @@ public sealed partial class RaftActor
         var prev = progress.Next - 1;
         progress.SentCommit = _commitIndex;
         progress.NoteSent(prev + entries.Count);
-        Send(peer, new AppendEntries(_settings.ClusterId, _id, _currentTerm, prev, _log.TermAt(prev)!.Value, entries, _commitIndex, _reads.Round, answerSuccess));
+        Send(peer, new AppendEntries(_settings.ClusterId, _id, _currentTerm, prev, _log.TermAt(prev)!.Value, entries, _commitIndex) { Round = _reads.Round, AnswerSuccess = answerSuccess });
     }
 
     private void OnAppendResult(AppendEntriesResult r)

@@ -1,6 +1,5 @@
 using AkkaRaft.Actors.Core;
-using AkkaRaft.Actors.Log;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
 
 namespace AkkaRaft.Actors;
 

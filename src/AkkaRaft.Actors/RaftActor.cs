@@ -2,9 +2,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.Event;
 using Akka.Persistence;
-using AkkaRaft.Actors.Configuration;
-using AkkaRaft.Actors.Log;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
 using AkkaRaft.Actors.Persistence;
 using AkkaRaft.Actors.Core;
 

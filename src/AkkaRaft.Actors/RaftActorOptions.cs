@@ -12,7 +12,7 @@ public sealed record RaftActorOptions
     public Random? Random { get; init; }
 
     /// <summary>
-    /// Actor that receives every committed entry as an <see cref="Messages.Applied"/> message, in log order,
+    /// Actor that receives every committed entry as an <see cref="Applied"/> message, in log order,
     /// each index once per incarnation of the peer (a restarted peer applies again from index 1).
     /// </summary>
     public IActorRef? ApplyTo { get; init; }

@@ -1,4 +1,3 @@
-using AkkaRaft.Actors.Configuration;
 
 namespace AkkaRaft.Actors;
 

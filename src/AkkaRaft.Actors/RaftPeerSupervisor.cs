@@ -1,4 +1,4 @@
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
 
 namespace AkkaRaft.Actors;
 

@@ -1,5 +1,5 @@
 using Akka.Configuration;
-using AkkaRaft.Actors.Configuration;
+using AkkaRaft.Actors;
 
 namespace AkkaRaft.Host;
 

@@ -11,7 +11,7 @@ namespace AkkaRaft.KeyValue;
 /// <see cref="SerializationException"/> naming the manifest and the problem, never a partial object. Bound in the
 /// store's <c>reference.conf</c>.
 /// </summary>
-public sealed class KvSerializer : SerializerWithStringManifest
+internal sealed class KvSerializer : SerializerWithStringManifest
 {
     /// <summary>
     /// The serializer id bound in reference.conf. It travels with every message, so it is part of the wire format:

@@ -1,5 +1,5 @@
-using AkkaRaft.Actors.Configuration;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors;
+using AkkaRaft.Actors.Protocol;
 
 namespace AkkaRaft.KeyValue;
 

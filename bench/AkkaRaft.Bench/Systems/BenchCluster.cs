@@ -1,8 +1,7 @@
 using Akka.Configuration;
 using Akka.Persistence.Sql;
 using AkkaRaft.Actors;
-using AkkaRaft.Actors.Configuration;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
 using AkkaRaft.KeyValue;
 
 namespace AkkaRaft.Bench;

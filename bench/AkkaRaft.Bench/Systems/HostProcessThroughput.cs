@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using Akka.Configuration;
-using AkkaRaft.Actors.Configuration;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors;
+using AkkaRaft.Actors.Protocol;
 using AkkaRaft.KeyValue;
 
 namespace AkkaRaft.Bench;

@@ -1,5 +1,6 @@
 using System.Globalization;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors;
+using AkkaRaft.Actors.Protocol;
 using AkkaRaft.KeyValue;
 
 namespace AkkaRaft.Bench;

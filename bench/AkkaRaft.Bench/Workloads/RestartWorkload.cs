@@ -2,8 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using Akka.Configuration;
 using AkkaRaft.Actors;
-using AkkaRaft.Actors.Configuration;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
 
 namespace AkkaRaft.Bench;
 

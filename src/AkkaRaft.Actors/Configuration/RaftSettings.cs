@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Configuration;
 
-namespace AkkaRaft.Actors.Configuration;
+namespace AkkaRaft.Actors;
 
 /// <summary>
 /// Validated settings of one Raft peer, read from the <c>akka.raft</c> section
@@ -46,7 +46,7 @@ public sealed class RaftSettings
     /// <summary>Log entries past the last snapshot that make the peer ask for a snapshot; 0 means never.</summary>
     public long SnapshotLogEntries { get; }
 
-    /// <summary>Size of the Raft state held past the last snapshot (term, vote, entries as encoded; <see cref="Messages.RaftState.LogBytes"/>) that makes the peer ask for a snapshot; 0 means never.</summary>
+    /// <summary>Size of the Raft state held past the last snapshot (term, vote, entries as encoded; <see cref="RaftState.LogBytes"/>) that makes the peer ask for a snapshot; 0 means never.</summary>
     public long SnapshotLogBytes { get; }
 
     /// <summary>Size of each InstallSnapshot chunk.</summary>

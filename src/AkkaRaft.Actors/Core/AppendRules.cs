@@ -1,4 +1,5 @@
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors;
+using AkkaRaft.Actors.Protocol;
 using AkkaRaft.Actors.Persistence;
 
 namespace AkkaRaft.Actors.Core;
@@ -64,7 +65,7 @@ internal static class AppendRules
                 Leader = ae.From,
                 To = ae.From,
                 // A refusal is always sent, even to news of the commit index alone, so the leader backs up (§5.3).
-                Message = new AppendEntriesResult(peer.ClusterId, peer.Id, peer.CurrentTerm, false, 0, ae.PrevLogIndex, mismatch.ConflictTerm, mismatch.ConflictIndex, ae.Round),
+                Message = new AppendEntriesResult(peer.ClusterId, peer.Id, peer.CurrentTerm, false, 0, ae.PrevLogIndex, mismatch.ConflictTerm, mismatch.ConflictIndex) { Round = ae.Round },
             };
 
         var (events, matchIndex) = (AppendDecision.Matches)decision;
@@ -83,7 +84,7 @@ internal static class AppendRules
             To = ae.From,
             // The answer speaks of the message's term: by the time the write completes the peer may have moved on. A
             // leader that sent only news of its commit index asked for no success answer.
-            Message = ae.AnswerSuccess ? new AppendEntriesResult(peer.ClusterId, peer.Id, ae.Term, true, matchIndex, 0, 0, 0, ae.Round) : null,
+            Message = ae.AnswerSuccess ? new AppendEntriesResult(peer.ClusterId, peer.Id, ae.Term, true, matchIndex, 0, 0, 0) { Round = ae.Round } : null,
             // Figure 2, receiver step 5: commitIndex = min(leaderCommit, index of last new entry).
             CommitTo = Math.Min(ae.LeaderCommit, matchIndex),
         };

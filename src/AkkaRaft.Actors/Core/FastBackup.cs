@@ -1,5 +1,5 @@
-using AkkaRaft.Actors.Log;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
+using AkkaRaft.Actors;
 
 namespace AkkaRaft.Actors.Core;
 

@@ -1,4 +1,5 @@
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors;
+using AkkaRaft.Actors.Protocol;
 using AkkaRaft.Actors.Persistence;
 
 namespace AkkaRaft.Actors.Core;

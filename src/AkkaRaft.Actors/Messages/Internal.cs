@@ -1,6 +1,6 @@
 using Akka.Actor;
 
-namespace AkkaRaft.Actors.Messages;
+namespace AkkaRaft.Actors;
 
 /// <summary>The election timer fired: no leader was heard from and no vote granted in time.</summary>
 internal sealed class ElectionTimeout : INoSerializationVerificationNeeded

@@ -1,4 +1,4 @@
-namespace AkkaRaft.Actors.Messages;
+namespace AkkaRaft.Actors;
 
 /// <summary>The three roles of a Raft peer (Raft paper §5.1).</summary>
 public enum RaftRole

@@ -1,4 +1,4 @@
-namespace AkkaRaft.Actors.Messages;
+namespace AkkaRaft.Actors;
 
 /// <summary>
 /// Sent by a peer to its parent just before it stops because its journal could not be read or decoded.

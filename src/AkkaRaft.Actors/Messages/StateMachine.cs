@@ -1,4 +1,4 @@
-namespace AkkaRaft.Actors.Messages;
+namespace AkkaRaft.Actors;
 
 // The state-machine contract: everything a peer and the state machine it drives (its apply target,
 // RaftActorOptions.ApplyTo) say to each other, in one place.

@@ -1,4 +1,4 @@
-using AkkaRaft.Actors.Log;
+using AkkaRaft.Actors.Protocol;
 
 namespace AkkaRaft.Actors.Persistence;
 

@@ -1,8 +1,8 @@
 using System.Runtime.Serialization;
 using System.Text;
 using Akka.Serialization;
-using AkkaRaft.Actors.Log;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
+using AkkaRaft.Actors;
 using AkkaRaft.Actors.Persistence;
 
 namespace AkkaRaft.Actors.Serialization;
@@ -19,7 +19,7 @@ namespace AkkaRaft.Actors.Serialization;
 /// is read; the newest is written. A manifest of a later version is refused with a message naming both versions.
 /// The version costs nothing per message: the manifests are constants and the bytes are unchanged.
 /// </remarks>
-public sealed class RaftSerializer : SerializerWithStringManifest
+internal sealed class RaftSerializer : SerializerWithStringManifest
 {
     /// <summary>The serializer id bound in reference.conf.</summary>
     public const int SerializerId = 4817;
@@ -219,7 +219,7 @@ public sealed class RaftSerializer : SerializerWithStringManifest
                 RequestVoteManifest or RequestVoteManifestV2 => new RequestVote(r.String(), r.String(), r.Long(), r.Long(), r.Long()),
                 RequestVoteResultManifest or RequestVoteResultManifestV2 => new RequestVoteResult(r.String(), r.String(), r.Long(), r.Bool()),
                 AppendEntriesManifest or AppendEntriesManifestV2 => ReadAppendEntries(r),
-                AppendEntriesResultManifest or AppendEntriesResultManifestV2 => new AppendEntriesResult(r.String(), r.String(), r.Long(), r.Bool(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long()),
+                AppendEntriesResultManifest or AppendEntriesResultManifestV2 => new AppendEntriesResult(r.String(), r.String(), r.Long(), r.Bool(), r.Long(), r.Long(), r.Long(), r.Long()) { Round = r.Long() },
                 InstallSnapshotManifest or InstallSnapshotManifestV2 => new InstallSnapshot(r.String(), r.String(), r.Long(), r.Long(), r.Long(), r.Long(), r.Bytes(), r.Bool()),
                 InstallSnapshotResultManifest or InstallSnapshotResultManifestV2 => new InstallSnapshotResult(r.String(), r.String(), r.Long(), r.Long(), r.Long(), r.Bool()),
                 ProposeManifest or ProposeManifestV2 => new Propose(r.Bytes()),
@@ -263,7 +263,7 @@ public sealed class RaftSerializer : SerializerWithStringManifest
     {
         var (clusterId, from, term) = (r.String(), r.String(), r.Long());
         var (prevIndex, prevTerm, commit, round, answer) = (r.Long(), r.Long(), r.Long(), r.Long(), r.Bool());
-        return new AppendEntries(clusterId, from, term, prevIndex, prevTerm, r.Entries(), commit, round, answer);
+        return new AppendEntries(clusterId, from, term, prevIndex, prevTerm, r.Entries(), commit) { Round = round, AnswerSuccess = answer };
     }
 
     private static void Header(BinaryWriter w, IRaftMessage m)

@@ -1,5 +1,5 @@
 using System.Text;
-using AkkaRaft.Actors.Log;
+using AkkaRaft.Actors.Protocol;
 
 namespace AkkaRaft.Actors.Serialization;
 

@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using Akka.Configuration;
 using AkkaRaft.Actors;
-using AkkaRaft.Actors.Configuration;
 using AkkaRaft.KeyValue;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
 
 namespace AkkaRaft.TestKit;
 
@@ -206,7 +205,7 @@ public sealed class KvCluster : IDisposable
     {
         var server = _servers[i];
         if (server is null) return null;
-        try { return await server.Ask<RaftState>(AkkaRaft.Actors.Messages.GetState.Instance, timeout); }
+        try { return await server.Ask<RaftState>(AkkaRaft.Actors.GetState.Instance, timeout); }
         catch (AskTimeoutException) { return null; }
     }
 

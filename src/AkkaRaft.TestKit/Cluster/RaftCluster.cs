@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using AkkaRaft.Actors;
-using AkkaRaft.Actors.Configuration;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
 using Akka.Configuration;
 
 namespace AkkaRaft.TestKit;
@@ -155,7 +154,7 @@ public sealed partial class RaftCluster : IDisposable
     {
         var peer = _peers[i];
         if (peer is null) return null;
-        try { return await peer.Ask<RaftState>(AkkaRaft.Actors.Messages.GetState.Instance, TimeSpan.FromSeconds(3)); }
+        try { return await peer.Ask<RaftState>(AkkaRaft.Actors.GetState.Instance, TimeSpan.FromSeconds(3)); }
         catch (AskTimeoutException) { return null; }
     }
 

@@ -1,6 +1,6 @@
 using Akka.Actor;
-using AkkaRaft.Actors.Log;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
+using AkkaRaft.Actors;
 
 namespace AkkaRaft.TestKit;
 

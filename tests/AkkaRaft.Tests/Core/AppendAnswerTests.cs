@@ -1,6 +1,6 @@
 using AkkaRaft.Actors.Core;
-using AkkaRaft.Actors.Log;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
+using AkkaRaft.Actors;
 using AkkaRaft.Actors.Persistence;
 
 namespace AkkaRaft.Tests.Core;
@@ -26,12 +26,12 @@ public sealed class AppendAnswerTests
     private static PeerView Peer(RaftLog log, long term, long commitIndex = 0) => new(ClusterId, "n1", term, null, log, commitIndex);
 
     private static AppendEntries Append(string from, long term, long prevIndex, long prevTerm, LogEntry[] entries, long leaderCommit = 0) =>
-        new(ClusterId, from, term, prevIndex, prevTerm, entries, leaderCommit, Round: 4);
+        new(ClusterId, from, term, prevIndex, prevTerm, entries, leaderCommit) { Round = 4 };
 
-    private static AppendEntriesResult Ack(long term, long matchIndex) => new(ClusterId, "n1", term, true, matchIndex, 0, 0, 0, 4);
+    private static AppendEntriesResult Ack(long term, long matchIndex) => new(ClusterId, "n1", term, true, matchIndex, 0, 0, 0) { Round = 4 };
 
     private static AppendEntriesResult Refusal(long term, long rejectedPrev, long conflictTerm, long conflictIndex) =>
-        new(ClusterId, "n1", term, false, 0, rejectedPrev, conflictTerm, conflictIndex, 4);
+        new(ClusterId, "n1", term, false, 0, rejectedPrev, conflictTerm, conflictIndex) { Round = 4 };
 
     [Fact]
     public void Matching_entries_past_the_end_are_one_pipelined_append_acknowledged_after_it_with_the_messages_term()

@@ -1,6 +1,6 @@
 using AkkaRaft.Actors.Core;
-using AkkaRaft.Actors.Log;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
+using AkkaRaft.Actors;
 
 namespace AkkaRaft.Tests.Core;
 

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Akka.Configuration;
 using Akka.Configuration.Hocon;
-using AkkaRaft.Actors.Configuration;
+using AkkaRaft.Actors;
 
 namespace AkkaRaft.Tests.Docs;
 

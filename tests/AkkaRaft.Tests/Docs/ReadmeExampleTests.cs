@@ -5,8 +5,6 @@
 using Akka.Actor;
 using Akka.Configuration;
 using AkkaRaft.Actors;
-using AkkaRaft.Actors.Configuration;
-using AkkaRaft.Actors.Messages;
 using Xunit;
 
 public class LonePeerTests : Akka.TestKit.Xunit2.TestKit
@@ -14,10 +12,9 @@ public class LonePeerTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void Lone_peer_elects_itself()
     {
-        RaftExtension.Get(Sys); // unsupervised peers start at once: start the clock from this thread (see RaftExtension)
         var settings = RaftSettings.Create(ConfigurationFactory.ParseString(
             "akka.raft { cluster-id = t, members = [n1] }")).WithPeerId("n1");
-        var peer = Sys.ActorOf(RaftActor.Props(settings, RaftPeers.FromRefs(new Dictionary<string, IActorRef>())));
+        var peer = Sys.ActorOf(RaftActor.SupervisedProps(settings, RaftPeers.FromRefs(new Dictionary<string, IActorRef>())));
         AwaitAssert(() => Assert.True(peer.Ask<RaftState>(GetState.Instance).Result.IsLeader));
     }
 }

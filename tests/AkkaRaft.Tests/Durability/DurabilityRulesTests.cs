@@ -1,5 +1,6 @@
 using Akka.TestKit.Xunit2;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors;
+using AkkaRaft.Actors.Protocol;
 using Xunit.Abstractions;
 
 namespace AkkaRaft.Tests.Durability;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.Persistence;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors;
+using AkkaRaft.Actors.Protocol;
 using Xunit.Abstractions;
 
 namespace AkkaRaft.Tests.Durability;

@@ -1,6 +1,6 @@
 using Akka.TestKit.Xunit2;
 using AkkaRaft.Actors;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
 
 namespace AkkaRaft.Tests.Durability;
 

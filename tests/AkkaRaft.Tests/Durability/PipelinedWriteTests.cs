@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Akka.Persistence;
 using AkkaRaft.Actors;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
 using Xunit.Abstractions;
 
 namespace AkkaRaft.Tests.Durability;
@@ -108,7 +108,7 @@ public sealed class PipelinedWriteTests(ITestOutputHelper output) : TestJournalK
         leader.Tell(new Propose([7]), TestActor);
         ExpectMsg<ProposeAccepted>(a => Assert.Equal(1, a.Index));
         var append = N1.N2.FishForMessage<AppendEntries>(ae => ae.Entries.Count > 0, TimeSpan.FromSeconds(5));
-        leader.Tell(new AppendEntriesResult(SinglePeer.ClusterId, "n2", append.Term, true, append.LastIndex, 0, 0, 0, append.Round), N1.N2.Ref);
+        leader.Tell(new AppendEntriesResult(SinglePeer.ClusterId, "n2", append.Term, true, append.LastIndex, 0, 0, 0) { Round = append.Round }, N1.N2.Ref);
 
         // The leader and n2 are a majority of three, but the leader's copy is not yet durable: nothing commits before it is.
         applied.ExpectMsg<Applied>(a => Assert.Equal(1, a.Index), TimeSpan.FromSeconds(10));

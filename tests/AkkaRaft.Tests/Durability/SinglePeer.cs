@@ -1,8 +1,7 @@
 using Akka.Configuration;
 using Akka.TestKit;
 using AkkaRaft.Actors;
-using AkkaRaft.Actors.Configuration;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
 
 namespace AkkaRaft.Tests.Durability;
 
@@ -61,7 +60,7 @@ internal sealed class SinglePeer
     public static Task<RaftState> State(IActorRef peer) => peer.Ask<RaftState>(GetState.Instance, TimeSpan.FromSeconds(5));
 
     public static AppendEntries Append(string from, long term, long prevIndex, long prevTerm, long commit, params (long Index, long Term)[] entries) =>
-        new(ClusterId, from, term, prevIndex, prevTerm, entries.Select(e => new AkkaRaft.Actors.Log.LogEntry(e.Index, e.Term, [(byte)e.Index])).ToArray(), commit);
+        new(ClusterId, from, term, prevIndex, prevTerm, entries.Select(e => new AkkaRaft.Actors.Protocol.LogEntry(e.Index, e.Term, [(byte)e.Index])).ToArray(), commit);
 
     public static RequestVote Vote(string from, long term, long lastIndex = 0, long lastTerm = 0) => new(ClusterId, from, term, lastIndex, lastTerm);
 }

@@ -3,8 +3,7 @@ using Akka.Configuration;
 using Akka.Persistence.Sql;
 using Akka.TestKit.Xunit2;
 using AkkaRaft.Actors;
-using AkkaRaft.Actors.Configuration;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
 using Xunit.Abstractions;
 
 namespace AkkaRaft.Tests.Durability;

@@ -4,7 +4,8 @@ using Akka.Configuration;
 using Akka.Event;
 using Akka.Remote;
 using Akka.TestKit.Xunit2;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors;
+using AkkaRaft.Actors.Protocol;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 

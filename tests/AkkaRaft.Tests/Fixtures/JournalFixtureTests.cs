@@ -1,9 +1,7 @@
 using Akka.Configuration;
 using Akka.TestKit;
 using AkkaRaft.Actors;
-using AkkaRaft.Actors.Configuration;
-using AkkaRaft.Actors.Log;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
 using AkkaRaft.Tests.Docs;
 using AkkaRaft.Tests.Durability;
 using Microsoft.Data.Sqlite;

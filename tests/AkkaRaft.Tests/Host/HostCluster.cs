@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using AkkaRaft.Actors;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
 using AkkaRaft.Host;
 using AkkaRaft.KeyValue;
 using Xunit.Abstractions;

@@ -1,7 +1,6 @@
 using Akka.Configuration;
 using AkkaRaft.Actors;
-using AkkaRaft.Actors.Configuration;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
 using AkkaRaft.KeyValue;
 using Xunit.Abstractions;
 

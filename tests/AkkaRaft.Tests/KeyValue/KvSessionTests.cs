@@ -59,7 +59,7 @@ public sealed class KvSessionTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void The_session_bound_must_be_at_least_one_and_the_error_names_it()
     {
-        var settings = AkkaRaft.Actors.Configuration.RaftSettings.Create(Akka.Configuration.ConfigurationFactory.ParseString(
+        var settings = AkkaRaft.Actors.RaftSettings.Create(Akka.Configuration.ConfigurationFactory.ParseString(
             "akka.raft { members = [\"n1\"], peer-id = \"n1\" }"));
         var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
             KvServer.Props(settings, AkkaRaft.Actors.RaftPeers.FromRefs(new Dictionary<string, IActorRef>()), kvOptions: new KvServerOptions { MaxSessions = 0 }));

@@ -1,5 +1,6 @@
 using Akka.TestKit.Xunit2;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors;
+using AkkaRaft.Actors.Protocol;
 using AkkaRaft.TestKit;
 using Xunit.Abstractions;
 using Xunit.Sdk;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.TestKit.Xunit2;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors;
+using AkkaRaft.Actors.Protocol;
 using AkkaRaft.TestKit;
 using AkkaRaft.Tests.Harness;
 using Xunit.Abstractions;

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using Akka.Event;
 using Akka.TestKit.Xunit2;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors;
+using AkkaRaft.Actors.Protocol;
 using AkkaRaft.TestKit;
 using CsCheck;
 using Xunit.Abstractions;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Akka.TestKit;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors;
+using AkkaRaft.Actors.Protocol;
 using Xunit.Sdk;
 
 namespace AkkaRaft.Tests.Properties;

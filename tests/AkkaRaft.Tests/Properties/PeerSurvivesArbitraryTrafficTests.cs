@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Akka.TestKit;
 using AkkaRaft.Actors;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
 using AkkaRaft.Tests.Unit;
 using CsCheck;
 using Xunit.Abstractions;

@@ -1,6 +1,6 @@
 using System.Globalization;
-using AkkaRaft.Actors.Log;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
+using AkkaRaft.Actors;
 
 namespace AkkaRaft.Tests.Properties;
 
@@ -140,7 +140,7 @@ internal sealed record AppendStep(string From, Num Term, Num PrevLogIndex, Num P
     protected override IRaftMessage Build(string clusterId, long term, Func<Num, long> value)
     {
         var prev = value(PrevLogIndex);
-        return new AppendEntries(clusterId, From, term, prev, value(PrevLogTerm), Entries.Resolve(prev, value), value(LeaderCommit), 0, AnswerSuccess);
+        return new AppendEntries(clusterId, From, term, prev, value(PrevLogTerm), Entries.Resolve(prev, value), value(LeaderCommit)) { AnswerSuccess = AnswerSuccess };
     }
 
     public override string ToString() =>

@@ -1,7 +1,7 @@
 using System.Runtime.Serialization;
 using Akka.TestKit.Xunit2;
-using AkkaRaft.Actors.Log;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
+using AkkaRaft.Actors;
 using AkkaRaft.Actors.Persistence;
 using AkkaRaft.Actors.Serialization;
 
@@ -26,8 +26,8 @@ public sealed class FormatVersionTests : Akka.TestKit.Xunit2.TestKit
         // The hex is what that build's RaftSerializer wrote for the object beside it: never regenerate it.
         { new RequestVote("c1", "n1", 5, 120, 4), "RV", "026331026E31057804" },
         { new RequestVoteResult("c1", "n2", 5, true), "RVR", "026331026E320501" },
-        { new AppendEntries("c1", "n1", 5, 6, 3, TwoEntries, 6, Round: 42), "AE", "026331026E31050603062A0102070303010203080300" },
-        { new AppendEntriesResult("c1", "n3", 5, false, 0, 12, 2, 10, Round: 42), "AER", "026331026E330500000C020A2A" },
+        { new AppendEntries("c1", "n1", 5, 6, 3, TwoEntries, 6) { Round = 42 }, "AE", "026331026E31050603062A0102070303010203080300" },
+        { new AppendEntriesResult("c1", "n3", 5, false, 0, 12, 2, 10) { Round = 42 }, "AER", "026331026E330500000C020A2A" },
         { new InstallSnapshot("c1", "n1", 5, 100, 4, 0, [1, 2, 3, 4], true), "IS", "026331026E3105640400040102030401" },
         { new InstallSnapshotResult("c1", "n2", 5, 100, 4, true), "ISR", "026331026E3205640401" },
         { new Propose([9, 8, 7]), "P", "03090807" },

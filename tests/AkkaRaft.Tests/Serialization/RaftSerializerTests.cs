@@ -1,7 +1,7 @@
 using System.Runtime.Serialization;
 using Akka.TestKit.Xunit2;
-using AkkaRaft.Actors.Log;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
+using AkkaRaft.Actors;
 using AkkaRaft.Actors.Persistence;
 using AkkaRaft.Actors.Serialization;
 
@@ -29,7 +29,7 @@ public sealed class RaftSerializerTests : Akka.TestKit.Xunit2.TestKit
         new RequestVoteResult("clüster", "n2", long.MaxValue, false),
         new AppendEntries("c1", "n1", 5, 6, 3, SomeEntries, 6),
         new AppendEntries("c1", "n1", 5, 0, 0, Array.Empty<LogEntry>(), 0),
-        new AppendEntries("c1", "n1", 5, 7, 3, Array.Empty<LogEntry>(), 7, AnswerSuccess: false),
+        new AppendEntries("c1", "n1", 5, 7, 3, Array.Empty<LogEntry>(), 7) { AnswerSuccess = false },
         new AppendEntriesResult("c1", "n3", 5, true, 9, 0, 0, 0),
         new AppendEntriesResult("c1", "n3", 5, false, 0, 12, 2, 10),
         new InstallSnapshot("c1", "n1", 5, 100, 4, 65536, [1, 2, 3, 4], false),
@@ -49,8 +49,8 @@ public sealed class RaftSerializerTests : Akka.TestKit.Xunit2.TestKit
         new LogTruncated(7),
         new RaftSnapshot(6, "n2", 100, 4, [7, 7, 7], SomeEntries),
         new RaftSnapshot(6, null, 0, 0, [], []),
-        new AppendEntries("c1", "n1", 5, 6, 3, SomeEntries, 6, Round: 42),
-        new AppendEntriesResult("c1", "n3", 5, true, 9, 0, 0, 0, Round: 42),
+        new AppendEntries("c1", "n1", 5, 6, 3, SomeEntries, 6) { Round = 42 },
+        new AppendEntriesResult("c1", "n3", 5, true, 9, 0, 0, 0) { Round = 42 },
     };
 
     [Theory]

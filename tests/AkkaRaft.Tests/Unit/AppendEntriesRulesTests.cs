@@ -1,5 +1,5 @@
 using AkkaRaft.Actors;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
 using Xunit.Abstractions;
 
 namespace AkkaRaft.Tests.Unit;

@@ -3,8 +3,7 @@ using Akka.Configuration;
 using Akka.Persistence;
 using Akka.Persistence.TestKit;
 using AkkaRaft.Actors;
-using AkkaRaft.Actors.Configuration;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
 using AkkaRaft.Actors.Persistence;
 using Xunit.Abstractions;
 

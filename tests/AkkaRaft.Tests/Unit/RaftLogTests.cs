@@ -1,4 +1,4 @@
-using AkkaRaft.Actors.Log;
+using AkkaRaft.Actors.Protocol;
 using AkkaRaft.Actors.Core;
 
 namespace AkkaRaft.Tests.Unit;

@@ -1,6 +1,5 @@
 using Akka.Configuration;
 using AkkaRaft.Actors;
-using AkkaRaft.Actors.Configuration;
 
 namespace AkkaRaft.Tests.Unit;
 

@@ -1,6 +1,6 @@
 using Akka.TestKit;
 using AkkaRaft.Actors;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
 using Xunit.Abstractions;
 
 namespace AkkaRaft.Tests.Unit;
@@ -10,7 +10,7 @@ public sealed class ReadIndexRulesTests : VirtualTimePeerTest
 {
     public ReadIndexRulesTests(ITestOutputHelper output) : base(output) { }
 
-    private static AppendEntriesResult Ack(string from, long match, long round) => new(ClusterId, from, 1, true, match, 0, 0, 0, round);
+    private static AppendEntriesResult Ack(string from, long match, long round) => new(ClusterId, from, 1, true, match, 0, 0, 0) { Round = round };
 
     /// <summary>The next AppendEntries n2 receives that satisfies <paramref name="predicate"/>, skipping others.</summary>
     private AppendEntries NextTo(TestProbe probe, Func<AppendEntries, bool> predicate) =>

@@ -1,7 +1,6 @@
 using Akka.TestKit;
 using AkkaRaft.Actors;
-using AkkaRaft.Actors.Configuration;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
 using Xunit.Abstractions;
 
 namespace AkkaRaft.Tests.Unit;

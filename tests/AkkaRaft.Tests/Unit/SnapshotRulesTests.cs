@@ -1,8 +1,7 @@
 using Akka.Persistence.TestKit;
 using Akka.TestKit;
 using AkkaRaft.Actors;
-using AkkaRaft.Actors.Configuration;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
 using Xunit.Abstractions;
 using SnapshotStore = Akka.Persistence;
 

@@ -3,9 +3,7 @@ using Akka.Persistence.TestKit;
 using Akka.TestKit;
 using Akka.TestKit.Xunit2;
 using AkkaRaft.Actors;
-using AkkaRaft.Actors.Configuration;
-using AkkaRaft.Actors.Log;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
 using Xunit.Abstractions;
 
 namespace AkkaRaft.Tests.Unit;

@@ -1,7 +1,5 @@
 using AkkaRaft.Actors;
-using AkkaRaft.Actors.Configuration;
-using AkkaRaft.Actors.Log;
-using AkkaRaft.Actors.Messages;
+using AkkaRaft.Actors.Protocol;
 using AkkaRaft.Actors.Persistence;
 using Xunit.Abstractions;
 

@@ -1,6 +1,6 @@
-using AkkaRaft.Actors.Log;
+using AkkaRaft.Actors.Protocol;
 
-namespace AkkaRaft.Actors.Messages;
+namespace AkkaRaft.Actors.Protocol;
 
 /// <summary>
 /// A leader replicates entries, or with none asserts its leadership as a heartbeat
@@ -13,15 +13,21 @@ namespace AkkaRaft.Actors.Messages;
 /// <param name="PrevLogTerm">Term of the entry at <paramref name="PrevLogIndex"/>.</param>
 /// <param name="Entries">Entries to store, in index order, starting at <paramref name="PrevLogIndex"/> + 1; empty for a heartbeat.</param>
 /// <param name="LeaderCommit">The leader's commit index.</param>
-/// <param name="Round">The leader's latest read-confirmation round, echoed in the answer (Raft thesis §6.4).</param>
-/// <param name="AnswerSuccess">False when the leader sends only a new commit index and needs no answer if the log
-/// matches: the answer would tell it nothing it will not hear from its earlier appends. A refusal is always answered.</param>
 public sealed record AppendEntries(
     string ClusterId, string From, long Term,
     long PrevLogIndex, long PrevLogTerm,
     IReadOnlyList<LogEntry> Entries,
-    long LeaderCommit, long Round = 0, bool AnswerSuccess = true) : IRaftRequest
+    long LeaderCommit) : IRaftRequest
 {
+    /// <summary>The leader's latest read-confirmation round, echoed in the answer (Raft thesis §6.4).</summary>
+    internal long Round { get; init; }
+
+    /// <summary>
+    /// False when the leader sends only a new commit index and needs no answer if the log matches: the answer would
+    /// tell it nothing it will not hear from its earlier appends. A refusal is always answered.
+    /// </summary>
+    internal bool AnswerSuccess { get; init; } = true;
+
     /// <summary>Index of the last entry this message carries, or <see cref="PrevLogIndex"/> when it carries none.</summary>
     public long LastIndex => PrevLogIndex + Entries.Count;
 }
@@ -43,7 +49,10 @@ public sealed record AppendEntries(
 /// <param name="RejectedPrevLogIndex">On rejection, the <see cref="AppendEntries.PrevLogIndex"/> that did not match.</param>
 /// <param name="ConflictTerm">On rejection, the follower's term at that index, or 0 when its log is shorter.</param>
 /// <param name="ConflictIndex">On rejection, where the leader should look next.</param>
-/// <param name="Round">The <see cref="AppendEntries.Round"/> this answers: the follower still recognised the leader then.</param>
 public sealed record AppendEntriesResult(
     string ClusterId, string From, long Term, bool Success,
-    long MatchIndex, long RejectedPrevLogIndex, long ConflictTerm, long ConflictIndex, long Round = 0) : IRaftResponse;
+    long MatchIndex, long RejectedPrevLogIndex, long ConflictTerm, long ConflictIndex) : IRaftResponse
+{
+    /// <summary>The <see cref="AppendEntries.Round"/> this answers: the follower still recognised the leader then.</summary>
+    internal long Round { get; init; }
+}

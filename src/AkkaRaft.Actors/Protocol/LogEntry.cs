@@ -1,4 +1,4 @@
-namespace AkkaRaft.Actors.Log;
+namespace AkkaRaft.Actors.Protocol;
 
 /// <summary>One entry of the replicated log: an opaque command, stamped with the index and the
 /// term in which a leader first received it (Raft paper §5.3).</summary>

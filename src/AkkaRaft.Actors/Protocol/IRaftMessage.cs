@@ -1,4 +1,4 @@
-namespace AkkaRaft.Actors.Messages;
+namespace AkkaRaft.Actors.Protocol;
 
 /// <summary>
 /// Marker of every message one Raft peer sends another. Each carries the group

@@ -1,4 +1,4 @@
-namespace AkkaRaft.Actors.Messages;
+namespace AkkaRaft.Actors.Protocol;
 
 /// <summary>
 /// A candidate asks for a vote in <paramref name="Term"/> (Raft paper Figure 2, RequestVote RPC).

@@ -1,4 +1,4 @@
-namespace AkkaRaft.Actors.Messages;
+namespace AkkaRaft.Actors.Protocol;
 
 /// <summary>
 /// One chunk of the leader's snapshot, for a follower that needs entries the leader has compacted away

@@ -5,8 +5,6 @@ namespace AkkaRaft.Actors;
 
 public sealed partial class RaftActor
 {
-    private VoteTally? _votes;
-
     /// <summary>Raft §5.2: start an election in the next term, voting for itself, durably, before asking anyone (<see cref="VoteRules.Campaign"/>).</summary>
     private void BecomeCandidate()
     {

@@ -8,13 +8,6 @@ namespace AkkaRaft.Actors;
 
 public sealed partial class RaftActor
 {
-    private readonly Dictionary<string, FollowerProgress> _progress = new(StringComparer.Ordinal);
-
-    /// <summary>Commands accepted since the last flush; appended and sent together, so a burst costs one write and one message per follower.</summary>
-    private readonly List<LogEntry> _proposed = new();
-
-    private bool _flushScheduled;
-
     private void ResetLeaderState()
     {
         RejectPendingReads(null);

@@ -5,9 +5,6 @@ namespace AkkaRaft.Actors;
 
 public sealed partial class RaftActor
 {
-    /// <summary>The leader's ReadIndex reads (Raft thesis §6.4), from admission to release.</summary>
-    private readonly ReadRounds<IActorRef> _reads = new();
-
     private void OnReadIndex(ReadIndex read)
     {
         var termCommitted = _log.TermAt(_commitIndex) == _currentTerm;

@@ -7,14 +7,6 @@ namespace AkkaRaft.Actors;
 
 public sealed partial class RaftActor
 {
-    /// <summary>The state machine's state as of <c>_log.SnapshotIndex</c> (empty when there is no snapshot).</summary>
-    private byte[] _snapshotState = Array.Empty<byte>();
-
-    private readonly SnapshotAssembly _assembly = new();
-
-    /// <summary>The last applied index at which the peer asked its apply target for a snapshot.</summary>
-    private long _snapshotRequestedAt;
-
     /// <summary>Handlers every role registers: snapshots from the state machine and the snapshot store's answers.</summary>
     private void SnapshotCommands()
     {

@@ -49,6 +49,25 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     private string? _leaderId;
     private RaftRoleChanged? _lastPublished;
 
+    // Snapshots (§7).
+    /// <summary>The state machine's state as of <c>_log.SnapshotIndex</c> (empty when there is no snapshot).</summary>
+    private byte[] _snapshotState = Array.Empty<byte>();
+    /// <summary>The snapshot a leader is sending this follower, chunk by chunk.</summary>
+    private readonly SnapshotAssembly _assembly = new();
+    /// <summary>The last applied index at which the peer asked its apply target for a snapshot.</summary>
+    private long _snapshotRequestedAt;
+
+    // A candidate's election (§5.2): null in any other role.
+    private VoteTally? _votes;
+
+    // A leader's state, reset at each election (Figure 2, "Volatile state on leaders").
+    private readonly Dictionary<string, FollowerProgress> _progress = new(StringComparer.Ordinal);
+    /// <summary>Commands accepted since the last flush; appended and sent together, so a burst costs one write and one message per follower.</summary>
+    private readonly List<LogEntry> _proposed = new();
+    private bool _flushScheduled;
+    /// <summary>The leader's ReadIndex reads (Raft thesis §6.4), from admission to release.</summary>
+    private readonly ReadRounds<IActorRef> _reads = new();
+
     /// <inheritdoc />
     public override string PersistenceId { get; }
 

@@ -13,15 +13,9 @@ public sealed class AppendAnswerTests
 {
     private const string ClusterId = "c";
 
-    private static RaftLog Log(params long[] terms)
-    {
-        var log = new RaftLog();
-        log.Append(Entries(1, terms));
-        return log;
-    }
+    private static RaftLog Log(params long[] terms) => Logs.Of(terms);
 
-    private static LogEntry[] Entries(long first, params long[] terms) =>
-        terms.Select((t, i) => new LogEntry(first + i, t, [(byte)(first + i)])).ToArray();
+    private static LogEntry[] Entries(long first, params long[] terms) => Logs.Entries(first, terms);
 
     private static PeerView Peer(RaftLog log, long term, long commitIndex = 0) => new(ClusterId, "n1", term, null, log, commitIndex);
 

@@ -8,16 +8,9 @@ namespace AkkaRaft.Tests.Core;
 /// <summary>Figure 2's AppendEntries receiver as a plain rule: a log and a message in, a decision out.</summary>
 public sealed class AppendRulesTests
 {
-    /// <summary>A log holding one entry per term given, from index 1.</summary>
-    private static RaftLog Log(params long[] terms)
-    {
-        var log = new RaftLog();
-        log.Append(Entries(1, terms));
-        return log;
-    }
+    private static RaftLog Log(params long[] terms) => Logs.Of(terms);
 
-    private static LogEntry[] Entries(long first, params long[] terms) =>
-        terms.Select((t, i) => new LogEntry(first + i, t, [(byte)(first + i)])).ToArray();
+    private static LogEntry[] Entries(long first, params long[] terms) => Logs.Entries(first, terms);
 
     private static AppendEntries Append(long term, long prevIndex, long prevTerm, params LogEntry[] entries) =>
         new("c", "n2", term, prevIndex, prevTerm, entries, 0);

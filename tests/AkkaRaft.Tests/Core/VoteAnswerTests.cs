@@ -13,12 +13,7 @@ public sealed class VoteAnswerTests
 {
     private const string ClusterId = "c";
 
-    private static RaftLog Log(params long[] terms)
-    {
-        var log = new RaftLog();
-        log.Append(terms.Select((t, i) => new LogEntry(i + 1, t, [])));
-        return log;
-    }
+    private static RaftLog Log(params long[] terms) => Logs.Of(terms);
 
     private static PeerView Peer(long term, string? votedFor, RaftLog? log = null) => new(ClusterId, "n1", term, votedFor, log ?? Log(), 0);
 

@@ -6,17 +6,9 @@ namespace AkkaRaft.Tests.Unit;
 /// <summary>The log as plain data: indices, terms, the consistency check and the election restriction.</summary>
 public sealed class RaftLogTests
 {
-    /// <summary>A log whose entries have the given terms, at indices 1, 2, 3, ...</summary>
-    private static RaftLog LogWithTerms(params long[] terms)
-    {
-        var log = new RaftLog();
-        log.Append(Entries(1, terms));
-        return log;
-    }
+    private static RaftLog LogWithTerms(params long[] terms) => Core.Logs.Of(terms);
 
-    /// <summary>Consecutive entries from <paramref name="firstIndex"/>, one per term, each with a one-byte command.</summary>
-    private static LogEntry[] Entries(long firstIndex, params long[] terms) =>
-        terms.Select((t, i) => new LogEntry(firstIndex + i, t, new[] { (byte)(firstIndex + i) })).ToArray();
+    private static LogEntry[] Entries(long firstIndex, params long[] terms) => Core.Logs.Entries(firstIndex, terms);
 
     private static LogEntry EntryOfSize(long index, long term, int bytes) => new(index, term, new byte[bytes]);
 

@@ -69,7 +69,7 @@ internal sealed record BenchOptions(
                         (what the Host's node runs)
           process       three processes of the Host's `node` program (key-value server, SQLite, Akka.Remote)
                         and the bench as a remote key-value client putting 64-byte values, one request
-                        outstanding per client; 1 and 64 clients only (issue #7)
+                        outstanding per client; 1 and 64 clients only
           dotnext-disk  dotNext RaftCluster over TCP on loopback, WriteAheadLog on the disk of the SQLite files
           dotnext-shm   the same with the WriteAheadLog on /dev/shm, beside AkkaRaft's memory mode
 

@@ -7,11 +7,11 @@ namespace AkkaRaft.Bench;
 
 /// <summary>
 /// Everything one run measured: the throughput rows, the failover trials and the physical floor. Prints them as one
-/// text (tables, the issue's bars) and writes the same figures as JSON, the text, and the chart.
+/// text (tables, the targets) and writes the same figures as JSON, the text, and the chart.
 /// </summary>
 internal sealed class Report(IReadOnlyList<RunResult> rows, IReadOnlyList<FailoverResult> failovers, IReadOnlyList<FloorResult> floor, TimeSpan elapsed, bool quick)
 {
-    /// <summary>What the whole run may take: the issue's bar for the full benchmark, and --quick's promise.</summary>
+    /// <summary>What the whole run may take: the target for the full benchmark, and --quick's promise.</summary>
     public static readonly TimeSpan FullBudget = TimeSpan.FromMinutes(10), QuickBudget = TimeSpan.FromMinutes(2);
 
     private static readonly CultureInfo Ci = CultureInfo.InvariantCulture;
@@ -89,7 +89,7 @@ internal sealed class Report(IReadOnlyList<RunResult> rows, IReadOnlyList<Failov
 
     private void AppendBars(StringBuilder sb)
     {
-        sb.AppendLine("Bars (issue #8):");
+        sb.AppendLine("Targets:");
         var budget = quick ? QuickBudget : FullBudget;
         sb.AppendLine(string.Create(Ci, $"- whole run {elapsed.TotalSeconds:F0} s (bar: under {budget.TotalSeconds:F0} s{(quick ? ", --quick" : "")}): {Verdict(elapsed < budget)}"));
         Compare(sb, "remote", "disk", 64, 1.0, "over Akka.Remote with SQLite vs dotNext on the same disk");

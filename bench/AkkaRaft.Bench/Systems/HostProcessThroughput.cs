@@ -8,7 +8,7 @@ using AkkaRaft.KeyValue;
 namespace AkkaRaft.Bench;
 
 /// <summary>
-/// The deployment itself (issue #7's bench item): three processes of the Host's <c>node</c> program (a key-value server
+/// The deployment itself: three processes of the Host's <c>node</c> program (a key-value server
 /// and its Raft peer each, SQLite, Akka.Remote on loopback ports) from a cluster file written for the row, and the
 /// bench as a remote client: one <see cref="KvDriver"/> in an ActorSystem of its own, each client putting a 64-byte
 /// value to its own key with one request outstanding. Unlike the other modes the load crosses a socket to reach the
@@ -18,7 +18,7 @@ internal static class HostProcessThroughput
 {
     public const string Mode = "process";
 
-    /// <summary>The client counts issue #7 asks for; other proposer counts are not run in this mode.</summary>
+    /// <summary>The client counts this mode runs: one, and as many as the proposer rows at their busiest.</summary>
     public static readonly int[] ClientCounts = [1, 64];
 
     public static async Task<RunResult> Run(int clients, BenchOptions options)

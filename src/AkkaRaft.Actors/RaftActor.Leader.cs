@@ -29,7 +29,15 @@ public sealed partial class RaftActor
         Become(Leading);
         _logger.Info("{0} became leader at term {1}", _id, _currentTerm);
         PublishIfChanged();
-        foreach (var peer in _others) SendAppend(peer, heartbeat: true);
+        if (_settings.LeaderNoOp)
+        {
+            // Raft thesis §6.4: an entry of this term, committed at once, commits every earlier entry (Figure 8 forbids
+            // counting their replicas) and gives reads a commit index of this term; its AppendEntries assert leadership.
+            _proposed.Add(new LogEntry(_log.LastIndex + 1, _currentTerm, Array.Empty<byte>()));
+            Flush();
+        }
+        else
+            foreach (var peer in _others) SendAppend(peer, heartbeat: true);
         MaybeCommit(); // a group of one commits alone
     }
 

@@ -34,6 +34,9 @@ public sealed class RaftSettings
     /// <summary>Interval between a leader's heartbeats to each follower.</summary>
     public TimeSpan HeartbeatInterval { get; }
 
+    /// <summary>Whether a new leader appends an empty entry of its term as it takes office (Raft thesis §6.4).</summary>
+    public bool LeaderNoOp { get; private init; } = true;
+
     /// <summary>Most entries in one AppendEntries message.</summary>
     public int MaxEntriesPerMessage { get; }
 
@@ -105,7 +108,10 @@ public sealed class RaftSettings
             maxInflightMessages: Read(raft, "replication.max-inflight-messages", c => c.GetInt("replication.max-inflight-messages")),
             snapshotLogEntries: Read(raft, "snapshot.log-entries", c => c.GetLong("snapshot.log-entries")),
             snapshotLogBytes: Read(raft, "snapshot.log-bytes", c => c.GetByteSize("snapshot.log-bytes") ?? -1),
-            snapshotChunkBytes: Read(raft, "snapshot.chunk-bytes", c => checked((int)(c.GetByteSize("snapshot.chunk-bytes") ?? -1))));
+            snapshotChunkBytes: Read(raft, "snapshot.chunk-bytes", c => checked((int)(c.GetByteSize("snapshot.chunk-bytes") ?? -1))))
+        {
+            LeaderNoOp = Read(raft, "leader-no-op", c => c.GetBoolean("leader-no-op")),
+        };
     }
 
     /// <summary>A copy for the peer <paramref name="peerId"/>, which must be one of <see cref="Members"/>.</summary>
@@ -123,6 +129,9 @@ public sealed class RaftSettings
     /// <summary>A copy with another heartbeat interval.</summary>
     public RaftSettings WithHeartbeatInterval(TimeSpan interval) => Copy(heartbeatInterval: interval);
 
+    /// <summary>A copy in which a new leader does, or does not, append an empty entry of its term as it takes office.</summary>
+    public RaftSettings WithLeaderNoOp(bool on) => Copy(leaderNoOp: on);
+
     /// <summary>A copy with other snapshot thresholds (0 turns one off) or chunk size.</summary>
     public RaftSettings WithSnapshots(long? logEntries = null, long? logBytes = null, int? chunkBytes = null) =>
         Copy(snapshotLogEntries: logEntries, snapshotLogBytes: logBytes, snapshotChunkBytes: chunkBytes);
@@ -135,11 +144,14 @@ public sealed class RaftSettings
         string? clusterId = null, string? peerId = null, ImmutableArray<string>? members = null,
         TimeSpan? electionTimeoutMin = null, TimeSpan? electionTimeoutMax = null, TimeSpan? heartbeatInterval = null,
         int? maxEntriesPerMessage = null, long? maxBytesPerMessage = null, int? maxInflightMessages = null,
-        long? snapshotLogEntries = null, long? snapshotLogBytes = null, int? snapshotChunkBytes = null) =>
+        long? snapshotLogEntries = null, long? snapshotLogBytes = null, int? snapshotChunkBytes = null, bool? leaderNoOp = null) =>
         new(clusterId ?? ClusterId, peerId ?? PeerId, members ?? Members,
             electionTimeoutMin ?? ElectionTimeoutMin, electionTimeoutMax ?? ElectionTimeoutMax, heartbeatInterval ?? HeartbeatInterval,
             maxEntriesPerMessage ?? MaxEntriesPerMessage, maxBytesPerMessage ?? MaxBytesPerMessage, maxInflightMessages ?? MaxInflightMessages,
-            snapshotLogEntries ?? SnapshotLogEntries, snapshotLogBytes ?? SnapshotLogBytes, snapshotChunkBytes ?? SnapshotChunkBytes);
+            snapshotLogEntries ?? SnapshotLogEntries, snapshotLogBytes ?? SnapshotLogBytes, snapshotChunkBytes ?? SnapshotChunkBytes)
+        {
+            LeaderNoOp = leaderNoOp ?? LeaderNoOp,
+        };
 
     private void Validate()
     {

@@ -38,8 +38,8 @@ public sealed record ProposeAccepted(long Index, long Term);
 public sealed record NotLeader(string PeerId, string? LeaderId);
 
 /// <summary>
-/// A committed entry, delivered to the peer's apply target in log order, each index once
-///.
+/// A committed entry, delivered to the peer's apply target in log order, each index once per incarnation of the peer.
+/// An empty <paramref name="Command"/> is a no-op (a new leader's entry of its term, or a read barrier): skip it.
 /// </summary>
 /// <param name="PeerId">The peer that applied it.</param>
 /// <param name="Index">The entry's index.</param>

@@ -48,8 +48,10 @@ public sealed partial class RaftCluster : IDisposable
         N = peers;
         SnapshotEvery = snapshotEvery;
         var clusterNumber = Interlocked.Increment(ref _clusters);
+        // The checks here count indexes of the commands they submit (One), so a new leader appends no empty entry of its
+        // own unless tune turns it on (WithLeaderNoOp(true)).
         var baseSettings = RaftSettings.Create(ConfigurationFactory.ParseString(
-            $"akka.raft {{ cluster-id = \"c{clusterNumber}\", members = [{string.Join(",", Enumerable.Range(0, peers).Select(i => $"\"{Id(i)}\""))}] }}"));
+            $"akka.raft {{ cluster-id = \"c{clusterNumber}\", members = [{string.Join(",", Enumerable.Range(0, peers).Select(i => $"\"{Id(i)}\""))}], leader-no-op = off }}"));
         Settings = tune is null ? baseSettings : tune(baseSettings);
         Network = new SimNetwork(peers, seed == 0 ? clusterNumber : seed);
         Network.SetUnreliable(unreliable);

@@ -24,7 +24,8 @@ internal sealed class SinglePeer
                 $"akka.raft {{ cluster-id = {ClusterId}, members = [n1, n2, n3] }}"))
             .WithPeerId("n1")
             .WithElectionTimeout(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(60))
-            .WithHeartbeatInterval(TimeSpan.FromSeconds(1));
+            .WithHeartbeatInterval(TimeSpan.FromSeconds(1))
+            .WithLeaderNoOp(false); // the tests count the indexes of what they propose
         Routes = RaftPeers.FromRefs(new Dictionary<string, IActorRef> { ["n2"] = N2.Ref, ["n3"] = N3.Ref });
     }
 

@@ -27,7 +27,7 @@ public sealed class SqliteJournalTests(ITestOutputHelper output) : SqliteFileKit
     private Node[] StartCluster(ConcurrentDictionary<string, ConcurrentDictionary<long, byte[]>> applied)
     {
         string[] ids = ["n1", "n2", "n3"];
-        var settings = RaftSettings.Create(ConfigurationFactory.ParseString("akka.raft { cluster-id = sqlite, members = [n1, n2, n3] }"));
+        var settings = RaftSettings.Create(ConfigurationFactory.ParseString("akka.raft { cluster-id = sqlite, members = [n1, n2, n3], leader-no-op = off }"));
         var systems = ids.ToDictionary(id => id, id => ActorSystem.Create($"sqlite-{id}", SqliteConfig(Path.Combine(Dir, $"{id}.db"))));
         var relays = ids.ToDictionary(id => id, id => systems[id].ActorOf(Props.Create(() => new Relay()), $"route-to-{id}"));
         var nodes = ids.Select(id =>

@@ -42,7 +42,7 @@ public sealed class JournalWriteSizeTests : VirtualTimePeerTest
         await journal.OnWrite.SetInterceptorAsync(recorder);
         // A group of one: n1 leads as soon as its vote for itself is durable. Commands are 8 bytes; two fit in 16.
         var settings = RaftSettings.Create(ConfigurationFactory.ParseString("akka.raft.members = [n1]"))
-            .WithPeerId("n1").WithElectionTimeout(ElectionTimeout, ElectionTimeout).WithReplication(maxBytesPerMessage: 16);
+            .WithPeerId("n1").WithElectionTimeout(ElectionTimeout, ElectionTimeout).WithReplication(maxBytesPerMessage: 16).WithLeaderNoOp(false);
         var peer = Sys.ActorOf(RaftActor.Props(settings, RaftPeers.FromRefs(new Dictionary<string, IActorRef>()),
             new RaftActorOptions { JournalPluginId = TestJournalPluginId }), "n1-alone");
         await StateOf(peer);

@@ -34,6 +34,7 @@ public sealed class RaftSettingsTests
         Assert.Equal(1000, settings.MaxEntriesPerMessage);
         Assert.Equal(1024 * 1024, settings.MaxBytesPerMessage);
         Assert.Equal(8, settings.MaxInflightMessages);
+        Assert.True(settings.LeaderNoOp);
     }
 
     [Fact]
@@ -48,6 +49,7 @@ public sealed class RaftSettingsTests
               election-timeout-min = 150ms
               election-timeout-max = 150ms
               heartbeat-interval = 50ms
+              leader-no-op = off
               replication { max-entries-per-message = 64, max-bytes-per-message = 64 KiB, max-inflight-messages = 1 }
             }
             """);
@@ -60,6 +62,8 @@ public sealed class RaftSettingsTests
         Assert.Equal(64, settings.MaxEntriesPerMessage);
         Assert.Equal(64 * 1024, settings.MaxBytesPerMessage);
         Assert.Equal(1, settings.MaxInflightMessages);
+        Assert.False(settings.LeaderNoOp);
+        Assert.True(settings.WithLeaderNoOp(true).WithPeerId("n1").LeaderNoOp); // copies keep it
     }
 
     [Theory]
@@ -138,6 +142,7 @@ public sealed class RaftSettingsTests
     [InlineData("heartbeat-interval", "often")]
     [InlineData("replication.max-entries-per-message", "many")]
     [InlineData("replication.max-bytes-per-message", "big")]
+    [InlineData("leader-no-op", "sometimes")]
     public void Malformed_value_is_refused(string key, string value)
     {
         // Reference: Raft paper §5.6 (the timing requirement can only be checked on readable values)

@@ -68,11 +68,15 @@ public abstract class VirtualTimePeerTest : Akka.TestKit.Xunit2.TestKit
     /// <summary>The member "n3".</summary>
     protected TestProbe P3 { get; }
 
-    /// <summary>Settings of n1 in {n1, n2, n3}: reference.conf defaults, election timeout pinned.</summary>
+    /// <summary>
+    /// Settings of n1 in {n1, n2, n3}: reference.conf defaults, election timeout pinned, and no leader no-op, so the
+    /// tests' indexes are the commands they propose (tests of the no-op turn it on).
+    /// </summary>
     protected static RaftSettings Settings() =>
         RaftSettings.Create(ConfigurationFactory.ParseString("akka.raft.members = [n1, n2, n3]"))
             .WithPeerId("n1")
-            .WithElectionTimeout(ElectionTimeout, ElectionTimeout);
+            .WithElectionTimeout(ElectionTimeout, ElectionTimeout)
+            .WithLeaderNoOp(false);
 
     /// <summary>
     /// Starts n1 (with <paramref name="settings"/>, by default <see cref="Settings"/>) and waits until it has

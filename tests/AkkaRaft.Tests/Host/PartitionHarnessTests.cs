@@ -108,6 +108,7 @@ public sealed class PartitionHarnessTests(ITestOutputHelper output)
         var thrown = Assert.Throws<InvalidOperationException>(FailingBody);
         Assert.Equal("the test body fails", thrown.Message);
         Assert.True(sleeper!.WaitForExit(TimeSpan.FromSeconds(10)), $"pid {sleeper.Id}, started in a cgroup of {seen!.Tag}, still runs");
+        sleeper.Dispose();
         AssertNothingLeft(seen!);
     }
 

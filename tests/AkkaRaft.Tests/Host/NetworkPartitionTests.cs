@@ -63,8 +63,8 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output)
 
         var old = await nodes.AgreedLeader(Bound);
         var followers = nodes.Ids.Where(id => id != old.PeerId).ToArray();
-        var cutAt = Stopwatch.GetTimestamp();
         cluster.Isolate(old.PeerId);
+        var cutAt = Stopwatch.GetTimestamp(); // writes called from here on meet the cut
         var cutOn = cluster.Timeline.Now;
 
         var next = await nodes.AgreedLeader(Bound, followers);
@@ -81,8 +81,8 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output)
             ? $"{old.PeerId} still said it leads when the partition healed (plain Raft: nothing tells it otherwise)"
             : $"{old.PeerId} stopped saying it leads {(stepDown.At - cutOn).TotalSeconds:F2} s after the cut");
 
-        var healAt = Stopwatch.GetTimestamp();
         cluster.Heal();
+        var healAt = Stopwatch.GetTimestamp();
         var healOn = cluster.Timeline.Now;
         var agreed = await nodes.AgreedLeader(Bound);
         output.WriteLine($"{cluster.Timeline.Now.TotalSeconds:F2} s: all three agree that {agreed.PeerId} leads at term {agreed.Term}, {(cluster.Timeline.Now - healOn).TotalSeconds:F2} s after the heal");
@@ -110,14 +110,14 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output)
 
         var leader = await nodes.AgreedLeader(Bound);
         var follower = nodes.Ids.First(id => id != leader.PeerId);
-        var cutAt = Stopwatch.GetTimestamp();
         cluster.CutOneWay(leader.PeerId, follower);
+        var cutAt = Stopwatch.GetTimestamp(); // writes called from here on meet the cut
         var cutOn = cluster.Timeline.Now;
 
         await workload.WaitForWrites(20, cutAt, Bound, $"acknowledged while {leader.PeerId} -> {follower} is cut");
         await HoldUntil(cutOn + Held, cluster);
-        var healAt = Stopwatch.GetTimestamp();
         cluster.Heal();
+        var healAt = Stopwatch.GetTimestamp();
         var healOn = cluster.Timeline.Now;
 
         // The longest stretch without an acknowledged write, from the cut to the heal.

@@ -42,8 +42,8 @@ public sealed class PartitionHarnessTests(ITestOutputHelper output)
             output.WriteLine($"{leader.PeerId} leads at term {leader.Term}; isolating follower {follower}");
 
             var workload = KvWorkload.Start(nodes, 2, ClientOptions);
-            var cutAt = Stopwatch.GetTimestamp();
             cluster.Isolate(follower);
+            var cutAt = Stopwatch.GetTimestamp(); // writes called from here on meet the cut
             var cutOn = cluster.Timeline.Now;
             Assert.False(await cluster.Reaches(follower, leader.PeerId), $"{follower} still reaches {leader.PeerId} after the cut");
             Assert.False(await cluster.Reaches(leader.PeerId, follower), $"{leader.PeerId} still reaches {follower} after the cut");

@@ -19,6 +19,16 @@ namespace AkkaRaft.Tests.Host;
 /// </summary>
 internal sealed class HostCluster : IAsyncDisposable
 {
+    /// <summary>Where each node listens and how its process starts, when not as the cluster file and a plain <c>dotnet</c> say.</summary>
+    public interface IPlacement
+    {
+        /// <summary>The address node <paramref name="id"/> listens on and the others reach it at.</summary>
+        string Host(string id);
+
+        /// <summary>A command that prepares node <paramref name="id"/>'s process and then <c>exec</c>s its arguments (the Host); empty for none.</summary>
+        IReadOnlyList<string> Launcher(string id);
+    }
+
     /// <summary>
     /// How long one node may take to start: a fresh .NET process, remoting, and the SQLite journal plugin's first use,
     /// which alone took 11 s with three nodes starting on a two-core machine at load average 40.
@@ -29,9 +39,12 @@ internal sealed class HostCluster : IAsyncDisposable
     private readonly Dictionary<string, HostNodeProcess?> _nodes = new(StringComparer.Ordinal);
     private readonly List<HostNodeProcess> _exited = new();
 
-    private HostCluster(ITestOutputHelper output, string directory, ClusterFile file, ActorSystem clients)
+    private readonly IPlacement? _placement;
+
+    private HostCluster(ITestOutputHelper output, string directory, ClusterFile file, ActorSystem clients, IPlacement? placement)
     {
         _output = output;
+        _placement = placement;
         Directory = directory;
         File = file;
         Clients = clients;
@@ -50,9 +63,10 @@ internal sealed class HostCluster : IAsyncDisposable
 
     /// <summary>
     /// Copies <paramref name="shippedFile"/> (from the hocon directory beside the tests) with every node's port replaced
-    /// by a free one and <paramref name="overrides"/> appended, then starts every node and waits until each answers.
+    /// by a free one (and its host by <paramref name="placement"/>'s, if given) and <paramref name="overrides"/> appended,
+    /// then starts every node (through <paramref name="placement"/>'s launcher) and waits until each answers.
     /// </summary>
-    public static async Task<HostCluster> Start(ITestOutputHelper output, string shippedFile, string overrides = "")
+    public static async Task<HostCluster> Start(ITestOutputHelper output, string shippedFile, string overrides = "", IPlacement? placement = null)
     {
         HostProcess.RegisterBackstop(); // before the client ActorSystem registers its own exit handlers
         var directory = System.IO.Directory.CreateTempSubdirectory("akkaraft-mproc-").FullName;
@@ -67,6 +81,10 @@ internal sealed class HostCluster : IAsyncDisposable
                 var replaced = Regex.Replace(text, $@"(\bid\s*=\s*""?{Regex.Escape(node.Id)}""?\s*,.*?\bport\s*=\s*){node.Port}\b", m => m.Groups[1].Value + port);
                 if (replaced == text) throw new InvalidOperationException($"{shipped}: cannot find the port of {node.Id} to replace");
                 text = replaced;
+                if (placement is null) continue;
+                replaced = Regex.Replace(text, $@"(\bid\s*=\s*""?{Regex.Escape(node.Id)}""?\s*,.*?\bhost\s*=\s*)(""[^""]*""|[^\s,}}]+)", m => m.Groups[1].Value + $"\"{placement.Host(node.Id)}\"");
+                if (replaced == text) throw new InvalidOperationException($"{shipped}: cannot find the host of {node.Id} to replace");
+                text = replaced;
             }
             var path = Path.Combine(directory, shippedFile);
             await System.IO.File.WriteAllTextAsync(path, text + "\n" + overrides + "\n");
@@ -75,7 +93,7 @@ internal sealed class HostCluster : IAsyncDisposable
 
             var host = file.Config.GetString("akkaraft.client-host", "127.0.0.1");
             var clients = ActorSystem.Create($"{ClusterFile.SystemName}-test-client", file.RemoteConfig(host, 0, null, "OFF"));
-            var cluster = new HostCluster(output, directory, file, clients);
+            var cluster = new HostCluster(output, directory, file, clients, placement);
             try
             {
                 var clock = Stopwatch.StartNew();
@@ -221,7 +239,7 @@ internal sealed class HostCluster : IAsyncDisposable
     private HostNodeProcess StartProcess(string id)
     {
         if (_nodes[id] is not null) throw new InvalidOperationException($"{id} is already running");
-        var node = new HostNodeProcess(id, Directory, ["node", "--config", File.Path, "--id", id, "--data-dir", DataDirectory(id)]);
+        var node = new HostNodeProcess(id, Directory, ["node", "--config", File.Path, "--id", id, "--data-dir", DataDirectory(id)], _placement?.Launcher(id));
         _nodes[id] = node;
         _output.WriteLine($"started {id} (pid {node.ProcessId})");
         return node;

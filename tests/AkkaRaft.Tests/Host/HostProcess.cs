@@ -63,19 +63,23 @@ internal static class HostProcess
         return new Result(process.ExitCode, await stdout, await stderr);
     }
 
-    /// <summary>Starts the Host with <paramref name="args"/>, output redirected and not yet read, and tracks it.</summary>
-    public static Process Start(string workingDirectory, IEnumerable<string> args)
+    /// <summary>
+    /// Starts the Host with <paramref name="args"/>, output redirected and not yet read, and tracks it. A
+    /// <paramref name="launcher"/> (a command that prepares something and then <c>exec</c>s the rest of its arguments)
+    /// runs first, in the same process, so the tracked process id stays the Host's.
+    /// </summary>
+    public static Process Start(string workingDirectory, IEnumerable<string> args, IReadOnlyList<string>? launcher = null)
     {
         RegisterBackstop();
-        var start = new ProcessStartInfo("dotnet")
+        var command = (launcher ?? []).Concat(["dotnet", Path.Combine(AppContext.BaseDirectory, "AkkaRaft.Host.dll")]).Concat(args).ToList();
+        var start = new ProcessStartInfo(command[0])
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "AkkaRaft.Host.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
+        foreach (var a in command.Skip(1)) start.ArgumentList.Add(a);
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the Host");
         Live[process.Id] = process;
         return process;
@@ -112,10 +116,10 @@ internal sealed class HostNodeProcess : IDisposable
     private readonly object _gate = new();
     private bool _disposed;
 
-    public HostNodeProcess(string id, string workingDirectory, IEnumerable<string> args)
+    public HostNodeProcess(string id, string workingDirectory, IEnumerable<string> args, IReadOnlyList<string>? launcher = null)
     {
         Id = id;
-        _process = HostProcess.Start(workingDirectory, args);
+        _process = HostProcess.Start(workingDirectory, args, launcher);
         ProcessId = _process.Id;
         _process.OutputDataReceived += (_, e) => Add(e.Data);
         _process.ErrorDataReceived += (_, e) => Add(e.Data);

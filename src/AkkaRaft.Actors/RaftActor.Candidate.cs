@@ -6,9 +6,9 @@ namespace AkkaRaft.Actors;
 public sealed partial class RaftActor
 {
     /// <summary>Raft §5.2: start an election in the next term, voting for itself, durably, before asking anyone (<see cref="VoteRules.Campaign"/>).</summary>
-    private void BecomeCandidate()
+    private void BecomeCandidate(bool transfer = false)
     {
-        var step = VoteRules.Campaign(View);
+        var step = VoteRules.Campaign(View, transfer);
         if (step.Problem is { } problem) _logger.Error("{0} cannot campaign: {1}", _id, problem);
         Carry(step);
     }
@@ -34,6 +34,8 @@ public sealed partial class RaftActor
         Command<IRaftMessage>(m => OnRaftMessage(m, _asCandidate));
         Command<ElectionTimeout>(_ => BecomeCandidate());
         Command<Propose>(_ => Sender.Tell(new NotLeader(_id, null)));
+        Command<TransferLeadership>(_ => Sender.Tell(new NotLeader(_id, null)));
+        Command<TransferTimeout>(_ => { }); // a stale timer from when it led
         Command<ReadIndex>(r => Sender.Tell(new ReadIndexRejected(r.RequestId, _id, null)));
         Command<GetState>(_ => ReplyState());
         Command<HeartbeatTick>(_ => { });

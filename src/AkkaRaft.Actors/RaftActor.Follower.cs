@@ -28,6 +28,8 @@ public sealed partial class RaftActor
         Command<IRaftMessage>(m => OnRaftMessage(m, _asFollower));
         Command<ElectionTimeout>(_ => BecomeCandidate());
         Command<Propose>(_ => Sender.Tell(new NotLeader(_id, _leaderId)));
+        Command<TransferLeadership>(_ => Sender.Tell(new NotLeader(_id, _leaderId)));
+        Command<TransferTimeout>(_ => { }); // a stale timer from when it led
         Command<ReadIndex>(r => Sender.Tell(new ReadIndexRejected(r.RequestId, _id, _leaderId)));
         Command<GetState>(_ => ReplyState());
         Command<HeartbeatTick>(_ => { });
@@ -48,6 +50,9 @@ public sealed partial class RaftActor
                 break;
             case InstallSnapshot snapshot:
                 HandleInstallSnapshot(snapshot);
+                break;
+            case TimeoutNow now:
+                OnTimeoutNow(now);
                 break;
             // Vote and append results of this term reach a follower only after it stepped down: late, ignored.
         }

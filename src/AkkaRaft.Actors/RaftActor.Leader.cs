@@ -14,6 +14,7 @@ public sealed partial class RaftActor
         _progress.Clear();
         _proposed.Clear();
         _flushScheduled = false;
+        EndTransfer();
     }
 
     /// <summary>Raft §5.2: won the election; assert leadership at once and then every heartbeat interval.</summary>
@@ -45,6 +46,8 @@ public sealed partial class RaftActor
     {
         Command<IRaftMessage>(m => OnRaftMessage(m, _asLeader));
         Command<Propose>(OnPropose);
+        Command<TransferLeadership>(OnTransferLeadership);
+        Command<TransferTimeout>(_ => OnTransferTimeout());
         Command<ReadIndex>(OnReadIndex);
         Command<FlushProposals>(_ => Flush());
         Command<HeartbeatTick>(_ => OnHeartbeat());
@@ -75,6 +78,12 @@ public sealed partial class RaftActor
 
     private void OnPropose(Propose propose)
     {
+        if (_transferTarget is { } target)
+        {
+            // Thesis §3.10: an entry appended now could be lost to the target's term; the client retries after.
+            Sender.Tell(new TransferInProgress(_id, target, propose));
+            return;
+        }
         var entry = new LogEntry(_log.LastIndex + _proposed.Count + 1, _currentTerm, propose.Command);
         _proposed.Add(entry);
         Sender.Tell(new ProposeAccepted(entry.Index, entry.Term));
@@ -178,6 +187,7 @@ public sealed partial class RaftActor
         if (r.Success)
         {
             if (progress.Acknowledged(r.MatchIndex)) MaybeCommit();
+            if (r.From == _transferTarget && MaybeSendTimeoutNow()) return;
             SendAppend(r.From, heartbeat: false);
             return;
         }

@@ -67,6 +67,9 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     private bool _flushScheduled;
     /// <summary>The leader's ReadIndex reads (Raft thesis §6.4), from admission to release.</summary>
     private readonly ReadRounds<IActorRef> _reads = new();
+    /// <summary>The voter leadership is being handed to (thesis §3.10), while it is; and whether it was told to campaign.</summary>
+    private string? _transferTarget;
+    private bool _timeoutNowSent;
 
     /// <inheritdoc />
     public override string PersistenceId { get; }

@@ -45,6 +45,10 @@ internal static class NodeCommand
         var serverStopped = server.WatchAsync();
         Console.WriteLine($"{me.Id} of {cluster.Settings.ClusterId} listening on {me.Host}:{me.Port}, data in {database}; Ctrl-C stops it");
 
+        // A leader that is shutting down hands leadership over first, so clients wait for no election timeout.
+        var settings = cluster.Settings;
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "raft-hand-over-leadership",
+            () => LeadershipHandover.Run(server, me.Id, settings.ElectionTimeoutMax * 2));
         // Ctrl-C and SIGTERM run Akka's CoordinatedShutdown: the node leaves cleanly, its journal intact.
         Console.CancelKeyPress += (_, e) =>
         {

@@ -17,6 +17,8 @@ const string usage = """
       append KEY VALUE --config FILE [--timeout S]     append to KEY's value; prints ok
       get KEY --config FILE [--timeout SECONDS]        print KEY's value (linearizable read)
       status --config FILE                             every node's role, term, commit and applied index
+      transfer [--to ID] --config FILE [--timeout S]   hand leadership to node ID (default: the most up-to-date
+                                                       other node) and wait until it leads
       shell --config FILE [--timeout SECONDS]          one client for many operations: reads `put KEY VALUE`,
                                                        `append KEY VALUE` or `get KEY` lines from stdin (VALUE is
                                                        the rest of the line after one space) and answers each with
@@ -28,7 +30,8 @@ const string usage = """
 
     FILE is a cluster file such as hocon/cluster-3.hocon; --timeout bounds each operation (default 10 s).
     Exit codes: 0 done, 1 not completed (timeout: a write's outcome is unknown; node: its journal could
-    not be recovered; demo: a step or check failed), 2 bad command line or configuration.
+    not be recovered; transfer: refused or not done in time; demo: a step or check failed), 2 bad command
+    line or configuration. A node stopped by Ctrl-C or SIGTERM first hands its leadership over, if it leads.
     """;
 
 if (args.Length > 0 && args[0] is "--help" or "-h" or "help")
@@ -57,7 +60,7 @@ static async Task<int> RunCommand(string[] args)
             positional.Add(args[i]);
             continue;
         }
-        if (args[i] is not ("--config" or "--id" or "--data-dir" or "--timeout"))
+        if (args[i] is not ("--config" or "--id" or "--data-dir" or "--timeout" or "--to"))
             throw new HostError($"unknown option '{args[i]}'; try --help");
         if (i + 1 >= args.Length) throw new HostError($"{args[i]} needs a value");
         options[args[i]] = args[++i];
@@ -100,6 +103,9 @@ static async Task<int> RunCommand(string[] args)
         case "status":
             Expect(0, "no operands, only --config FILE");
             return await ClientCommands.Status(Cluster());
+        case "transfer":
+            Expect(0, "no operands, only [--to ID] --config FILE [--timeout SECONDS]");
+            return await TransferCommand.Run(Cluster(), options.GetValueOrDefault("--to"), timeout);
         default:
             throw new HostError($"unknown command '{command}'; try --help");
     }

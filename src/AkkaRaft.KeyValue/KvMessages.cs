@@ -51,7 +51,7 @@ public enum KvStatus
     /// <summary>This server is not the leader; try the leader it names, if any. Nothing was done.</summary>
     NotLeader,
 
-    /// <summary>This server lost leadership while the request was in flight: its outcome is unknown here; retry it (unchanged).</summary>
+    /// <summary>This server lost leadership while the request was in flight, or is handing it over: the outcome is unknown here; retry it (unchanged).</summary>
     Retry,
 
     /// <summary>

@@ -70,6 +70,8 @@ public sealed class KvServer : ReceiveActor
         Receive<RaftRoleChanged>(c => c.ClusterId == _clusterId && c.PeerId == _id, OnRoleChanged);
         Receive<ProposeAccepted>(_ => { }); // the answer comes with Applied
         Receive<NotLeader>(_ => { });       // leadership moved; the RaftRoleChanged that says so fails the pending writes
+        Receive<TransferInProgress>(OnProposalRefused);
+        Receive<TransferLeadership>(m => _raft.Forward(m));
         Receive<Terminated>(t => t.ActorRef.Equals(_raft), _ =>
         {
             // The supervisor gives up only when the journal cannot be recovered; a server without its peer would
@@ -130,6 +132,20 @@ public sealed class KvServer : ReceiveActor
         }
         _pendingWrites[(request.SessionId, request.Sequence)] = Sender;
         _raft.Tell(new Propose(new KvWriteCommand(request.SessionId, request.Sequence, request.Operation, request.Key, request.Value).Encode()));
+    }
+
+    /// <summary>Leadership is being handed over and the peer did not append the proposal: its client retries it.</summary>
+    private void OnProposalRefused(TransferInProgress refused)
+    {
+        switch (KvCommand.Decode(refused.Proposal.Command))
+        {
+            case KvRegisterCommand register when _pendingRegisters.Remove(register.Nonce, out var client):
+                client.Tell(new KvResponse(0, 0, KvStatus.Retry));
+                break;
+            case KvWriteCommand write when _pendingWrites.Remove((write.SessionId, write.Sequence), out var client):
+                client.Tell(new KvResponse(write.SessionId, write.Sequence, KvStatus.Retry));
+                break;
+        }
     }
 
     private void OnApplied(Applied applied)

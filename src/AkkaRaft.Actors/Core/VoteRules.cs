@@ -59,7 +59,10 @@ internal static class VoteRules
     /// Raft §5.2: an election timeout starts an election in the next term. The peer votes for itself, durably, before it
     /// becomes a candidate and asks every other member for its vote, with its last log index and term (§5.4.1).
     /// </summary>
-    public static Step Campaign(in PeerView peer)
+    /// <param name="peer">The peer's state.</param>
+    /// <param name="transfer">The leader handed this peer leadership (<see cref="TimeoutNow"/>, Raft thesis §3.10): its
+    /// vote requests say so, so that voters still hearing from that leader grant them.</param>
+    public static Step Campaign(in PeerView peer, bool transfer = false)
     {
         if (peer.CurrentTerm >= WireChecks.MaxTermOrIndex - 1)
         {
@@ -71,7 +74,7 @@ internal static class VoteRules
         return Step.Hold(new HardStateChanged(term, peer.Id)) with
         {
             Role = RaftRole.Candidate,
-            Message = new RequestVote(peer.ClusterId, peer.Id, term, peer.Log.LastIndex, peer.Log.LastTerm),
+            Message = new RequestVote(peer.ClusterId, peer.Id, term, peer.Log.LastIndex, peer.Log.LastTerm) { Transfer = transfer },
         };
     }
 }

@@ -29,3 +29,10 @@ internal sealed class KeepAssociationsTick : INoSerializationVerificationNeeded
     public static readonly KeepAssociationsTick Instance = new();
     private KeepAssociationsTick() { }
 }
+
+/// <summary>A leadership transfer has run for an election timeout: abandon it.</summary>
+internal sealed class TransferTimeout : INoSerializationVerificationNeeded
+{
+    public static readonly TransferTimeout Instance = new();
+    private TransferTimeout() { }
+}

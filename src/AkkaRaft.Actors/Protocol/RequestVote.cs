@@ -8,7 +8,14 @@ namespace AkkaRaft.Actors.Protocol;
 /// <param name="Term">The candidate's term.</param>
 /// <param name="LastLogIndex">Index of the candidate's last log entry.</param>
 /// <param name="LastLogTerm">Term of the candidate's last log entry.</param>
-public sealed record RequestVote(string ClusterId, string From, long Term, long LastLogIndex, long LastLogTerm) : IRaftRequest;
+public sealed record RequestVote(string ClusterId, string From, long Term, long LastLogIndex, long LastLogTerm) : IRaftRequest
+{
+    /// <summary>
+    /// The candidate campaigns because the leader handed it leadership (<see cref="TimeoutNow"/>, Raft thesis §3.10),
+    /// not because it stopped hearing from a leader: voters that still hear from that leader grant it anyway.
+    /// </summary>
+    internal bool Transfer { get; init; }
+}
 
 /// <summary>The answer to a <see cref="RequestVote"/>.</summary>
 /// <param name="ClusterId">The Raft group.</param>

@@ -42,6 +42,13 @@ internal sealed class RaftSerializer : SerializerWithStringManifest
     internal const string EntriesAppendedManifest = "E-EA";
     internal const string LogTruncatedManifest = "E-LT";
     internal const string RaftSnapshotManifest = "S-RS";
+    // Types added in version 2: they have no version 1.
+    internal const string TransferVoteManifest = "RVT";
+    internal const string TimeoutNowManifest = "TN";
+    internal const string TransferLeadershipManifest = "TL";
+    internal const string TransferStartedManifest = "TLS";
+    internal const string TransferRefusedManifest = "TLR";
+    internal const string TransferInProgressManifest = "TIP";
 
     /// <summary>The oldest and newest format versions of the Raft messages and events this node reads.</summary>
     internal const int OldestVersion = 1, NewestVersion = 2;
@@ -63,6 +70,12 @@ internal sealed class RaftSerializer : SerializerWithStringManifest
     internal const string EntriesAppendedManifestV2 = EntriesAppendedManifest + V2;
     internal const string LogTruncatedManifestV2 = LogTruncatedManifest + V2;
     internal const string RaftSnapshotManifestV2 = RaftSnapshotManifest + V2;
+    internal const string TransferVoteManifestV2 = TransferVoteManifest + V2;
+    internal const string TimeoutNowManifestV2 = TimeoutNowManifest + V2;
+    internal const string TransferLeadershipManifestV2 = TransferLeadershipManifest + V2;
+    internal const string TransferStartedManifestV2 = TransferStartedManifest + V2;
+    internal const string TransferRefusedManifestV2 = TransferRefusedManifest + V2;
+    internal const string TransferInProgressManifestV2 = TransferInProgressManifest + V2;
 
     /// <summary>The manifests of version 1, which name each versioned type.</summary>
     internal static readonly IReadOnlySet<string> VersionedBases = new HashSet<string>(StringComparer.Ordinal)
@@ -70,7 +83,8 @@ internal sealed class RaftSerializer : SerializerWithStringManifest
         RequestVoteManifest, RequestVoteResultManifest, AppendEntriesManifest, AppendEntriesResultManifest,
         InstallSnapshotManifest, InstallSnapshotResultManifest, ProposeManifest, ProposeAcceptedManifest,
         NotLeaderManifest, GetStateManifest, RaftStateManifest, HardStateManifest, EntriesAppendedManifest,
-        LogTruncatedManifest, RaftSnapshotManifest,
+        LogTruncatedManifest, RaftSnapshotManifest, TransferVoteManifest, TimeoutNowManifest, TransferLeadershipManifest,
+        TransferStartedManifest, TransferRefusedManifest, TransferInProgressManifest,
     };
     // "KG", "KQ", "KQ2", "KR" and "KR2" were the key-value store's messages before it moved to its own project and
     // serializer (id 4818), which keeps them: never reuse them here.
@@ -84,7 +98,13 @@ internal sealed class RaftSerializer : SerializerWithStringManifest
     /// <inheritdoc />
     public override string Manifest(object o) => o switch
     {
+        RequestVote { Transfer: true } => TransferVoteManifestV2,
         RequestVote => RequestVoteManifestV2,
+        TimeoutNow => TimeoutNowManifestV2,
+        TransferLeadership => TransferLeadershipManifestV2,
+        TransferLeadershipStarted => TransferStartedManifestV2,
+        TransferLeadershipRefused => TransferRefusedManifestV2,
+        TransferInProgress => TransferInProgressManifestV2,
         RequestVoteResult => RequestVoteResultManifestV2,
         AppendEntries => AppendEntriesManifestV2,
         AppendEntriesResult => AppendEntriesResultManifestV2,
@@ -142,6 +162,25 @@ internal sealed class RaftSerializer : SerializerWithStringManifest
                     w.Write7BitEncodedInt64(m.ConflictTerm);
                     w.Write7BitEncodedInt64(m.ConflictIndex);
                     w.Write7BitEncodedInt64(m.Round);
+                    break;
+                case TimeoutNow m:
+                    Header(w, m);
+                    break;
+                case TransferLeadership m:
+                    w.WriteOptional(m.Target);
+                    break;
+                case TransferLeadershipStarted m:
+                    w.Write(m.PeerId);
+                    w.Write(m.Target);
+                    break;
+                case TransferLeadershipRefused m:
+                    w.Write(m.PeerId);
+                    w.Write(m.Reason);
+                    break;
+                case TransferInProgress m:
+                    w.Write(m.PeerId);
+                    w.Write(m.Target);
+                    w.WriteBytes(m.Proposal.Command);
                     break;
                 case InstallSnapshot m:
                     Header(w, m);
@@ -217,6 +256,12 @@ internal sealed class RaftSerializer : SerializerWithStringManifest
             object result = manifest switch
             {
                 RequestVoteManifest or RequestVoteManifestV2 => new RequestVote(r.String(), r.String(), r.Long(), r.Long(), r.Long()),
+                TransferVoteManifestV2 => new RequestVote(r.String(), r.String(), r.Long(), r.Long(), r.Long()) { Transfer = true },
+                TimeoutNowManifestV2 => new TimeoutNow(r.String(), r.String(), r.Long()),
+                TransferLeadershipManifestV2 => new TransferLeadership(r.OptionalString()),
+                TransferStartedManifestV2 => new TransferLeadershipStarted(r.String(), r.String()),
+                TransferRefusedManifestV2 => new TransferLeadershipRefused(r.String(), r.String()),
+                TransferInProgressManifestV2 => new TransferInProgress(r.String(), r.String(), new Propose(r.Bytes())),
                 RequestVoteResultManifest or RequestVoteResultManifestV2 => new RequestVoteResult(r.String(), r.String(), r.Long(), r.Bool()),
                 AppendEntriesManifest or AppendEntriesManifestV2 => ReadAppendEntries(r),
                 AppendEntriesResultManifest or AppendEntriesResultManifestV2 => new AppendEntriesResult(r.String(), r.String(), r.Long(), r.Bool(), r.Long(), r.Long(), r.Long(), r.Long()) { Round = r.Long() },

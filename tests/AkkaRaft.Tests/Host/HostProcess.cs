@@ -150,6 +150,16 @@ internal sealed class HostNodeProcess : IDisposable
         await _process.WaitForExitAsync(cancel.Token);
     }
 
+    /// <summary>Stops the process as an operator would (SIGTERM) and waits until it has exited; returns its exit code.</summary>
+    public async Task<int> TerminateAsync(TimeSpan within)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            await kill.WaitForExitAsync();
+        using var cancel = new CancellationTokenSource(within);
+        await _process.WaitForExitAsync(cancel.Token);
+        return _process.ExitCode;
+    }
+
     public void Dispose()
     {
         if (_disposed) return;

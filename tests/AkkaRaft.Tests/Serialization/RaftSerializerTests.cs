@@ -51,6 +51,13 @@ public sealed class RaftSerializerTests : Akka.TestKit.Xunit2.TestKit
         new RaftSnapshot(6, null, 0, 0, [], []),
         new AppendEntries("c1", "n1", 5, 6, 3, SomeEntries, 6) { Round = 42 },
         new AppendEntriesResult("c1", "n3", 5, true, 9, 0, 0, 0) { Round = 42 },
+        new RequestVote("c1", "n2", 6, 120, 5) { Transfer = true },
+        new TimeoutNow("c1", "n1", 5),
+        new TransferLeadership("n2"),
+        new TransferLeadership(),
+        new TransferLeadershipStarted("n1", "n2"),
+        new TransferLeadershipRefused("n1", "'n9' is not a voter"),
+        new TransferInProgress("n1", "n2", new Propose([1, 2])),
     };
 
     [Theory]
@@ -109,6 +116,8 @@ public sealed class RaftSerializerTests : Akka.TestKit.Xunit2.TestKit
         RaftSnapshot snapshot => $"{snapshot with { State = [], Suffix = [] }} {Convert.ToHexString(snapshot.State)} [{string.Join(";", snapshot.Suffix.Select(Describe))}]",
         LogEntry e => $"{e.Index}/{e.Term}/{Convert.ToHexString(e.Command)}",
         Propose p => $"P {Convert.ToHexString(p.Command)}",
+        TransferInProgress t => $"{t with { Proposal = new Propose([]) }} {Describe(t.Proposal)}",
+        RequestVote rv => $"{rv} transfer={rv.Transfer}",
         _ => o.ToString()!,
     };
 }

@@ -19,6 +19,7 @@ public sealed partial class RaftActor
         ResetLeaderState();
         _role = RaftRole.Candidate;
         _leaderId = null;
+        EndVoteLease();
         _votes = new VoteTally(_settings.Members.Length);
         _votes.Record(_id, granted: true);
         Timers.Cancel(HeartbeatTimerKey);
@@ -32,12 +33,13 @@ public sealed partial class RaftActor
     private void Campaigning()
     {
         Command<IRaftMessage>(m => OnRaftMessage(m, _asCandidate));
-        Command<ElectionTimeout>(_ => BecomeCandidate());
+        Command<ElectionTimeout>(_ => StartElection()); // with pre-vote, a split vote first asks again who would win
         Command<Propose>(_ => Sender.Tell(new NotLeader(_id, null)));
         Command<ReadIndex>(r => Sender.Tell(new ReadIndexRejected(r.RequestId, _id, null)));
         Command<GetState>(_ => ReplyState());
         Command<HeartbeatTick>(_ => { });
         Command<FlushProposals>(_ => { });
+        VoteLeaseCommands();
         SnapshotCommands();
     }
 

@@ -26,12 +26,13 @@ public sealed partial class RaftActor
     private void Following()
     {
         Command<IRaftMessage>(m => OnRaftMessage(m, _asFollower));
-        Command<ElectionTimeout>(_ => BecomeCandidate());
+        Command<ElectionTimeout>(_ => StartElection());
         Command<Propose>(_ => Sender.Tell(new NotLeader(_id, _leaderId)));
         Command<ReadIndex>(r => Sender.Tell(new ReadIndexRejected(r.RequestId, _id, _leaderId)));
         Command<GetState>(_ => ReplyState());
         Command<HeartbeatTick>(_ => { });
         Command<FlushProposals>(_ => { });
+        VoteLeaseCommands();
         SnapshotCommands();
     }
 
@@ -63,6 +64,7 @@ public sealed partial class RaftActor
             PublishIfChanged();
         }
         ResetElectionTimer();
+        RenewVoteLease();
     }
 
     /// <summary>

@@ -68,11 +68,17 @@ public abstract class VirtualTimePeerTest : Akka.TestKit.Xunit2.TestKit
     /// <summary>The member "n3".</summary>
     protected TestProbe P3 { get; }
 
-    /// <summary>Settings of n1 in {n1, n2, n3}: reference.conf defaults, election timeout pinned.</summary>
-    protected static RaftSettings Settings() =>
+    /// <summary>
+    /// Settings of n1 in {n1, n2, n3}: reference.conf defaults, election timeout pinned, and pre-vote and check-quorum
+    /// off unless asked for: most tests here check Figure 2's rules, where a timeout starts an election at once and a
+    /// follower answers every vote request.
+    /// </summary>
+    protected static RaftSettings Settings(bool preVote = false, bool checkQuorum = false) =>
         RaftSettings.Create(ConfigurationFactory.ParseString("akka.raft.members = [n1, n2, n3]"))
             .WithPeerId("n1")
-            .WithElectionTimeout(ElectionTimeout, ElectionTimeout);
+            .WithElectionTimeout(ElectionTimeout, ElectionTimeout)
+            .WithPreVote(preVote)
+            .WithCheckQuorum(checkQuorum);
 
     /// <summary>
     /// Starts n1 (with <paramref name="settings"/>, by default <see cref="Settings"/>) and waits until it has

@@ -51,6 +51,10 @@ public sealed class RaftSerializerTests : Akka.TestKit.Xunit2.TestKit
         new RaftSnapshot(6, null, 0, 0, [], []),
         new AppendEntries("c1", "n1", 5, 6, 3, SomeEntries, 6) { Round = 42 },
         new AppendEntriesResult("c1", "n3", 5, true, 9, 0, 0, 0) { Round = 42 },
+        new PreVote("c1", "n1", 6, 120, 4),
+        new PreVoteResult("c1", "n2", 6, true),
+        new PreVoteResult("clüster", "n2", long.MaxValue, false),
+        new RaftState("n2", 5, RaftRole.PreCandidate, null, 10, 9, 8),
     };
 
     [Theory]

@@ -82,7 +82,10 @@ public sealed partial class RaftActor
                 HandleInstallSnapshot(snapshot);
                 break;
             case RequestVote rv:
-                HandleRequestVote(rv); // a pre-candidate has voted in this term only as a follower would have
+                // A candidate of this very term won its pre-votes: an election is under way, so this round ends, and the
+                // request is answered as a follower would (a grant restarts the timer; a refusal does not).
+                BecomeFollower(_currentTerm, null);
+                HandleRequestVote(rv);
                 break;
             // A RequestVoteResult of this term answers a candidacy given up: late, ignored.
         }

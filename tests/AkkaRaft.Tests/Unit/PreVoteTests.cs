@@ -105,6 +105,21 @@ public sealed class PreVoteTests : VirtualTimePeerTest
     }
 
     [Fact]
+    public async Task A_pre_candidate_asked_for_its_vote_in_its_own_term_ends_its_round_and_answers_as_a_follower()
+    {
+        // Reference: Raft thesis §9.6, Raft paper Figure 2 (RequestVote receiver): a candidate of this term is already
+        // campaigning; a pre-candidate that granted it and went on to campaign itself would disrupt that election
+        var peer = await PreCandidateAtTerm1Async();
+
+        peer.Tell(VoteRequest("n3", 1), P3.Ref);
+        P3.ExpectMsg(new RequestVoteResult(ClusterId, "n1", 1, true));
+        peer.Tell(PreVoteAnswer("n2", 2, true)); // a late grant of the round it gave up
+
+        P2.ExpectNoMsg(Quiet);
+        Assert.Equal((RaftRole.Follower, 1L), ((await StateOf(peer)).Role, (await StateOf(peer)).Term));
+    }
+
+    [Fact]
     public async Task A_peer_with_pre_vote_answers_a_candidate_that_campaigns_without_it()
     {
         // Reference: Raft paper Figure 2 (RequestVote receiver); clusters mixing pre-vote on and off still elect

@@ -138,7 +138,7 @@ public sealed partial class RaftActor
         Timers.Cancel(VoteLeaseTimerKey);
     }
 
-    private void VoteLeaseCommands() => Command<VoteLeaseEnded>(_ => _heardLeaderRecently = false);
+    private void VoteLeaseCommands() => Command<VoteLeaseEnded>(_ => { _heardLeaderRecently = false; });
 
     // ---- Check-quorum ----
 

@@ -151,6 +151,21 @@ public sealed partial class RaftCluster : IDisposable
         await terminated;
     }
 
+    /// <summary>
+    /// For virtual time: waits until every link, then every peer, has handled what its mailbox held, <paramref name="hops"/>
+    /// times over, so the messages sent before the call have crossed that many hops of the network. Call it after each
+    /// small advance of the <c>TestScheduler</c>. Messages the network delays wait for the scheduler, not for this.
+    /// </summary>
+    public async Task Settle(int hops = 3)
+    {
+        for (var hop = 0; hop < hops; hop++)
+        {
+            // Identify is answered by the actor cell in mailbox order, without reaching the link's forwarding.
+            await Task.WhenAll(_links.SelectMany(row => row).Select(link => link.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(3))));
+            await Task.WhenAll(Enumerable.Range(0, N).Select(GetState));
+        }
+    }
+
     // ---- queries ----
 
     /// <summary>Peer <paramref name="i"/>'s current state; null when it is crashed or does not answer within 3 s.</summary>

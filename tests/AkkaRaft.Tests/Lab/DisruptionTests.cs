@@ -8,7 +8,7 @@ namespace AkkaRaft.Tests.Lab;
 /// <summary>
 /// Whole clusters over the simulated network on virtual time: a peer cut off and healed, with pre-vote, check-quorum
 /// or neither of them on some peers (Raft thesis §9.6). Time moves only when a scenario runs it, in small steps, each
-/// followed by a state query to every peer so the messages of that step are handled before the next.
+/// followed by <see cref="RaftCluster.Settle"/> so the messages of that step are handled before the next.
 /// </summary>
 public sealed class DisruptionTests : Akka.TestKit.Xunit2.TestKit
 {
@@ -28,14 +28,12 @@ public sealed class DisruptionTests : Akka.TestKit.Xunit2.TestKit
     /// <summary>Runs virtual time for <paramref name="span"/>, letting each step's messages be handled.</summary>
     private async Task<RaftState[]> Run(RaftCluster cluster, TimeSpan span)
     {
-        RaftState[] states = [];
         for (var t = TimeSpan.Zero; t < span; t += Step)
         {
             ((TestScheduler)Sys.Scheduler).Advance(Step);
-            for (var round = 0; round < 2; round++)
-                states = (await Task.WhenAll(Enumerable.Range(0, cluster.N).Select(cluster.GetState)))!;
+            await cluster.Settle();
         }
-        return states;
+        return (await Task.WhenAll(Enumerable.Range(0, cluster.N).Select(cluster.GetState)))!;
     }
 
     /// <summary>The one leader among the connected peers, all of which are in its term.</summary>

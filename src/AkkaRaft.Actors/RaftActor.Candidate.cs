@@ -19,6 +19,7 @@ public sealed partial class RaftActor
         ResetLeaderState();
         _role = RaftRole.Candidate;
         _leaderId = null;
+        EndVoteLease();
         _votes = new VoteTally(_settings.Members.Length);
         _votes.Record(_id, granted: true);
         Timers.Cancel(HeartbeatTimerKey);
@@ -32,7 +33,7 @@ public sealed partial class RaftActor
     private void Campaigning()
     {
         Command<IRaftMessage>(m => OnRaftMessage(m, _asCandidate));
-        Command<ElectionTimeout>(_ => BecomeCandidate());
+        Command<ElectionTimeout>(_ => StartElection()); // with pre-vote, a split vote first asks again who would win
         Command<Propose>(_ => Sender.Tell(new NotLeader(_id, null)));
         Command<TransferLeadership>(_ => Sender.Tell(new NotLeader(_id, null)));
         Command<TransferTimeout>(_ => { }); // a stale timer from when it led
@@ -40,6 +41,7 @@ public sealed partial class RaftActor
         Command<GetState>(_ => ReplyState());
         Command<HeartbeatTick>(_ => { });
         Command<FlushProposals>(_ => { });
+        VoteLeaseCommands();
         SnapshotCommands();
     }
 

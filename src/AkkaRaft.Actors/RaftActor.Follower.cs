@@ -26,7 +26,7 @@ public sealed partial class RaftActor
     private void Following()
     {
         Command<IRaftMessage>(m => OnRaftMessage(m, _asFollower));
-        Command<ElectionTimeout>(_ => BecomeCandidate());
+        Command<ElectionTimeout>(_ => StartElection());
         Command<Propose>(_ => Sender.Tell(new NotLeader(_id, _leaderId)));
         Command<TransferLeadership>(_ => Sender.Tell(new NotLeader(_id, _leaderId)));
         Command<TransferTimeout>(_ => { }); // a stale timer from when it led
@@ -34,6 +34,7 @@ public sealed partial class RaftActor
         Command<GetState>(_ => ReplyState());
         Command<HeartbeatTick>(_ => { });
         Command<FlushProposals>(_ => { });
+        VoteLeaseCommands();
         SnapshotCommands();
     }
 
@@ -68,6 +69,7 @@ public sealed partial class RaftActor
             PublishIfChanged();
         }
         ResetElectionTimer();
+        RenewVoteLease();
     }
 
     /// <summary>

@@ -15,6 +15,7 @@ public sealed partial class RaftActor
         _proposed.Clear();
         _flushScheduled = false;
         EndTransfer();
+        Timers.Cancel(QuorumCheckTimerKey);
     }
 
     /// <summary>Raft §5.2: won the election; assert leadership at once and then every heartbeat interval.</summary>
@@ -27,6 +28,8 @@ public sealed partial class RaftActor
             _progress[peer] = new FollowerProgress(_log.LastIndex + 1, _settings.MaxInflightMessages);
         Timers.Cancel(ElectionTimerKey);
         Timers.StartPeriodicTimer(HeartbeatTimerKey, HeartbeatTick.Instance, _settings.HeartbeatInterval);
+        StartQuorumChecks();
+        EndVoteLease(); // a leader's own lease is its role (InVoteLease)
         Become(Leading);
         _logger.Info("{0} became leader at term {1}", _id, _currentTerm);
         PublishIfChanged();
@@ -53,11 +56,14 @@ public sealed partial class RaftActor
         Command<HeartbeatTick>(_ => OnHeartbeat());
         Command<GetState>(_ => ReplyState());
         Command<ElectionTimeout>(_ => { }); // a stale timer from before; leaders do not time out
+        Command<QuorumCheckTick>(_ => OnQuorumCheck());
+        VoteLeaseCommands();
         SnapshotCommands();
     }
 
     private void LeaderHandles(IRaftMessage message)
     {
+        NoteFollowerActive(message.From);
         switch (message)
         {
             case AppendEntriesResult r:

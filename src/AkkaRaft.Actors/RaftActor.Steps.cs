@@ -93,6 +93,9 @@ public sealed partial class RaftActor
             case RaftRole.Candidate:
                 EnterCandidacy();
                 break;
+            case RaftRole.PreCandidate:
+                EnterPreCandidacy();
+                break;
         }
         if (step.ResetElectionTimer) ResetElectionTimer();
         if (step.Message is { } message)
@@ -115,6 +118,9 @@ public sealed partial class RaftActor
                 break;
             case RaftRole.Candidate:
                 CandidateHandles(message);
+                break;
+            case RaftRole.PreCandidate:
+                PreCandidateHandles(message);
                 break;
             default:
                 LeaderHandles(message);

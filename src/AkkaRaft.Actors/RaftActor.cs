@@ -9,7 +9,7 @@ using AkkaRaft.Actors.Core;
 namespace AkkaRaft.Actors;
 
 /// <summary>
-/// One Raft peer. Its roles (Follower, Candidate, Leader) are behaviours switched with <c>Become</c>;
+/// One Raft peer. Its roles (Follower, PreCandidate, Candidate, Leader) are behaviours switched with <c>Become</c>;
 /// its term, vote and log are event-sourced through Akka.Persistence and are durable before the peer
 /// answers any RPC that depends on them (Raft paper Figure 2). Create it with <see cref="Props"/>.
 /// </summary>
@@ -30,6 +30,7 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     // Delegates made once, not per message, on the replication path.
     private readonly Action<IRaftMessage> _asFollower;
     private readonly Action<IRaftMessage> _asCandidate;
+    private readonly Action<IRaftMessage> _asPreCandidate;
     private readonly Action<IRaftMessage> _asLeader;
     private readonly Func<long, long?> _termAt;
     private readonly Action<(Step Step, Action? Then)> _completeAfterWrites;
@@ -132,6 +133,7 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
         _random = options.Random ?? new Random();
         _asFollower = FollowerHandles;
         _asCandidate = CandidateHandles;
+        _asPreCandidate = PreCandidateHandles;
         _asLeader = LeaderHandles;
         _termAt = _log.TermAt;
         _completeAfterWrites = pending => Complete(pending.Step, pending.Then);
@@ -204,6 +206,17 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
         if (!_routes.ContainsKey(message.From))
         {
             _logger.Warning("{0} dropped {1} from '{2}', which is not another member of [{3}]", _id, message.GetType().Name, message.From, string.Join(", ", _settings.Members));
+            return;
+        }
+        if (QuorumActivity.LeaseIgnores(message, _currentTerm, InVoteLease))
+        {
+            // The vote lease (Raft thesis §9.6, check-quorum): a leader still serves; no term adopted, no answer.
+            _logger.Debug("{0} ignored {1} from {2} for term {3}: it heard from leader {4} within {5}", _id, message.GetType().Name, message.From, message.Term, _leaderId, _settings.ElectionTimeoutMin);
+            return;
+        }
+        if (message is PreVote or PreVoteResult)
+        {
+            OnPreVoteMessage(message, roleHandler);
             return;
         }
         if (message.Term < _currentTerm)

@@ -37,6 +37,18 @@ public sealed class RaftSettings
     /// <summary>Whether a new leader appends an empty entry of its term as it takes office (Raft thesis §6.4).</summary>
     public bool LeaderNoOp { get; private init; } = true;
 
+    /// <summary>
+    /// Whether a peer whose election timer fires first asks the others whether it could win (Raft thesis §9.6): it
+    /// raises its term only once a majority would vote for it, so a peer that was cut off cannot depose a leader.
+    /// </summary>
+    public bool PreVote { get; }
+
+    /// <summary>
+    /// Whether a leader steps down when it has not heard from a majority for an election timeout, and a peer that has
+    /// heard from a leader within the minimum election timeout ignores requests to vote in a newer term (the vote lease).
+    /// </summary>
+    public bool CheckQuorum { get; }
+
     /// <summary>Most entries in one AppendEntries message.</summary>
     public int MaxEntriesPerMessage { get; }
 
@@ -58,6 +70,7 @@ public sealed class RaftSettings
     private RaftSettings(
         string clusterId, string peerId, ImmutableArray<string> members,
         TimeSpan electionTimeoutMin, TimeSpan electionTimeoutMax, TimeSpan heartbeatInterval,
+        bool preVote, bool checkQuorum,
         int maxEntriesPerMessage, long maxBytesPerMessage, int maxInflightMessages,
         long snapshotLogEntries, long snapshotLogBytes, int snapshotChunkBytes)
     {
@@ -67,6 +80,8 @@ public sealed class RaftSettings
         ElectionTimeoutMin = electionTimeoutMin;
         ElectionTimeoutMax = electionTimeoutMax;
         HeartbeatInterval = heartbeatInterval;
+        PreVote = preVote;
+        CheckQuorum = checkQuorum;
         MaxEntriesPerMessage = maxEntriesPerMessage;
         MaxBytesPerMessage = maxBytesPerMessage;
         MaxInflightMessages = maxInflightMessages;
@@ -103,6 +118,8 @@ public sealed class RaftSettings
             electionTimeoutMin: Read(raft, "election-timeout-min", c => c.GetTimeSpan("election-timeout-min", allowInfinite: false)),
             electionTimeoutMax: Read(raft, "election-timeout-max", c => c.GetTimeSpan("election-timeout-max", allowInfinite: false)),
             heartbeatInterval: Read(raft, "heartbeat-interval", c => c.GetTimeSpan("heartbeat-interval", allowInfinite: false)),
+            preVote: Read(raft, "pre-vote", c => c.GetBoolean("pre-vote")),
+            checkQuorum: Read(raft, "check-quorum", c => c.GetBoolean("check-quorum")),
             maxEntriesPerMessage: Read(raft, "replication.max-entries-per-message", c => c.GetInt("replication.max-entries-per-message")),
             maxBytesPerMessage: Read(raft, "replication.max-bytes-per-message", c => c.GetByteSize("replication.max-bytes-per-message") ?? -1),
             maxInflightMessages: Read(raft, "replication.max-inflight-messages", c => c.GetInt("replication.max-inflight-messages")),
@@ -132,6 +149,12 @@ public sealed class RaftSettings
     /// <summary>A copy in which a new leader does, or does not, append an empty entry of its term as it takes office.</summary>
     public RaftSettings WithLeaderNoOp(bool on) => Copy(leaderNoOp: on);
 
+    /// <summary>A copy with pre-vote turned on or off (Raft thesis §9.6).</summary>
+    public RaftSettings WithPreVote(bool on) => Copy(preVote: on);
+
+    /// <summary>A copy with check-quorum and the vote lease turned on or off.</summary>
+    public RaftSettings WithCheckQuorum(bool on) => Copy(checkQuorum: on);
+
     /// <summary>A copy with other snapshot thresholds (0 turns one off) or chunk size.</summary>
     public RaftSettings WithSnapshots(long? logEntries = null, long? logBytes = null, int? chunkBytes = null) =>
         Copy(snapshotLogEntries: logEntries, snapshotLogBytes: logBytes, snapshotChunkBytes: chunkBytes);
@@ -143,10 +166,12 @@ public sealed class RaftSettings
     private RaftSettings Copy(
         string? clusterId = null, string? peerId = null, ImmutableArray<string>? members = null,
         TimeSpan? electionTimeoutMin = null, TimeSpan? electionTimeoutMax = null, TimeSpan? heartbeatInterval = null,
+        bool? preVote = null, bool? checkQuorum = null,
         int? maxEntriesPerMessage = null, long? maxBytesPerMessage = null, int? maxInflightMessages = null,
         long? snapshotLogEntries = null, long? snapshotLogBytes = null, int? snapshotChunkBytes = null, bool? leaderNoOp = null) =>
         new(clusterId ?? ClusterId, peerId ?? PeerId, members ?? Members,
             electionTimeoutMin ?? ElectionTimeoutMin, electionTimeoutMax ?? ElectionTimeoutMax, heartbeatInterval ?? HeartbeatInterval,
+            preVote ?? PreVote, checkQuorum ?? CheckQuorum,
             maxEntriesPerMessage ?? MaxEntriesPerMessage, maxBytesPerMessage ?? MaxBytesPerMessage, maxInflightMessages ?? MaxInflightMessages,
             snapshotLogEntries ?? SnapshotLogEntries, snapshotLogBytes ?? SnapshotLogBytes, snapshotChunkBytes ?? SnapshotChunkBytes)
         {
@@ -211,5 +236,5 @@ public sealed class RaftSettings
     public override string ToString() =>
         $"RaftSettings(cluster-id={ClusterId}, peer-id={PeerId}, members=[{string.Join(",", Members)}], " +
         $"election-timeout={ElectionTimeoutMin.TotalMilliseconds}-{ElectionTimeoutMax.TotalMilliseconds}ms, " +
-        $"heartbeat={HeartbeatInterval.TotalMilliseconds}ms)";
+        $"heartbeat={HeartbeatInterval.TotalMilliseconds}ms, pre-vote={(PreVote ? "on" : "off")}, check-quorum={(CheckQuorum ? "on" : "off")})";
 }

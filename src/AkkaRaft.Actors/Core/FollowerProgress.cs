@@ -34,6 +34,9 @@ internal sealed class FollowerProgress
     /// <summary>Highest index known to be replicated on the follower.</summary>
     public long Match { get; private set; }
 
+    /// <summary>Whether the follower answered in this leader's term since the last quorum check (<see cref="QuorumActivity"/>).</summary>
+    public bool RecentActive { get; set; }
+
     public ReplicationMode Mode { get; private set; } = ReplicationMode.Probe;
 
     /// <summary>The commit index last sent to this follower.</summary>

@@ -26,7 +26,8 @@ internal static class WireChecks
         if (!InRange(message.Term)) return $"term {message.Term} outside 0..{MaxTermOrIndex - 1}";
         return message switch
         {
-            RequestVote rv => RequestVoteProblem(rv),
+            RequestVote rv => CandidateLogProblem(rv.LastLogIndex, rv.LastLogTerm, rv.Term),
+            PreVote pv => CandidateLogProblem(pv.LastLogIndex, pv.LastLogTerm, pv.Term),
             AppendEntries ae => AppendEntriesProblem(ae),
             AppendEntriesResult r => AppendEntriesResultProblem(r),
             InstallSnapshot s => InstallSnapshotProblem(s),
@@ -37,10 +38,11 @@ internal static class WireChecks
 
     private static bool InRange(long value) => value is >= 0 and < MaxTermOrIndex;
 
-    private static string? RequestVoteProblem(RequestVote rv)
+    /// <summary>A RequestVote's or PreVote's last log position: an index in range, a term no later than the one asked for.</summary>
+    private static string? CandidateLogProblem(long lastLogIndex, long lastLogTerm, long term)
     {
-        if (!InRange(rv.LastLogIndex)) return $"last log index {rv.LastLogIndex} outside 0..{MaxTermOrIndex - 1}";
-        if (rv.LastLogTerm < 0 || rv.LastLogTerm > rv.Term) return $"last log term {rv.LastLogTerm} outside 0..{rv.Term} (the candidate's term)";
+        if (!InRange(lastLogIndex)) return $"last log index {lastLogIndex} outside 0..{MaxTermOrIndex - 1}";
+        if (lastLogTerm < 0 || lastLogTerm > term) return $"last log term {lastLogTerm} outside 0..{term} (the candidate's term)";
         return null;
     }
 

@@ -36,3 +36,17 @@ internal sealed class TransferTimeout : INoSerializationVerificationNeeded
     public static readonly TransferTimeout Instance = new();
     private TransferTimeout() { }
 }
+
+/// <summary>A leader's periodic check that it still hears from a majority (check-quorum).</summary>
+internal sealed class QuorumCheckTick : INoSerializationVerificationNeeded
+{
+    public static readonly QuorumCheckTick Instance = new();
+    private QuorumCheckTick() { }
+}
+
+/// <summary>The minimum election timeout has passed since the leader was last heard: the vote lease ends.</summary>
+internal sealed class VoteLeaseEnded : INoSerializationVerificationNeeded
+{
+    public static readonly VoteLeaseEnded Instance = new();
+    private VoteLeaseEnded() { }
+}

@@ -1,6 +1,6 @@
 namespace AkkaRaft.Actors;
 
-/// <summary>The three roles of a Raft peer (Raft paper §5.1).</summary>
+/// <summary>The roles of a Raft peer: the paper's three (Raft paper §5.1) and the pre-candidate of pre-vote (Raft thesis §9.6).</summary>
 public enum RaftRole
 {
     /// <summary>Answers leaders and candidates; starts an election when the leader goes quiet.</summary>
@@ -11,6 +11,12 @@ public enum RaftRole
 
     /// <summary>Accepts commands and replicates them; at most one per term.</summary>
     Leader,
+
+    /// <summary>
+    /// Asks the other peers whether it could win an election before it starts one, without changing its term or vote
+    /// (Raft thesis §9.6, pre-vote); becomes a candidate once a majority would vote for it.
+    /// </summary>
+    PreCandidate,
 }
 
 /// <summary>Ask a peer for its <see cref="RaftState"/>: its role, term, leader, log and commit position.</summary>

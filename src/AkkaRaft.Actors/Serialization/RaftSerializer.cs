@@ -76,6 +76,11 @@ internal sealed class RaftSerializer : SerializerWithStringManifest
     internal const string TransferStartedManifestV2 = TransferStartedManifest + V2;
     internal const string TransferRefusedManifestV2 = TransferRefusedManifest + V2;
     internal const string TransferInProgressManifestV2 = TransferInProgressManifest + V2;
+    // Pre-vote came with version 2: its types have no version 1, and read only as ".2" (a bare "PV" is unknown).
+    internal const string PreVoteManifest = "PV";
+    internal const string PreVoteResultManifest = "PVR";
+    internal const string PreVoteManifestV2 = PreVoteManifest + V2;
+    internal const string PreVoteResultManifestV2 = PreVoteResultManifest + V2;
 
     /// <summary>The manifests of version 1, which name each versioned type.</summary>
     internal static readonly IReadOnlySet<string> VersionedBases = new HashSet<string>(StringComparer.Ordinal)
@@ -84,7 +89,7 @@ internal sealed class RaftSerializer : SerializerWithStringManifest
         InstallSnapshotManifest, InstallSnapshotResultManifest, ProposeManifest, ProposeAcceptedManifest,
         NotLeaderManifest, GetStateManifest, RaftStateManifest, HardStateManifest, EntriesAppendedManifest,
         LogTruncatedManifest, RaftSnapshotManifest, TransferVoteManifest, TimeoutNowManifest, TransferLeadershipManifest,
-        TransferStartedManifest, TransferRefusedManifest, TransferInProgressManifest,
+        TransferStartedManifest, TransferRefusedManifest, TransferInProgressManifest, PreVoteManifest, PreVoteResultManifest,
     };
     // "KG", "KQ", "KQ2", "KR" and "KR2" were the key-value store's messages before it moved to its own project and
     // serializer (id 4818), which keeps them: never reuse them here.
@@ -119,6 +124,8 @@ internal sealed class RaftSerializer : SerializerWithStringManifest
         EntriesAppended => EntriesAppendedManifestV2,
         LogTruncated => LogTruncatedManifestV2,
         RaftSnapshot => RaftSnapshotManifestV2,
+        PreVote => PreVoteManifestV2,
+        PreVoteResult => PreVoteResultManifestV2,
         _ => throw new ArgumentException($"{nameof(RaftSerializer)} cannot serialize {o.GetType().FullName}"),
     };
 
@@ -142,6 +149,15 @@ internal sealed class RaftSerializer : SerializerWithStringManifest
                     w.Write7BitEncodedInt64(m.LastLogTerm);
                     break;
                 case RequestVoteResult m:
+                    Header(w, m);
+                    w.Write(m.VoteGranted);
+                    break;
+                case PreVote m:
+                    Header(w, m);
+                    w.Write7BitEncodedInt64(m.LastLogIndex);
+                    w.Write7BitEncodedInt64(m.LastLogTerm);
+                    break;
+                case PreVoteResult m:
                     Header(w, m);
                     w.Write(m.VoteGranted);
                     break;
@@ -263,6 +279,8 @@ internal sealed class RaftSerializer : SerializerWithStringManifest
                 TransferRefusedManifestV2 => new TransferLeadershipRefused(r.String(), r.String()),
                 TransferInProgressManifestV2 => new TransferInProgress(r.String(), r.String(), new Propose(r.Bytes())),
                 RequestVoteResultManifest or RequestVoteResultManifestV2 => new RequestVoteResult(r.String(), r.String(), r.Long(), r.Bool()),
+                PreVoteManifestV2 => new PreVote(r.String(), r.String(), r.Long(), r.Long(), r.Long()),
+                PreVoteResultManifestV2 => new PreVoteResult(r.String(), r.String(), r.Long(), r.Bool()),
                 AppendEntriesManifest or AppendEntriesManifestV2 => ReadAppendEntries(r),
                 AppendEntriesResultManifest or AppendEntriesResultManifestV2 => new AppendEntriesResult(r.String(), r.String(), r.Long(), r.Bool(), r.Long(), r.Long(), r.Long(), r.Long()) { Round = r.Long() },
                 InstallSnapshotManifest or InstallSnapshotManifestV2 => new InstallSnapshot(r.String(), r.String(), r.Long(), r.Long(), r.Long(), r.Long(), r.Bytes(), r.Bool()),

@@ -30,7 +30,8 @@ public sealed class KvCluster : IDisposable
     /// <param name="maxRaftState">Snapshot once the log holds this many bytes (Raft §7); -1 for no snapshots.</param>
     /// <param name="seed">Seeds the network's drops and delays; 0 picks one per cluster.</param>
     /// <param name="kvOptions">The servers' key-value options (e.g. a small session bound); the defaults when null.</param>
-    public KvCluster(ActorSystem system, int servers, bool unreliable, long maxRaftState = -1, int seed = 0, KvServerOptions? kvOptions = null)
+    /// <param name="tune">Adjusts the servers' Raft settings (pre-vote, check-quorum, timeouts) before they start.</param>
+    public KvCluster(ActorSystem system, int servers, bool unreliable, long maxRaftState = -1, int seed = 0, KvServerOptions? kvOptions = null, Func<RaftSettings, RaftSettings>? tune = null)
     {
         _kvOptions = kvOptions;
         _system = system;
@@ -40,6 +41,7 @@ public sealed class KvCluster : IDisposable
         var number = Interlocked.Increment(ref _clusters);
         var settings = RaftSettings.Create(ConfigurationFactory.ParseString(
             $"akka.raft {{ cluster-id = \"kv{number}\", members = [{string.Join(",", Enumerable.Range(0, servers).Select(i => $"\"{Id(i)}\""))}] }}"));
+        if (tune is not null) settings = tune(settings);
         Settings = maxRaftState > 0 ? settings.WithSnapshots(logBytes: maxRaftState) : settings;
         Network = new SimNetwork(servers + MaxClients, seed == 0 ? number * 7 : seed);
         Network.SetUnreliable(unreliable);

@@ -14,8 +14,8 @@ namespace AkkaRaft.TestKit;
 /// report a violation as a <see cref="RaftTestKitException"/>.
 /// </summary>
 /// <remarks>
-/// Network delays run on the ActorSystem's scheduler, so they follow virtual time under
-/// <c>Akka.TestKit.TestScheduler</c>; the waiting checks (<see cref="CheckOneLeader"/>, <see cref="One(byte[], int, bool)"/>,
+/// Network delays and the peers' timers run on the ActorSystem's scheduler, so they follow virtual time under
+/// <c>Akka.TestKit.TestScheduler</c> (advance it, then read <see cref="GetState"/>); the waiting checks (<see cref="CheckOneLeader"/>, <see cref="One(byte[], int, bool)"/>,
 /// <see cref="Wait"/>) poll on real time, for an ActorSystem configured like <see cref="HarnessConfig.RealTime"/>.
 /// Dispose the cluster (or its ActorSystem) to stop the peers.
 /// </remarks>
@@ -32,6 +32,7 @@ public sealed partial class RaftCluster : IDisposable
     private readonly long[] _lastApplied;
     private readonly List<string> _applyErrors = new();
     private TaskCompletionSource _appliedPulse = NewPulse();
+    private readonly Func<int, RaftSettings, RaftSettings>? _tunePeer;
 
     /// <summary>Starts <paramref name="peers"/> peers in <paramref name="system"/>, all connected.</summary>
     /// <param name="system">The ActorSystem the peers, their links and state machines run in.</param>
@@ -41,8 +42,11 @@ public sealed partial class RaftCluster : IDisposable
     /// <param name="seed">Seeds the network's drops and delays; 0 picks one per cluster.</param>
     /// <param name="snapshotEvery">After each index divisible by this, a peer's state machine hands the peer a snapshot
     /// (every command applied so far), so the log is compacted (Raft §7). 0: no snapshots.</param>
-    public RaftCluster(ActorSystem system, int peers, bool unreliable = false, Func<RaftSettings, RaftSettings>? tune = null, int seed = 0, int snapshotEvery = 0)
+    /// <param name="tunePeer">Adjusts one peer's settings, given its number, after <paramref name="tune"/> (e.g. pre-vote off on one peer).</param>
+    public RaftCluster(ActorSystem system, int peers, bool unreliable = false, Func<RaftSettings, RaftSettings>? tune = null, int seed = 0, int snapshotEvery = 0,
+        Func<int, RaftSettings, RaftSettings>? tunePeer = null)
     {
+        _tunePeer = tunePeer;
         _system = system;
         RaftExtension.Get(system); // unsupervised peers start at once: start the clock from this thread (see RaftExtension)
         N = peers;
@@ -130,7 +134,7 @@ public sealed partial class RaftCluster : IDisposable
         var applier = _system.ActorOf(Props.Create(() => new ApplierActor(this, i, incarnation)), $"{Settings.ClusterId}-applier-{i}-{incarnation}");
         var routes = Enumerable.Range(0, N).Where(j => j != i).ToDictionary(Id, j => _links[i][j]);
         var peer = _system.ActorOf(
-            RaftActor.Props(Settings.WithPeerId(Id(i)), RaftPeers.FromRefs(routes), new RaftActorOptions { ApplyTo = applier, Random = new Random(Settings.ClusterId.GetHashCode() ^ (i * 7919) ^ incarnation) }),
+            RaftActor.Props(_tunePeer is null ? Settings.WithPeerId(Id(i)) : _tunePeer(i, Settings.WithPeerId(Id(i))), RaftPeers.FromRefs(routes), new RaftActorOptions { ApplyTo = applier, Random = new Random(Settings.ClusterId.GetHashCode() ^ (i * 7919) ^ incarnation) }),
             $"{Settings.ClusterId}-{Id(i)}-{incarnation}");
         _peers[i] = peer;
         Network.SetTarget(i, peer);
@@ -147,6 +151,21 @@ public sealed partial class RaftCluster : IDisposable
         var terminated = peer.WatchAsync();
         _system.Stop(peer);
         await terminated;
+    }
+
+    /// <summary>
+    /// For virtual time: waits until every link, then every peer, has handled what its mailbox held, <paramref name="hops"/>
+    /// times over, so the messages sent before the call have crossed that many hops of the network. Call it after each
+    /// small advance of the <c>TestScheduler</c>. Messages the network delays wait for the scheduler, not for this.
+    /// </summary>
+    public async Task Settle(int hops = 3)
+    {
+        for (var hop = 0; hop < hops; hop++)
+        {
+            // Identify is answered by the actor cell in mailbox order, without reaching the link's forwarding.
+            await Task.WhenAll(_links.SelectMany(row => row).Select(link => link.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(3))));
+            await Task.WhenAll(Enumerable.Range(0, N).Select(GetState));
+        }
     }
 
     // ---- queries ----

@@ -17,7 +17,9 @@ public sealed class DeposedLeaderTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task A_leader_partitioned_into_the_minority_never_serves_the_old_value()
     {
-        using var cfg = new KvCluster(Sys, 5, unreliable: false);
+        // Check-quorum off: it would make the old leader step down, and this checks that ReadIndex alone keeps it from
+        // serving a stale value while it still believes it leads.
+        using var cfg = new KvCluster(Sys, 5, unreliable: false, tune: s => s.WithCheckQuorum(false));
         var all = Enumerable.Range(0, 5).ToArray();
         var writer = cfg.MakeClient(all);
         Assert.True((await writer.PutAsync("k", "old")).IsOk);
@@ -44,5 +46,24 @@ public sealed class DeposedLeaderTests : Akka.TestKit.Xunit2.TestKit
         // Once healed, everyone reads the new value.
         cfg.ConnectAll();
         Assert.Equal("new", (await stale.GetAsync("k")).Value);
+    }
+
+    [Fact]
+    public async Task Under_check_quorum_a_leader_partitioned_into_the_minority_steps_down_and_never_serves_the_old_value()
+    {
+        // Raft thesis §6.2: a leader that hears from no majority for an election timeout steps down, so its clients move on
+        using var cfg = new KvCluster(Sys, 5, unreliable: false);
+        var all = Enumerable.Range(0, 5).ToArray();
+        var writer = cfg.MakeClient(all);
+        Assert.True((await writer.PutAsync("k", "old")).IsOk);
+        var oldLeader = await cfg.Leader();
+        var minority = new[] { oldLeader, (oldLeader + 1) % 5 };
+        cfg.Partition(minority, all.Except(minority).ToArray());
+        var majorityClient = cfg.MakeClient(all.Except(minority).ToArray());
+        Assert.True((await majorityClient.PutAsync("k", "new")).IsOk);
+
+        await AwaitAssertAsync(async () => Assert.False((await cfg.GetState(oldLeader))!.IsLeader), TimeSpan.FromSeconds(5));
+        var stale = cfg.MakeClient(minority, new KvClientOptions { AttemptTimeout = TimeSpan.FromMilliseconds(500), OperationTimeout = TimeSpan.FromSeconds(3) });
+        Assert.NotEqual("old", (await stale.GetAsync("k")).Value);
     }
 }

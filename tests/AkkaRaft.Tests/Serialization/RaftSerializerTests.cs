@@ -58,6 +58,10 @@ public sealed class RaftSerializerTests : Akka.TestKit.Xunit2.TestKit
         new TransferLeadershipStarted("n1", "n2"),
         new TransferLeadershipRefused("n1", "'n9' is not a voter"),
         new TransferInProgress("n1", "n2", new Propose([1, 2])),
+        new PreVote("c1", "n1", 6, 120, 4),
+        new PreVoteResult("c1", "n2", 6, true),
+        new PreVoteResult("clüster", "n2", long.MaxValue, false),
+        new RaftState("n2", 5, RaftRole.PreCandidate, null, 10, 9, 8),
     };
 
     [Theory]

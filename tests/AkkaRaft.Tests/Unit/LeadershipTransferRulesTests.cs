@@ -165,6 +165,23 @@ public sealed class LeadershipTransferRulesTests : VirtualTimePeerTest
         Assert.Equal((2L, true), (request.Term, request.Transfer));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Only_a_campaign_by_transfer_gets_past_the_vote_lease(bool transfer)
+    {
+        // Reference: Raft thesis §3.10 and §4.2.3 (a server that heard from a leader within the minimum election timeout
+        // disregards vote requests, unless the leader itself asked for the election)
+        var peer = await StartPeerAsync(settings: Settings(checkQuorum: true));
+        peer.Tell(Heartbeat("n2", term: 1), P2.Ref);
+        P2.ExpectMsg<AppendEntriesResult>();
+
+        peer.Tell(VoteRequest("n3", term: 2) with { Transfer = transfer }, P3.Ref);
+
+        if (transfer) P3.ExpectMsg(new RequestVoteResult(ClusterId, "n1", 2, true));
+        else P3.ExpectNoMsg(Quiet);
+    }
+
     [Fact]
     public async Task A_stale_time_out_now_starts_no_election()
     {

@@ -69,13 +69,16 @@ public abstract class VirtualTimePeerTest : Akka.TestKit.Xunit2.TestKit
     protected TestProbe P3 { get; }
 
     /// <summary>
-    /// Settings of n1 in {n1, n2, n3}: reference.conf defaults, election timeout pinned, and no leader no-op, so the
-    /// tests' indexes are the commands they propose (tests of the no-op turn it on).
+    /// Settings of n1 in {n1, n2, n3}: reference.conf defaults, election timeout pinned, and pre-vote, check-quorum and
+    /// the leader no-op off unless asked for: most tests here check Figure 2's rules, where a timeout starts an election
+    /// at once, a follower answers every vote request, and the indexes are the commands the tests propose.
     /// </summary>
-    protected static RaftSettings Settings() =>
+    protected static RaftSettings Settings(bool preVote = false, bool checkQuorum = false) =>
         RaftSettings.Create(ConfigurationFactory.ParseString("akka.raft.members = [n1, n2, n3]"))
             .WithPeerId("n1")
             .WithElectionTimeout(ElectionTimeout, ElectionTimeout)
+            .WithPreVote(preVote)
+            .WithCheckQuorum(checkQuorum)
             .WithLeaderNoOp(false);
 
     /// <summary>

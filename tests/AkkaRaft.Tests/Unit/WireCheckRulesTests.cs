@@ -36,6 +36,32 @@ public sealed class WireCheckRulesTests : VirtualTimePeerTest
         errors.ExpectNoMsg(TimeSpan.Zero);
     }
 
+    public static TheoryData<IRaftMessage> BadPreVotes() => new()
+    {
+        new PreVote(ClusterId, "n2", 1L << 62, 0, 0),
+        new PreVote(ClusterId, "n2", 3, -1, 0),
+        new PreVote(ClusterId, "n2", 3, 5, 4), // a last log term beyond the term asked for
+        new PreVoteResult(ClusterId, "n2", long.MaxValue, false),
+    };
+
+    [Theory]
+    [MemberData(nameof(BadPreVotes))]
+    public async Task A_malformed_pre_vote_message_is_dropped_and_changes_nothing(IRaftMessage message)
+    {
+        // Reference: Raft thesis §9.6 (pre-vote) and §5.1: a pre-vote message is bound-checked like every other
+        var errors = ErrorsProbe();
+        var peer = await StartPeerAsync(settings: Settings(preVote: true));
+        Advance(ElectionTimeout);
+        P2.ExpectMsg<PreVote>(pv => pv.Term == 1);
+
+        peer.Tell(message, P2.Ref);
+
+        P2.ExpectNoMsg(Quiet);
+        var state = await StateOf(peer);
+        Assert.Equal((RaftRole.PreCandidate, 0L), (state.Role, state.Term));
+        errors.ExpectNoMsg(TimeSpan.Zero);
+    }
+
     /// <summary>Writes one event to n1's journal stream, as an older version of the peer could have.</summary>
     private sealed class JournalWriter : Akka.Persistence.ReceivePersistentActor
     {

@@ -1,0 +1,41 @@
+using AkkaRaft.Actors;
+using AkkaRaft.Actors.Protocol;
+
+namespace AkkaRaft.Actors.Core;
+
+/// <summary>
+/// Check-quorum and the vote lease: a leader that no longer hears from a majority steps down, and a peer that hears
+/// from a leader does not help a newer term depose it (Raft thesis §6.2 and §9.6; etcd's CheckQuorum).
+/// </summary>
+internal static class QuorumActivity
+{
+    /// <summary>
+    /// At each check (every election-timeout-min): a leader that heard from a majority since the last check, itself
+    /// included, stays; otherwise it steps down to follower at its term, so its clients move on. Every follower's
+    /// activity flag is reset for the next period either way.
+    /// </summary>
+    public static Step Check(IEnumerable<FollowerProgress> followers, int voters)
+    {
+        var active = 1; // the leader hears itself
+        foreach (var follower in followers)
+        {
+            if (follower.RecentActive) active++;
+            follower.RecentActive = false;
+        }
+        return active >= QuorumMath.Majority(voters) ? default : new Step { Role = RaftRole.Follower };
+    }
+
+    /// <summary>
+    /// The vote lease: while <paramref name="inLease"/> (it heard from a current leader within the minimum election
+    /// timeout, or is that leader), a peer ignores a RequestVote or PreVote of a newer term: it adopts no term and sends
+    /// no answer, so a peer that rejoins with a raised term cannot depose a leader that still serves a majority.
+    /// </summary>
+    public static bool LeaseIgnores(IRaftMessage message, long currentTerm, bool inLease) =>
+        inLease && message is RequestVote or PreVote && message.Term > currentTerm && !CampaignsByLeadershipTransfer(message);
+
+    /// <summary>
+    /// Whether the request belongs to a campaign the leader itself asked for (leadership transfer, Raft thesis §3.10):
+    /// such a campaign gets past the lease, and it alone does.
+    /// </summary>
+    internal static bool CampaignsByLeadershipTransfer(IRaftMessage message) => message is RequestVote { Transfer: true };
+}

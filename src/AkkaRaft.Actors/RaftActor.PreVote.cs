@@ -163,6 +163,8 @@ public sealed partial class RaftActor
     /// <summary>A message of the current term from a follower: it is active, for the next quorum check.</summary>
     private void NoteFollowerActive(string follower)
     {
-        if (_progress.TryGetValue(follower, out var progress)) progress.RecentActive = true;
+        if (!_progress.TryGetValue(follower, out var progress)) return;
+        progress.RecentActive = true;
+        progress.LastHeard = Context.System.Scheduler.MonotonicClock;
     }
 }

@@ -268,7 +268,13 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     // ---- Messages every role answers the same way ----
 
     private void ReplyState() => Sender.Tell(new RaftState(_id, _currentTerm, _role, _leaderId, _log.LastIndex, _commitIndex, _lastApplied,
-        _log.SnapshotIndex, PersistedLogBytes(), _snapshotState.Length));
+        _log.SnapshotIndex, PersistedLogBytes(), _snapshotState.Length) { Followers = _role == RaftRole.Leader ? FollowerContacts() : null });
+
+    private FollowerContact[] FollowerContacts()
+    {
+        var now = Context.System.Scheduler.MonotonicClock;
+        return _others.Select(peer => new FollowerContact(peer, now - _progress[peer].LastHeard)).ToArray();
+    }
 
     /// <summary>
     /// Size of the Raft state the journal holds beyond the snapshot: term and vote, plus each

@@ -87,16 +87,23 @@ internal static class ClientCommands
             }
         }));
 
+    private static string RoleName(RaftRole role) => role == RaftRole.PreCandidate ? "pre-candidate" : role.ToString().ToLowerInvariant();
+
+    /// <summary>On a leader's line, how long ago it heard from each follower ("n2 12 ms, n3 never"); "-" on the others.</summary>
+    private static string Heard(RaftState state) => state.Followers is { } followers
+        ? string.Join(", ", followers.Select(f => $"{f.PeerId} {(f.SinceHeard is { } since ? $"{since.TotalMilliseconds:0} ms" : "never")}"))
+        : "-";
+
     /// <summary>The `status` table: a header, then one line per node.</summary>
     public static IEnumerable<string> StatusTable(IEnumerable<(NodeAddress Node, RaftState? State)> states)
     {
-        yield return $"{"node",-6} {"address",-22} {"role",-10} {"term",6} {"leader",-7} {"commit",8} {"applied",8}";
+        yield return $"{"node",-6} {"address",-22} {"role",-13} {"term",6} {"leader",-7} {"commit",8} {"applied",8}  heard from";
         foreach (var (node, state) in states)
         {
             var address = $"{node.Host}:{node.Port}";
             yield return state is null
                 ? $"{node.Id,-6} {address,-22} unreachable"
-                : $"{node.Id,-6} {address,-22} {state.Role.ToString().ToLowerInvariant(),-10} {state.Term,6} {state.LeaderId ?? "-",-7} {state.CommitIndex,8} {state.LastApplied,8}";
+                : $"{node.Id,-6} {address,-22} {RoleName(state.Role),-13} {state.Term,6} {state.LeaderId ?? "-",-7} {state.CommitIndex,8} {state.LastApplied,8}  {Heard(state)}";
         }
     }
 }

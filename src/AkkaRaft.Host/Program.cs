@@ -16,7 +16,8 @@ const string usage = """
       put KEY VALUE --config FILE [--timeout SECONDS]  set KEY; prints ok
       append KEY VALUE --config FILE [--timeout S]     append to KEY's value; prints ok
       get KEY --config FILE [--timeout SECONDS]        print KEY's value (linearizable read)
-      status --config FILE                             every node's role, term, commit and applied index
+      status --config FILE                             every node's role, term, leader, commit and applied index,
+                                                       and how long ago the leader heard from each follower
       transfer [--to ID] --config FILE [--timeout S]   hand leadership to node ID (default: the most up-to-date
                                                        other node) and wait until it leads
       shell --config FILE [--timeout SECONDS]          one client for many operations: reads `put KEY VALUE`,

@@ -37,6 +37,9 @@ internal sealed class FollowerProgress
     /// <summary>Whether the follower answered in this leader's term since the last quorum check (<see cref="QuorumActivity"/>).</summary>
     public bool RecentActive { get; set; }
 
+    /// <summary>When the leader last heard from this follower in its term, on the peer's monotonic clock; null: not yet.</summary>
+    public TimeSpan? LastHeard { get; set; }
+
     public ReplicationMode Mode { get; private set; } = ReplicationMode.Probe;
 
     /// <summary>The commit index last sent to this follower.</summary>

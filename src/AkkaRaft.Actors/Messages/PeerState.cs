@@ -43,7 +43,15 @@ public sealed record RaftState(string PeerId, long Term, RaftRole Role, string? 
 {
     /// <summary>True when the peer believes it is the leader of <see cref="Term"/>.</summary>
     public bool IsLeader => Role == RaftRole.Leader;
+
+    /// <summary>On a leader, how long ago it last heard from each other member in its term; null on any other role.</summary>
+    public IReadOnlyList<FollowerContact>? Followers { get; init; }
 }
+
+/// <summary>How long ago a leader last heard from one follower.</summary>
+/// <param name="PeerId">The follower.</param>
+/// <param name="SinceHeard">Time since its last message of the leader's term; null when none came yet.</param>
+public sealed record FollowerContact(string PeerId, TimeSpan? SinceHeard);
 
 /// <summary>
 /// Published on the ActorSystem's EventStream whenever a peer's role, term or known leader

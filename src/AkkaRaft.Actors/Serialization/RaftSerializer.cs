@@ -52,6 +52,9 @@ internal sealed class RaftSerializer : SerializerWithStringManifest
 
     /// <summary>The oldest and newest format versions of the Raft messages and events this node reads.</summary>
     internal const int OldestVersion = 1, NewestVersion = 2;
+
+    /// <summary>The newest version of a type this node reads: <see cref="NewestVersion"/>, and 3 for a leader's RaftState.</summary>
+    internal static int NewestVersionOf(string versionBase) => versionBase == RaftStateManifest ? 3 : NewestVersion;
     // Version 2 has the same bytes as version 1: it makes the version explicit, so that a node of a later version can
     // tell an older frame from an unknown one, and an older node names the version it does not read.
     private const string V2 = ".2";
@@ -66,6 +69,8 @@ internal sealed class RaftSerializer : SerializerWithStringManifest
     internal const string NotLeaderManifestV2 = NotLeaderManifest + V2;
     internal const string GetStateManifestV2 = GetStateManifest + V2;
     internal const string RaftStateManifestV2 = RaftStateManifest + V2;
+    /// <summary>A leader's state, with when it last heard from each follower; other states keep version 2.</summary>
+    internal const string RaftStateManifestV3 = RaftStateManifest + ".3";
     internal const string HardStateManifestV2 = HardStateManifest + V2;
     internal const string EntriesAppendedManifestV2 = EntriesAppendedManifest + V2;
     internal const string LogTruncatedManifestV2 = LogTruncatedManifest + V2;
@@ -119,6 +124,7 @@ internal sealed class RaftSerializer : SerializerWithStringManifest
         ProposeAccepted => ProposeAcceptedManifestV2,
         NotLeader => NotLeaderManifestV2,
         GetState => GetStateManifestV2,
+        RaftState { Followers: not null } => RaftStateManifestV3,
         RaftState => RaftStateManifestV2,
         HardStateChanged => HardStateManifestV2,
         EntriesAppended => EntriesAppendedManifestV2,
@@ -236,6 +242,15 @@ internal sealed class RaftSerializer : SerializerWithStringManifest
                     w.Write7BitEncodedInt64(m.SnapshotIndex);
                     w.Write7BitEncodedInt64(m.LogBytes);
                     w.Write7BitEncodedInt64(m.SnapshotBytes);
+                    if (m.Followers is { } followers)
+                    {
+                        w.Write7BitEncodedInt(followers.Count);
+                        foreach (var f in followers)
+                        {
+                            w.Write(f.PeerId);
+                            w.Write7BitEncodedInt64(f.SinceHeard is { } since ? Math.Max(0, since.Ticks) : -1);
+                        }
+                    }
                     break;
                 case HardStateChanged e:
                     w.Write7BitEncodedInt64(e.Term);
@@ -290,6 +305,7 @@ internal sealed class RaftSerializer : SerializerWithStringManifest
                 NotLeaderManifest or NotLeaderManifestV2 => new NotLeader(r.String(), r.OptionalString()),
                 GetStateManifest or GetStateManifestV2 => GetState.Instance,
                 RaftStateManifest or RaftStateManifestV2 => new RaftState(r.String(), r.Long(), r.Enum<RaftRole>(), r.OptionalString(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long()),
+                RaftStateManifestV3 => new RaftState(r.String(), r.Long(), r.Enum<RaftRole>(), r.OptionalString(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long()) { Followers = ReadFollowers(r) },
                 HardStateManifest or HardStateManifestV2 => new HardStateChanged(r.Long(), r.OptionalString()),
                 EntriesAppendedManifest or EntriesAppendedManifestV2 => new EntriesAppended(r.Entries()),
                 LogTruncatedManifest or LogTruncatedManifestV2 => new LogTruncated(r.Long()),
@@ -314,12 +330,24 @@ internal sealed class RaftSerializer : SerializerWithStringManifest
         var dot = manifest.LastIndexOf('.');
         if (dot > 0 && VersionedBases.Contains(manifest[..dot])
             && int.TryParse(manifest.AsSpan(dot + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version)
-            && version > NewestVersion)
+            && version > NewestVersionOf(manifest[..dot]))
         {
             return new SerializationException(
-                $"AkkaRaft '{manifest}' is version {version}; this node reads versions {OldestVersion}-{NewestVersion}: upgrade it");
+                $"AkkaRaft '{manifest}' is version {version}; this node reads versions {OldestVersion}-{NewestVersionOf(manifest[..dot])}: upgrade it");
         }
         return new SerializationException($"unknown AkkaRaft manifest '{manifest}'");
+    }
+
+    private static FollowerContact[] ReadFollowers(WireReader r)
+    {
+        var count = r.Count();
+        var followers = new FollowerContact[count];
+        for (var i = 0; i < count; i++)
+        {
+            var (peer, ticks) = (r.String(), r.Long());
+            followers[i] = new FollowerContact(peer, ticks < 0 ? null : TimeSpan.FromTicks(ticks));
+        }
+        return followers;
     }
 
     private static AppendEntries ReadAppendEntries(WireReader r)

@@ -62,6 +62,14 @@ internal sealed class WireReader
         return System.Enum.IsDefined(value) ? value : throw new InvalidDataException($"byte {b} is not a {typeof(T).Name}");
     }
 
+    /// <summary>A count of items that take at least <paramref name="minBytesEach"/> bytes each, bounded by what is left.</summary>
+    public int Count(int minBytesEach = 2)
+    {
+        var count = _r.Read7BitEncodedInt();
+        if (count < 0 || count > Remaining / minBytesEach) throw new InvalidDataException($"{count} items with {Remaining} bytes left");
+        return count;
+    }
+
     public IReadOnlyList<LogEntry> Entries()
     {
         var count = _r.Read7BitEncodedInt();

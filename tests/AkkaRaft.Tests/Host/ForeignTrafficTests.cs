@@ -124,9 +124,10 @@ public sealed class ForeignTrafficTests : IClassFixture<ForeignTrafficCluster>, 
     }
 
     /// <summary>
-    /// The control for the two refusals above: the same RequestVote, from the same kind of foreign ActorSystem, but
+    /// The control for the two refusals above: the same AppendEntries, from the same kind of foreign ActorSystem, but
     /// carrying this group's cluster id and a member's id, is obeyed (the node adopts the higher term, Raft §5.1).
-    /// So the refusals come from the admission checks, not from a message that never arrived.
+    /// So the refusals come from the admission checks, not from a message that never arrived. (A RequestVote would not
+    /// do: a follower that hears from its leader ignores vote requests of newer terms, the vote lease.)
     /// </summary>
     [Fact]
     public async Task The_same_message_with_this_groups_id_and_a_members_id_is_obeyed()
@@ -137,7 +138,7 @@ public sealed class ForeignTrafficTests : IClassFixture<ForeignTrafficCluster>, 
         var member = _cluster.Ids.First(id => id != target);
 
         await using var foreign = await Foreign.Start(_cluster, "impostor");
-        foreign.Send(target, new RequestVote(_cluster.File.Settings.ClusterId, member, term, long.MaxValue / 2, term));
+        foreign.Send(target, new AppendEntries(_cluster.File.Settings.ClusterId, member, term, 0, 0, [], 0));
 
         await HostCluster.Eventually(Bound, $"{target} adopts term {term}", async () =>
             await _cluster.State(target) is { } state && state.Term >= term ? state : null);

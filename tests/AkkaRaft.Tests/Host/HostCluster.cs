@@ -136,6 +136,17 @@ internal sealed class HostCluster : IAsyncDisposable
         _output.WriteLine($"killed {id} (pid {node.ProcessId}) with SIGKILL");
     }
 
+    /// <summary>Stops node <paramref name="id"/> as an operator would (SIGTERM) and waits for it to exit; returns the exit code.</summary>
+    public async Task<int> Terminate(string id)
+    {
+        var node = _nodes[id] ?? throw new InvalidOperationException($"{id} is not running");
+        var exit = await node.TerminateAsync(TimeSpan.FromSeconds(30));
+        _nodes[id] = null;
+        _exited.Add(node);
+        _output.WriteLine($"stopped {id} (pid {node.ProcessId}) with SIGTERM: exit {exit}");
+        return exit;
+    }
+
     public HostNodeProcess Process(string id) => _nodes[id] ?? throw new InvalidOperationException($"{id} is not running");
 
     public NodeAddress Address(string id) => File.Node(id);

@@ -150,11 +150,18 @@ internal sealed class HostNodeProcess : IDisposable
         await _process.WaitForExitAsync(cancel.Token);
     }
 
+    /// <summary>Sends the process a signal by name (<c>STOP</c>, <c>CONT</c>, <c>TERM</c>), as <c>kill -NAME</c> does.</summary>
+    public async Task SignalAsync(string name)
+    {
+        using var kill = Process.Start("kill", [$"-{name}", ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -{name} {ProcessId} ({Id}) exited with {kill.ExitCode}");
+    }
+
     /// <summary>Stops the process as an operator would (SIGTERM) and waits until it has exited; returns its exit code.</summary>
     public async Task<int> TerminateAsync(TimeSpan within)
     {
-        using (var kill = Process.Start("kill", ["-TERM", ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            await kill.WaitForExitAsync();
+        await SignalAsync("TERM");
         using var cancel = new CancellationTokenSource(within);
         await _process.WaitForExitAsync(cancel.Token);
         return _process.ExitCode;

@@ -34,15 +34,7 @@ public sealed partial class RaftActor
     {
         Command<IRaftMessage>(m => OnRaftMessage(m, _asCandidate));
         Command<ElectionTimeout>(_ => StartElection()); // with pre-vote, a split vote first asks again who would win
-        Command<Propose>(_ => Sender.Tell(new NotLeader(_id, null)));
-        Command<TransferLeadership>(_ => Sender.Tell(new NotLeader(_id, null)));
-        Command<TransferTimeout>(_ => { }); // a stale timer from when it led
-        Command<ReadIndex>(r => Sender.Tell(new ReadIndexRejected(r.RequestId, _id, null)));
-        Command<GetState>(_ => ReplyState());
-        Command<HeartbeatTick>(_ => { });
-        Command<FlushProposals>(_ => { });
-        VoteLeaseCommands();
-        SnapshotCommands();
+        NotLeadingCommands(); // it knows no leader
     }
 
     private void CandidateHandles(IRaftMessage message)

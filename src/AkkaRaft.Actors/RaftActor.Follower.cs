@@ -27,6 +27,15 @@ public sealed partial class RaftActor
     {
         Command<IRaftMessage>(m => OnRaftMessage(m, _asFollower));
         Command<ElectionTimeout>(_ => StartElection());
+        NotLeadingCommands();
+    }
+
+    /// <summary>
+    /// What every role but the leader's answers alike: client requests are refused naming the leader it knows (a
+    /// candidate or pre-candidate knows none), and the leader's timers left over from a term it led are ignored.
+    /// </summary>
+    private void NotLeadingCommands()
+    {
         Command<Propose>(_ => Sender.Tell(new NotLeader(_id, _leaderId)));
         Command<TransferLeadership>(_ => Sender.Tell(new NotLeader(_id, _leaderId)));
         Command<TransferTimeout>(_ => { }); // a stale timer from when it led

@@ -51,13 +51,7 @@ public sealed partial class RaftActor
     {
         Command<IRaftMessage>(m => OnRaftMessage(m, _asPreCandidate));
         Command<ElectionTimeout>(_ => StartElection());
-        Command<Propose>(_ => Sender.Tell(new NotLeader(_id, null)));
-        Command<ReadIndex>(r => Sender.Tell(new ReadIndexRejected(r.RequestId, _id, null)));
-        Command<GetState>(_ => ReplyState());
-        Command<HeartbeatTick>(_ => { });
-        Command<FlushProposals>(_ => { });
-        VoteLeaseCommands();
-        SnapshotCommands();
+        NotLeadingCommands(); // it forgot the leader it knew
     }
 
     private void PreCandidateHandles(IRaftMessage message)

@@ -37,8 +37,18 @@ internal sealed class KvWorkload
     /// <summary>Every operation so far, with call and return times on <see cref="Stopwatch.GetTimestamp"/>'s clock.</summary>
     public HistoryRecorder History { get; } = new();
 
-    /// <summary>Starts <paramref name="clientCount"/> clients of <paramref name="cluster"/>.</summary>
-    public static KvWorkload Start(HostCluster cluster, int clientCount, KvClientOptions options) => new(cluster, clientCount, options);
+    /// <summary>
+    /// Clients that give up on a server after 500 ms and try the next, so that a node cut off or stopped costs a client
+    /// little; an operation gives up after 10 s.
+    /// </summary>
+    public static readonly KvClientOptions QuickClients = new()
+    {
+        AttemptTimeout = TimeSpan.FromMilliseconds(500),
+        OperationTimeout = TimeSpan.FromSeconds(10),
+    };
+
+    /// <summary>Starts <paramref name="clientCount"/> clients of <paramref name="cluster"/> (by default <see cref="QuickClients"/>).</summary>
+    public static KvWorkload Start(HostCluster cluster, int clientCount, KvClientOptions? options = null) => new(cluster, clientCount, options ?? QuickClients);
 
     /// <summary>The acknowledged writes called after the Stopwatch timestamp <paramref name="since"/>, earliest answer first.</summary>
     public IReadOnlyList<HistoryOperation> WritesSince(long since) =>

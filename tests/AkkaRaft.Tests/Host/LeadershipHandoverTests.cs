@@ -13,11 +13,6 @@ public sealed class LeadershipHandoverTests(ITestOutputHelper output) : IAsyncLi
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ElectionTimeout = TimeSpan.FromMilliseconds(600);
 
-    private static readonly KvClientOptions ClientOptions = new()
-    {
-        AttemptTimeout = TimeSpan.FromMilliseconds(500),
-        OperationTimeout = TimeSpan.FromSeconds(10),
-    };
 
     /// <summary>The longest stretch, from <paramref name="from"/> to <paramref name="to"/>, in which no write was acknowledged.</summary>
     private static TimeSpan LongestPause(KvWorkload workload, long from, long to)
@@ -106,7 +101,7 @@ public sealed class LeadershipHandoverTests(ITestOutputHelper output) : IAsyncLi
     {
         // Reference: Raft thesis §3.10 (transfer), §6.3 (each write applied once), linearizability of the whole history
         var cluster = _cluster!;
-        var workload = KvWorkload.Start(cluster, 4, ClientOptions);
+        var workload = KvWorkload.Start(cluster, 4);
         await workload.WaitForWrites(10, 0, Bound, "acknowledged before the transfer");
         var leader = await cluster.AgreedLeader(Bound);
         var target = cluster.Ids.First(id => id != leader.PeerId);
@@ -127,7 +122,7 @@ public sealed class LeadershipHandoverTests(ITestOutputHelper output) : IAsyncLi
     {
         // Reference: Raft thesis §3.10 (transfer before a planned restart: clients see a hand-over, not a timeout)
         var cluster = _cluster!;
-        var workload = KvWorkload.Start(cluster, 4, ClientOptions);
+        var workload = KvWorkload.Start(cluster, 4);
         await workload.WaitForWrites(10, 0, Bound, "acknowledged before the restarts");
         var pauses = new List<(string Node, bool Led, TimeSpan Pause)>();
         foreach (var id in cluster.Ids.ToArray())

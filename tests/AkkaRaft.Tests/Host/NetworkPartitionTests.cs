@@ -40,11 +40,6 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output)
     /// </summary>
     private static readonly TimeSpan OneWayGapBound = TimeSpan.FromSeconds(5);
 
-    private static readonly KvClientOptions ClientOptions = new()
-    {
-        AttemptTimeout = TimeSpan.FromMilliseconds(500),
-        OperationTimeout = TimeSpan.FromSeconds(10),
-    };
 
     /// <summary>
     /// Raft §5.2 (a majority that can talk elects a leader) and §5.4 (leader completeness), with the leader cut from both
@@ -58,7 +53,7 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output)
         PartitionedCluster.SkipUnlessAvailable();
         await using var cluster = await PartitionedCluster.Start(output);
         var nodes = cluster.Nodes;
-        var workload = KvWorkload.Start(nodes, ClientCount, ClientOptions);
+        var workload = KvWorkload.Start(nodes, ClientCount);
         await workload.WaitForWrites(10, 0, Bound, "acknowledged before the cut");
 
         var old = await nodes.AgreedLeader(Bound);
@@ -105,7 +100,7 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output)
         PartitionedCluster.SkipUnlessAvailable();
         await using var cluster = await PartitionedCluster.Start(output);
         var nodes = cluster.Nodes;
-        var workload = KvWorkload.Start(nodes, ClientCount, ClientOptions);
+        var workload = KvWorkload.Start(nodes, ClientCount);
         await workload.WaitForWrites(10, 0, Bound, "acknowledged before the cut");
 
         var leader = await nodes.AgreedLeader(Bound);

@@ -15,11 +15,6 @@ public sealed class PartitionHarnessTests(ITestOutputHelper output)
     /// <summary>Generous bound on every wait: a busy two-core machine is slow, a broken harness never gets there.</summary>
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
 
-    private static readonly KvClientOptions ClientOptions = new()
-    {
-        AttemptTimeout = TimeSpan.FromMilliseconds(500),
-        OperationTimeout = TimeSpan.FromSeconds(10),
-    };
 
     /// <summary>
     /// A follower cut from both others both ways can no longer open a connection to them, loses its leader, and
@@ -41,7 +36,7 @@ public sealed class PartitionHarnessTests(ITestOutputHelper output)
             Assert.True(await cluster.Reaches(follower, leader.PeerId), $"{follower} cannot reach {leader.PeerId} before any cut");
             output.WriteLine($"{leader.PeerId} leads at term {leader.Term}; isolating follower {follower}");
 
-            var workload = KvWorkload.Start(nodes, 2, ClientOptions);
+            var workload = KvWorkload.Start(nodes, 2);
             cluster.Isolate(follower);
             var cutAt = Stopwatch.GetTimestamp(); // writes called from here on meet the cut
             var cutOn = cluster.Timeline.Now;

@@ -24,11 +24,6 @@ public sealed class StableLeadershipTests(ITestOutputHelper output)
     /// </summary>
     private static readonly TimeSpan ObservationSlack = TimeSpan.FromSeconds(1);
 
-    private static readonly KvClientOptions ClientOptions = new()
-    {
-        AttemptTimeout = TimeSpan.FromMilliseconds(500),
-        OperationTimeout = TimeSpan.FromSeconds(10),
-    };
 
     /// <summary>
     /// Thesis §9.6 (pre-vote) and §4.2.3 (the vote lease): a follower cut off for ten election timeouts cannot raise
@@ -40,7 +35,7 @@ public sealed class StableLeadershipTests(ITestOutputHelper output)
         PartitionedCluster.SkipUnlessAvailable();
         await using var cluster = await PartitionedCluster.Start(output);
         var nodes = cluster.Nodes;
-        var workload = KvWorkload.Start(nodes, ClientCount, ClientOptions);
+        var workload = KvWorkload.Start(nodes, ClientCount);
         await workload.WaitForWrites(10, 0, Bound, "acknowledged before the cut");
         var before = await nodes.AgreedLeader(Bound);
         var follower = nodes.Ids.First(id => id != before.PeerId);
@@ -73,7 +68,7 @@ public sealed class StableLeadershipTests(ITestOutputHelper output)
         PartitionedCluster.SkipUnlessAvailable();
         await using var cluster = await PartitionedCluster.Start(output);
         var nodes = cluster.Nodes;
-        var workload = KvWorkload.Start(nodes, ClientCount, ClientOptions);
+        var workload = KvWorkload.Start(nodes, ClientCount);
         await workload.WaitForWrites(10, 0, Bound, "acknowledged before the cut");
         var old = await nodes.AgreedLeader(Bound);
         var followers = nodes.Ids.Where(id => id != old.PeerId).ToArray();
@@ -105,7 +100,7 @@ public sealed class StableLeadershipTests(ITestOutputHelper output)
         PartitionedCluster.SkipUnlessAvailable();
         await using var cluster = await PartitionedCluster.Start(output);
         var nodes = cluster.Nodes;
-        var workload = KvWorkload.Start(nodes, ClientCount, ClientOptions);
+        var workload = KvWorkload.Start(nodes, ClientCount);
         await workload.WaitForWrites(10, 0, Bound, "acknowledged before the cut");
         var leader = await nodes.AgreedLeader(Bound);
         var (left, right) = (nodes.Ids.First(id => id != leader.PeerId), nodes.Ids.Last(id => id != leader.PeerId));

@@ -151,6 +151,20 @@ public sealed class LeadershipTransferRulesTests : VirtualTimePeerTest
         ExpectMsg(new NotLeader("n1", "n2"));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_candidate_or_pre_candidate_answers_a_transfer_request_knowing_no_leader(bool preVote)
+    {
+        var peer = await StartPeerAsync(settings: Settings(preVote: preVote));
+        Advance(ElectionTimeout);
+        Assert.Equal(preVote ? RaftRole.PreCandidate : RaftRole.Candidate, (await StateOf(peer)).Role);
+
+        peer.Tell(new TransferLeadership("n2"), TestActor);
+
+        ExpectMsg(new NotLeader("n1", null));
+    }
+
     [Fact]
     public async Task A_follower_told_to_time_out_now_campaigns_at_once_saying_it_was_handed_leadership()
     {

@@ -25,7 +25,11 @@ internal sealed class SinglePeer
             .WithPeerId("n1")
             .WithElectionTimeout(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(60))
             .WithHeartbeatInterval(TimeSpan.FromSeconds(1))
-            .WithLeaderNoOp(false); // the tests count the indexes of what they propose
+            // The tests check Figure 2's rules on one peer: a timeout starts an election at once, a follower answers every
+            // vote request, and the indexes are those of what the tests propose.
+            .WithPreVote(false)
+            .WithCheckQuorum(false)
+            .WithLeaderNoOp(false);
         Routes = RaftPeers.FromRefs(new Dictionary<string, IActorRef> { ["n2"] = N2.Ref, ["n3"] = N3.Ref });
     }
 

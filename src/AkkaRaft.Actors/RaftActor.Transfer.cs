@@ -21,12 +21,18 @@ public sealed partial class RaftActor
             Sender.Tell(new TransferLeadershipRefused(_id, refusal!));
             return;
         }
-        Sender.Tell(new TransferLeadershipStarted(_id, target));
-        if (_transferTarget == target) return; // already under way: its deadline stands
+        if (_transferTarget == target) // already under way: its deadline stands
+        {
+            Sender.Tell(new TransferLeadershipStarted(_id, target));
+            return;
+        }
         if (_transferTarget is { } previous) _logger.Info("{0} abandons handing leadership to {1} for {2}", _id, previous, target);
         _transferTarget = target;
         _timeoutNowSent = false;
+        // The deadline runs before the caller hears of the attempt, so a caller that waits for the answer and then
+        // lets time pass sees the attempt abandoned.
         Timers.StartSingleTimer(TransferTimerKey, TransferTimeout.Instance, _settings.ElectionTimeoutMax);
+        Sender.Tell(new TransferLeadershipStarted(_id, target));
         _logger.Info("{0} hands leadership to {1} at term {2}", _id, target, _currentTerm);
         if (_proposed.Count > 0) Flush(); // what was accepted goes out before the target is judged up to date
         if (!MaybeSendTimeoutNow()) SendAppend(target, heartbeat: false);

@@ -11,6 +11,7 @@ public sealed partial class RaftActor
     private void ResetLeaderState()
     {
         RejectPendingReads(null);
+        _lease.Clear();
         _progress.Clear();
         _proposed.Clear();
         _flushScheduled = false;
@@ -24,6 +25,7 @@ public sealed partial class RaftActor
         _role = RaftRole.Leader;
         _leaderId = _id;
         _votes = null;
+        _leaseForfeited = false;
         foreach (var peer in _others)
             _progress[peer] = new FollowerProgress(_log.LastIndex + 1, _settings.MaxInflightMessages);
         Timers.Cancel(ElectionTimerKey);
@@ -33,6 +35,7 @@ public sealed partial class RaftActor
         Become(Leading);
         _logger.Info("{0} became leader at term {1}", _id, _currentTerm);
         PublishIfChanged();
+        StartLeaseRound(); // the first messages of the term can already count toward a lease
         if (_settings.LeaderNoOp)
         {
             // Raft thesis §6.4: an entry of this term, committed at once, commits every earlier entry (Figure 8 forbids
@@ -131,6 +134,7 @@ public sealed partial class RaftActor
 
     private void OnHeartbeat()
     {
+        StartLeaseRound();
         foreach (var peer in _others)
         {
             _progress[peer].HeartbeatElapsed();

@@ -12,6 +12,12 @@ public sealed partial class RaftActor
     /// <summary>True from a leader's message until election-timeout-min later (<see cref="VoteLeaseEnded"/>).</summary>
     private bool _heardLeaderRecently;
 
+    /// <summary>
+    /// With lease reads, a peer that starts holds the vote lease for election-timeout-min with no leader known: it may
+    /// have acknowledged a leader just before it stopped, and that leader's read lease counts on its refusal.
+    /// </summary>
+    private bool _leaseAtStart;
+
     /// <summary>An election timeout: a pre-vote round when pre-vote is on, else an election at once (§5.2).</summary>
     private void StartElection()
     {
@@ -116,7 +122,15 @@ public sealed partial class RaftActor
     /// Whether a request to vote in a newer term is ignored: with check-quorum on, a leader always, and a peer that heard
     /// from its leader within election-timeout-min (etcd's lease). A pre-candidate or candidate has forgotten its leader.
     /// </summary>
-    private bool InVoteLease => _settings.CheckQuorum && (_role == RaftRole.Leader || (_leaderId is not null && _heardLeaderRecently));
+    private bool InVoteLease => _settings.CheckQuorum && (_role == RaftRole.Leader || (_heardLeaderRecently && (_leaderId is not null || _leaseAtStart)));
+
+    /// <summary>On start, with lease reads: hold the vote lease as if a leader had just been heard (<see cref="_leaseAtStart"/>).</summary>
+    private void HoldVoteLeaseAtStart()
+    {
+        if (_settings.Reads != ReadMode.Lease) return;
+        _leaseAtStart = true;
+        RenewVoteLease();
+    }
 
     /// <summary>A leader's message: the lease runs for election-timeout-min from now (a keyed timer, so virtual time ends it too).</summary>
     private void RenewVoteLease()
@@ -129,10 +143,11 @@ public sealed partial class RaftActor
     private void EndVoteLease()
     {
         _heardLeaderRecently = false;
+        _leaseAtStart = false;
         Timers.Cancel(VoteLeaseTimerKey);
     }
 
-    private void VoteLeaseCommands() => Command<VoteLeaseEnded>(_ => { _heardLeaderRecently = false; });
+    private void VoteLeaseCommands() => Command<VoteLeaseEnded>(_ => { _heardLeaderRecently = _leaseAtStart = false; });
 
     // ---- Check-quorum ----
 
@@ -159,6 +174,6 @@ public sealed partial class RaftActor
     {
         if (!_progress.TryGetValue(follower, out var progress)) return;
         progress.RecentActive = true;
-        progress.LastHeard = Context.System.Scheduler.MonotonicClock;
+        progress.LastHeard = Now;
     }
 }

@@ -8,6 +8,12 @@ public sealed partial class RaftActor
     private void OnReadIndex(ReadIndex read)
     {
         var termCommitted = _log.TermAt(_commitIndex) == _currentTerm;
+        if (termCommitted && _lastApplied >= _commitIndex && LeaseHolds())
+        {
+            // Raft thesis §6.4.1: no other leader can exist yet, so the commit index is a read point without a round.
+            (_applyTo ?? Sender).Tell(new ReadIndexReady(read.RequestId, _commitIndex), Sender);
+            return;
+        }
         _reads.Admit(read.RequestId, Sender, termCommitted, _commitIndex);
         // A new leader's commit index may lag what was committed before it (§6.4): commit an entry of its own term
         // first, a no-op (an empty command) unless the log already holds one of this term.
@@ -25,13 +31,33 @@ public sealed partial class RaftActor
     private bool StartReadRound()
     {
         if (!_reads.StartRound()) return false;
+        _lease.RoundStarted(_reads.Round, Now);
         ReleaseReads(); // a group of one confirms alone
         return true;
     }
 
+    /// <summary>With lease reads, each heartbeat starts a round, so that the followers' answers keep renewing the lease.</summary>
+    private void StartLeaseRound()
+    {
+        if (_settings.Reads != ReadMode.Lease) return;
+        _reads.StartRound(always: true);
+        _lease.RoundStarted(_reads.Round, Now);
+        ReleaseReads();
+    }
+
+    /// <summary>
+    /// Whether this leader may serve a read without a round: lease reads are on, a majority acknowledged it within the
+    /// lease, and it is not handing leadership over, nor has it told anyone to campaign in this term (thesis §3.10).
+    /// </summary>
+    private bool LeaseHolds() =>
+        _settings.Reads == ReadMode.Lease && _transferTarget is null && !_leaseForfeited &&
+        _lease.Holds(_others, QuorumMath.Majority(_settings.Members.Length), Now);
+
     private void OnRoundAcknowledged(string follower, long round)
     {
-        if (_reads.Acknowledged(follower, round)) ReleaseReads();
+        if (!_reads.Acknowledged(follower, round)) return;
+        _lease.Acknowledged(follower, round);
+        ReleaseReads();
     }
 
     /// <summary>After a commit: reads waiting for this term's first commit get their read point.</summary>

@@ -45,6 +45,8 @@ public sealed partial class RaftActor
         if (_timeoutNowSent) return true;
         if (!TransferRules.TargetCaughtUp(_progress[target].Match, _log.LastIndex)) return false;
         _timeoutNowSent = true;
+        // The target's campaign gets past the vote lease, so from now on this term's read lease proves nothing.
+        _leaseForfeited = true;
         _logger.Info("{0} tells {1} to campaign now (term {2}, log up to {3})", _id, target, _currentTerm, _log.LastIndex);
         Send(target, new TimeoutNow(_settings.ClusterId, _id, _currentTerm));
         return true;

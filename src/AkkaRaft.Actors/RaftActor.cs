@@ -21,6 +21,8 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     private readonly RaftSettings _settings;
     private readonly RaftPeers _peerDirectory;
     private readonly Random _random;
+    private readonly TimeProvider _clock;
+    private readonly long _clockOrigin;
     private readonly IActorRef? _applyTo;
     private readonly ILoggingAdapter _logger = Context.GetLogger();
     private readonly string _id;
@@ -68,6 +70,10 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     private bool _flushScheduled;
     /// <summary>The leader's ReadIndex reads (Raft thesis §6.4), from admission to release.</summary>
     private readonly ReadRounds<IActorRef> _reads = new();
+    /// <summary>With lease reads: when a majority last acknowledged this leader (Raft thesis §6.4.1).</summary>
+    private readonly ReadLease _lease;
+    /// <summary>This leader told a peer to campaign (TimeoutNow): its lease cannot be trusted again in this term.</summary>
+    private bool _leaseForfeited;
     /// <summary>The voter leadership is being handed to (thesis §3.10), while it is; and whether it was told to campaign.</summary>
     private string? _transferTarget;
     private bool _timeoutNowSent;
@@ -129,8 +135,11 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     private RaftActor(RaftSettings settings, RaftPeers peers, RaftActorOptions options)
     {
         _settings = settings;
+        _lease = new ReadLease(settings.ElectionTimeoutMin, settings.LeaseClockDrift);
         _peerDirectory = peers;
         _random = options.Random ?? new Random();
+        _clock = options.Clock ?? TimeProvider.System;
+        _clockOrigin = _clock.GetTimestamp();
         _asFollower = FollowerHandles;
         _asCandidate = CandidateHandles;
         _asPreCandidate = PreCandidateHandles;
@@ -169,6 +178,7 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
         DeliverRecoveredSnapshot();
         // Raft §5.2: every peer starts as a follower; the election timer starts only now, after recovery.
         BecomeFollower(_currentTerm, null);
+        HoldVoteLeaseAtStart();
         if (_peerDirectory.ByPath)
         {
             KeepAssociations();
@@ -272,7 +282,7 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
 
     private FollowerContact[] FollowerContacts()
     {
-        var now = Context.System.Scheduler.MonotonicClock;
+        var now = Now;
         return _others.Select(peer => new FollowerContact(peer, now - _progress[peer].LastHeard)).ToArray();
     }
 
@@ -298,6 +308,9 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     }
 
     // ---- Timers ----
+
+    /// <summary>Time on <see cref="RaftActorOptions.Clock"/> since this incarnation started: monotonic, for measuring intervals only.</summary>
+    private TimeSpan Now => _clock.GetElapsedTime(_clockOrigin);
 
     private TimeSpan NextElectionTimeout()
     {

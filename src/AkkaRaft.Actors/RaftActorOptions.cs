@@ -26,4 +26,12 @@ public sealed record RaftActorOptions
 
     /// <summary>HOCON path of the snapshot store plugin; null means the system's default.</summary>
     public string? SnapshotPluginId { get; init; }
+
+    /// <summary>
+    /// The clock behind lease reads and the "heard from" times in <see cref="RaftState"/>; only its timestamps are
+    /// used, never its wall-clock time. Null means <see cref="TimeProvider.System"/>, a monotonic clock. Tests on
+    /// virtual time pass one that follows their scheduler (AkkaRaft.TestKit's <c>SchedulerTimeProvider</c>), so
+    /// that a lease ends when the test advances time past it.
+    /// </summary>
+    public TimeProvider? Clock { get; init; }
 }

@@ -49,6 +49,15 @@ public sealed class RaftSettings
     /// </summary>
     public bool CheckQuorum { get; }
 
+    /// <summary>How the leader confirms it still leads before it serves a read (Raft thesis §6.4).</summary>
+    public ReadMode Reads { get; }
+
+    /// <summary>
+    /// With <see cref="ReadMode.Lease"/>: how much a follower's clock may run fast against the leader's over one
+    /// election timeout. The lease ends this much before the followers' minimum election timeout would.
+    /// </summary>
+    public TimeSpan LeaseClockDrift { get; }
+
     /// <summary>Most entries in one AppendEntries message.</summary>
     public int MaxEntriesPerMessage { get; }
 
@@ -70,7 +79,7 @@ public sealed class RaftSettings
     private RaftSettings(
         string clusterId, string peerId, ImmutableArray<string> members,
         TimeSpan electionTimeoutMin, TimeSpan electionTimeoutMax, TimeSpan heartbeatInterval,
-        bool preVote, bool checkQuorum,
+        bool preVote, bool checkQuorum, ReadMode reads, TimeSpan leaseClockDrift,
         int maxEntriesPerMessage, long maxBytesPerMessage, int maxInflightMessages,
         long snapshotLogEntries, long snapshotLogBytes, int snapshotChunkBytes)
     {
@@ -82,6 +91,8 @@ public sealed class RaftSettings
         HeartbeatInterval = heartbeatInterval;
         PreVote = preVote;
         CheckQuorum = checkQuorum;
+        Reads = reads;
+        LeaseClockDrift = leaseClockDrift;
         MaxEntriesPerMessage = maxEntriesPerMessage;
         MaxBytesPerMessage = maxBytesPerMessage;
         MaxInflightMessages = maxInflightMessages;
@@ -120,6 +131,8 @@ public sealed class RaftSettings
             heartbeatInterval: Read(raft, "heartbeat-interval", c => c.GetTimeSpan("heartbeat-interval", allowInfinite: false)),
             preVote: Read(raft, "pre-vote", c => c.GetBoolean("pre-vote")),
             checkQuorum: Read(raft, "check-quorum", c => c.GetBoolean("check-quorum")),
+            reads: Read(raft, "reads", c => ParseReadMode(c.GetString("reads"))),
+            leaseClockDrift: Read(raft, "lease-clock-drift", c => c.GetTimeSpan("lease-clock-drift", allowInfinite: false)),
             maxEntriesPerMessage: Read(raft, "replication.max-entries-per-message", c => c.GetInt("replication.max-entries-per-message")),
             maxBytesPerMessage: Read(raft, "replication.max-bytes-per-message", c => c.GetByteSize("replication.max-bytes-per-message") ?? -1),
             maxInflightMessages: Read(raft, "replication.max-inflight-messages", c => c.GetInt("replication.max-inflight-messages")),
@@ -155,6 +168,12 @@ public sealed class RaftSettings
     /// <summary>A copy with check-quorum and the vote lease turned on or off.</summary>
     public RaftSettings WithCheckQuorum(bool on) => Copy(checkQuorum: on);
 
+    /// <summary>
+    /// A copy that serves reads by <paramref name="reads"/>; with <see cref="ReadMode.Lease"/>, check-quorum must be
+    /// on. <paramref name="leaseClockDrift"/>, when given, replaces <see cref="LeaseClockDrift"/>.
+    /// </summary>
+    public RaftSettings WithReads(ReadMode reads, TimeSpan? leaseClockDrift = null) => Copy(reads: reads, leaseClockDrift: leaseClockDrift);
+
     /// <summary>A copy with other snapshot thresholds (0 turns one off) or chunk size.</summary>
     public RaftSettings WithSnapshots(long? logEntries = null, long? logBytes = null, int? chunkBytes = null) =>
         Copy(snapshotLogEntries: logEntries, snapshotLogBytes: logBytes, snapshotChunkBytes: chunkBytes);
@@ -166,12 +185,12 @@ public sealed class RaftSettings
     private RaftSettings Copy(
         string? clusterId = null, string? peerId = null, ImmutableArray<string>? members = null,
         TimeSpan? electionTimeoutMin = null, TimeSpan? electionTimeoutMax = null, TimeSpan? heartbeatInterval = null,
-        bool? preVote = null, bool? checkQuorum = null,
+        bool? preVote = null, bool? checkQuorum = null, ReadMode? reads = null, TimeSpan? leaseClockDrift = null,
         int? maxEntriesPerMessage = null, long? maxBytesPerMessage = null, int? maxInflightMessages = null,
         long? snapshotLogEntries = null, long? snapshotLogBytes = null, int? snapshotChunkBytes = null, bool? leaderNoOp = null) =>
         new(clusterId ?? ClusterId, peerId ?? PeerId, members ?? Members,
             electionTimeoutMin ?? ElectionTimeoutMin, electionTimeoutMax ?? ElectionTimeoutMax, heartbeatInterval ?? HeartbeatInterval,
-            preVote ?? PreVote, checkQuorum ?? CheckQuorum,
+            preVote ?? PreVote, checkQuorum ?? CheckQuorum, reads ?? Reads, leaseClockDrift ?? LeaseClockDrift,
             maxEntriesPerMessage ?? MaxEntriesPerMessage, maxBytesPerMessage ?? MaxBytesPerMessage, maxInflightMessages ?? MaxInflightMessages,
             snapshotLogEntries ?? SnapshotLogEntries, snapshotLogBytes ?? SnapshotLogBytes, snapshotChunkBytes ?? SnapshotChunkBytes)
         {
@@ -201,6 +220,10 @@ public sealed class RaftSettings
             throw Invalid("heartbeat-interval", $"must be positive, is {HeartbeatInterval}");
         if (HeartbeatInterval >= ElectionTimeoutMin)
             throw Invalid("heartbeat-interval", $"({HeartbeatInterval}) must be shorter than election-timeout-min ({ElectionTimeoutMin}), or followers time out between heartbeats");
+        if (LeaseClockDrift < TimeSpan.Zero || LeaseClockDrift >= ElectionTimeoutMin)
+            throw Invalid("lease-clock-drift", $"({LeaseClockDrift}) must be at least 0 and shorter than election-timeout-min ({ElectionTimeoutMin})");
+        if (Reads == ReadMode.Lease && !CheckQuorum)
+            throw Invalid("reads", "= lease needs check-quorum = on: without the vote lease another leader could be elected while this one's lease runs");
         if (MaxEntriesPerMessage <= 0)
             throw Invalid("replication.max-entries-per-message", $"must be positive, is {MaxEntriesPerMessage}");
         if (MaxBytesPerMessage <= 0)
@@ -214,6 +237,13 @@ public sealed class RaftSettings
         if (SnapshotChunkBytes <= 0)
             throw Invalid("snapshot.chunk-bytes", $"must be positive, is {SnapshotChunkBytes}");
     }
+
+    private static ReadMode ParseReadMode(string value) => value switch
+    {
+        "read-index" => ReadMode.ReadIndex,
+        "lease" => ReadMode.Lease,
+        _ => throw new FormatException($"'{value}' is neither read-index nor lease"),
+    };
 
     private static T Read<T>(Config raft, string key, Func<Config, T> read)
     {
@@ -236,5 +266,20 @@ public sealed class RaftSettings
     public override string ToString() =>
         $"RaftSettings(cluster-id={ClusterId}, peer-id={PeerId}, members=[{string.Join(",", Members)}], " +
         $"election-timeout={ElectionTimeoutMin.TotalMilliseconds}-{ElectionTimeoutMax.TotalMilliseconds}ms, " +
-        $"heartbeat={HeartbeatInterval.TotalMilliseconds}ms, pre-vote={(PreVote ? "on" : "off")}, check-quorum={(CheckQuorum ? "on" : "off")})";
+        $"heartbeat={HeartbeatInterval.TotalMilliseconds}ms, pre-vote={(PreVote ? "on" : "off")}, check-quorum={(CheckQuorum ? "on" : "off")}, " +
+        $"reads={(Reads == ReadMode.Lease ? $"lease (drift {LeaseClockDrift.TotalMilliseconds}ms)" : "read-index")})";
+}
+
+/// <summary>How a leader makes sure it still leads before it serves a read (Raft thesis §6.4).</summary>
+public enum ReadMode
+{
+    /// <summary>Each read (or batch of reads) waits for a round of heartbeats a majority acknowledges. Relies on no clock.</summary>
+    ReadIndex,
+
+    /// <summary>
+    /// A leader serves reads at once while a majority acknowledged its heartbeats within the minimum election timeout
+    /// minus <see cref="RaftSettings.LeaseClockDrift"/>: no other leader can be elected before then (Raft thesis
+    /// §6.4.1). Assumes clocks whose rates differ by less than that bound; needs check-quorum.
+    /// </summary>
+    Lease,
 }

@@ -49,20 +49,26 @@ internal sealed class ReadRounds<T>
         return true;
     }
 
-    /// <summary>Starts a round for the reads waiting for one. True when a round started (it must go to every follower).</summary>
-    public bool StartRound()
+    /// <summary>
+    /// Starts a round for the reads waiting for one, or, when <paramref name="always"/>, even with none (a heartbeat round
+    /// that renews a read lease). True when a round started (it must go to every follower).
+    /// </summary>
+    public bool StartRound(bool always = false)
     {
-        if (_awaitingRound.Count == 0) return false;
+        if (_awaitingRound.Count == 0 && !always) return false;
         Round++;
         foreach (var read in _awaitingRound) _inFlight.Add(read with { Round = Round });
         _awaitingRound.Clear();
         return true;
     }
 
-    /// <summary><paramref name="follower"/> echoed <paramref name="round"/>: it still recognised this leader then. True when that is news.</summary>
+    /// <summary>
+    /// <paramref name="follower"/> echoed <paramref name="round"/>: it still recognised this leader then. True when that
+    /// is news. A round not yet started proves nothing (a faulty peer's answer) and is ignored.
+    /// </summary>
     public bool Acknowledged(string follower, long round)
     {
-        if (round <= (_acked.TryGetValue(follower, out var acked) ? acked : 0)) return false;
+        if (round > Round || round <= (_acked.TryGetValue(follower, out var acked) ? acked : 0)) return false;
         _acked[follower] = round;
         return true;
     }

@@ -75,4 +75,28 @@ public sealed class ReadRoundsTests
         reads.StartRound();
         Assert.Empty(reads.Release(Others, Majority, lastApplied: 10));
     }
+
+    [Fact]
+    public void An_echo_of_a_round_not_yet_started_confirms_nothing()
+    {
+        // Reference: every answer from the wire is untrusted (a faulty follower could otherwise confirm future reads)
+        var reads = new ReadRounds<string>();
+        reads.Admit(1, "first", termCommitted: true, commitIndex: 1);
+        reads.StartRound();
+
+        Assert.False(reads.Acknowledged("n2", reads.Round + 5));
+        reads.Admit(2, "second", termCommitted: true, commitIndex: 1);
+        reads.StartRound();
+        Assert.Empty(reads.Release(Others, Majority, lastApplied: 1));
+    }
+
+    [Fact]
+    public void A_heartbeat_round_starts_even_with_no_read_waiting()
+    {
+        // Reference: Raft thesis §6.4.1 (with leases, every heartbeat round counts)
+        var reads = new ReadRounds<string>();
+        Assert.False(reads.StartRound());
+        Assert.True(reads.StartRound(always: true));
+        Assert.Equal(1, reads.Round);
+    }
 }

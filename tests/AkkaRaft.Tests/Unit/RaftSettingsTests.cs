@@ -98,6 +98,29 @@ public sealed class RaftSettingsTests
     }
 
     [Fact]
+    public void Reads_default_to_read_index_and_lease_reads_are_opt_in()
+    {
+        // Reference: Raft thesis §6.4 (ReadIndex relies on no clock), §6.4.1 (leases rely on bounded clock drift)
+        Assert.Equal(ReadMode.ReadIndex, Defaults().Reads);
+
+        var lease = FromHocon(ThreeMembers + "\nakka.raft { reads = lease, lease-clock-drift = 20ms }");
+        Assert.Equal(ReadMode.Lease, lease.Reads);
+        Assert.Equal(TimeSpan.FromMilliseconds(20), lease.LeaseClockDrift);
+        Assert.Equal(ReadMode.Lease, lease.WithPeerId("n1").Reads); // copies keep it
+    }
+
+    [Theory]
+    [InlineData("akka.raft { reads = lease, check-quorum = off }", "reads")]
+    [InlineData("akka.raft.reads = quorum", "reads")]
+    [InlineData("akka.raft.lease-clock-drift = 300ms", "lease-clock-drift")]
+    [InlineData("akka.raft.lease-clock-drift = -1ms", "lease-clock-drift")]
+    public void Lease_reads_without_check_quorum_or_with_a_drift_bound_past_the_election_timeout_are_refused(string hocon, string key)
+    {
+        // Reference: Raft thesis §6.4.1 (without the vote lease, or with no time left, a lease proves nothing)
+        AssertRejected(hocon, key);
+    }
+
+    [Fact]
     public void Empty_members_are_refused()
     {
         // Reference: Raft paper §5.1 (a cluster has servers)

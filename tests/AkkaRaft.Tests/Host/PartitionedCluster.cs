@@ -37,15 +37,18 @@ internal sealed class PartitionedCluster : IAsyncDisposable
         Skip.If(reason is not null, reason);
     }
 
-    /// <summary>Starts the nodes of <paramref name="shippedFile"/>, each on its own address and in its own cgroup.</summary>
-    public static async Task<PartitionedCluster> Start(ITestOutputHelper output, string shippedFile = "cluster-3.hocon")
+    /// <summary>
+    /// Starts the nodes of <paramref name="shippedFile"/>, each on its own address and in its own cgroup, with
+    /// <paramref name="overrides"/> (HOCON) on top of the file.
+    /// </summary>
+    public static async Task<PartitionedCluster> Start(ITestOutputHelper output, string shippedFile = "cluster-3.hocon", string overrides = "")
     {
         var ids = ClusterFile.Load(Path.Combine(AppContext.BaseDirectory, "hocon", shippedFile)).Nodes.Select(n => n.Id).ToArray();
         var network = LoopbackNetwork.Create(ids);
         output.WriteLine($"network {network.Tag}: {string.Join(", ", ids.Select(id => $"{id} at {network.Host(id)}"))}, cgroups under {network.CgroupDirectory}");
         try
         {
-            return new PartitionedCluster(output, await HostCluster.Start(output, shippedFile, placement: network), network);
+            return new PartitionedCluster(output, await HostCluster.Start(output, shippedFile, overrides, network), network);
         }
         catch
         {

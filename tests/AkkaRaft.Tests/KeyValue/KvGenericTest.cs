@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AkkaRaft.Actors;
 using AkkaRaft.KeyValue;
 using AkkaRaft.TestKit;
 using Xunit.Abstractions;
@@ -94,13 +95,15 @@ internal sealed class KvGenericTest
 
     /// <summary>
     /// The lab's GenericTest(nclients, nservers, unreliable, crash, partitions, maxraftstate, randomkeys).
-    /// <paramref name="maxRaftState"/> of -1 means no snapshots (and then none may exist).
+    /// <paramref name="maxRaftState"/> of -1 means no snapshots (and then none may exist). <paramref name="tune"/>
+    /// changes every peer's settings.
     /// </summary>
-    public async Task Run(string test, int nclients, int nservers, bool unreliable, bool crash, bool partitions, long maxRaftState, bool randomKeys)
+    public async Task Run(string test, int nclients, int nservers, bool unreliable, bool crash, bool partitions, long maxRaftState, bool randomKeys,
+        Func<RaftSettings, RaftSettings>? tune = null)
     {
         var random = SeededRandom(_output, test, out var seed);
         _output.WriteLine($"{test}: {nclients} clients, {nservers} servers, unreliable={unreliable}, crash={crash}, partitions={partitions}, maxraftstate={maxRaftState}, randomkeys={randomKeys}");
-        using var cfg = new KvCluster(_system, nservers, unreliable, maxRaftState, seed);
+        using var cfg = new KvCluster(_system, nservers, unreliable, maxRaftState, seed, tune: tune);
         await cfg.AwaitRecovered();
         var history = new HistoryRecorder();
         var all = Enumerable.Range(0, nservers).ToArray();

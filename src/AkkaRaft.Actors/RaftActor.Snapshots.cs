@@ -129,6 +129,7 @@ public sealed partial class RaftActor
             if (r.LastIncludedIndex < progress.Match) return; // stale
             progress.SnapshotInstalled(r.LastIncludedIndex);
             MaybeCommit();
+            if (r.From == _transferTarget && MaybeSendTimeoutNow()) return; // the snapshot alone brought it up to date
             SendAppend(r.From, heartbeat: true);
             return;
         }

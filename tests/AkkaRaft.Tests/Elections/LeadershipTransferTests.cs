@@ -43,4 +43,43 @@ public sealed class LeadershipTransferTests : Akka.TestKit.Xunit2.TestKit
         Assert.True(term1 < term2, $"the transfer back ran at term {term2}, not after {term1}");
         Assert.True(before < during && during < after, $"indexes {before}, {during}, {after}: committed entries were lost or reordered");
     }
+
+    [Fact]
+    public async Task Leadership_moves_to_a_voter_that_needs_the_leaders_snapshot_first()
+    {
+        // Reference: Raft thesis §3.10 (the leader brings the target's log up to date before it campaigns) and Raft paper
+        // §7 (entries the leader compacted reach a follower only as its snapshot)
+        using var cluster = new RaftCluster(Sys, 3, snapshotEvery: 5);
+        var first = await cluster.CheckOneLeader();
+        var target = (first + 1) % 3;
+        await cluster.One(1, 3, retry: true);
+        cluster.Disconnect(target);
+        var last = 0L;
+        for (var command = 2; command <= 12; command++) last = await cluster.One(command, 2, retry: true);
+        var leader = await cluster.CheckOneLeader();
+        var behind = (await cluster.GetState(target))!.LastLogIndex;
+        await AwaitAssertAsync(async () =>
+        {
+            var state = (await cluster.GetState(leader))!;
+            Assert.True(state.SnapshotIndex > behind, $"{RaftCluster.Id(leader)} compacted only up to {state.SnapshotIndex}; {RaftCluster.Id(target)} holds up to {behind}");
+            Assert.True(state.LastLogIndex > state.SnapshotIndex, $"{RaftCluster.Id(leader)} has no entry after its snapshot at {state.SnapshotIndex}");
+        }, TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(20));
+
+        // Asked while the target is still cut off: the leader must first catch it up through the snapshot.
+        cluster.Peer(leader)!.Tell(new TransferLeadership(RaftCluster.Id(target)), TestActor);
+        ExpectMsg(new TransferLeadershipStarted(RaftCluster.Id(leader), RaftCluster.Id(target)));
+        cluster.Connect(target);
+
+        await AwaitAssertAsync(async () =>
+        {
+            var state = (await cluster.GetState(target))!;
+            Assert.True(state.IsLeader, $"{RaftCluster.Id(target)} is {state.Role} at term {state.Term}");
+        }, cluster.ElectionTimeout * 2, TimeSpan.FromMilliseconds(20));
+        Assert.Equal(target, await cluster.CheckOneLeader());
+        var next = await cluster.One(13, 3, retry: true);
+        Assert.True(next > last, $"index {next} after {last}: committed entries were lost");
+        for (var index = 1L; index <= last; index++) Assert.Equal(3, cluster.NCommitted(index).Count);
+        Assert.True((await cluster.GetState(target))!.SnapshotIndex > behind, $"{RaftCluster.Id(target)} leads without the snapshot");
+        cluster.ThrowIfApplyErrors();
+    }
 }

@@ -198,8 +198,9 @@ internal sealed class LoopbackNetwork : HostCluster.IPlacement, IDisposable
     private static void Empty(string cgroup)
     {
         var procs = Path.Combine(cgroup, "cgroup.procs");
+        string[] Members() => File.ReadAllText(procs).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var clock = Stopwatch.StartNew();
-        while (File.ReadAllText(procs).Split('\n', StringSplitOptions.RemoveEmptyEntries) is { Length: > 0 } pids)
+        while (Members() is { Length: > 0 } pids)
         {
             if (clock.Elapsed > TimeSpan.FromSeconds(10)) throw new InvalidOperationException($"{cgroup} still holds {string.Join(", ", pids)}");
             var kill = Path.Combine(cgroup, "cgroup.kill");
@@ -215,24 +216,32 @@ internal sealed class LoopbackNetwork : HostCluster.IPlacement, IDisposable
                     {
                         // Gone meanwhile.
                     }
-            Thread.Sleep(50);
+            // The killed leave as they exit. Without cgroup.kill a process forked meanwhile survives: the next pass kills it.
+            SpinWait.SpinUntil(() => Members().Length == 0, TimeSpan.FromMilliseconds(50));
         }
     }
 
-    /// <summary>Removes an empty cgroup, retrying while a process that just died still counts as a member.</summary>
+    /// <summary>
+    /// Removes an empty cgroup. A process that just died may have left cgroup.procs yet still count as a member until
+    /// the kernel finishes its exit, and rmdir fails (EBUSY) until then: wait, up to 5 s, for cgroup.events to say the
+    /// cgroup is no longer populated. Past that, rmdir fails and says why.
+    /// </summary>
     private static void RemoveDirectory(string path)
     {
-        for (var attempt = 0; ; attempt++)
+        SpinWait.SpinUntil(() => !IsPopulated(path), TimeSpan.FromSeconds(5));
+        Directory.Delete(path);
+    }
+
+    /// <summary>Whether <paramref name="cgroup"/> or a cgroup below it holds a process, as its cgroup.events says; false when unreadable.</summary>
+    private static bool IsPopulated(string cgroup)
+    {
+        try
         {
-            try
-            {
-                Directory.Delete(path);
-                return;
-            }
-            catch (IOException) when (attempt < 50)
-            {
-                Thread.Sleep(100);
-            }
+            return File.ReadLines(Path.Combine(cgroup, "cgroup.events")).Contains("populated 1");
+        }
+        catch (IOException)
+        {
+            return false; // gone, or not a cgroup: rmdir will say which
         }
     }
 

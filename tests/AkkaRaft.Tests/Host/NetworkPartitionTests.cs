@@ -53,10 +53,7 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output)
         PartitionedCluster.SkipUnlessAvailable();
         await using var cluster = await PartitionedCluster.Start(output);
         var nodes = cluster.Nodes;
-        var workload = KvWorkload.Start(nodes, ClientCount);
-        await workload.WaitForWrites(10, 0, Bound, "acknowledged before the cut");
-
-        var old = await nodes.AgreedLeader(Bound);
+        var (workload, old) = await cluster.StartWorkload(ClientCount, Bound);
         var followers = nodes.Ids.Where(id => id != old.PeerId).ToArray();
         cluster.Isolate(old.PeerId);
         var cutAt = Stopwatch.GetTimestamp(); // writes called from here on meet the cut
@@ -100,10 +97,7 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output)
         PartitionedCluster.SkipUnlessAvailable();
         await using var cluster = await PartitionedCluster.Start(output);
         var nodes = cluster.Nodes;
-        var workload = KvWorkload.Start(nodes, ClientCount);
-        await workload.WaitForWrites(10, 0, Bound, "acknowledged before the cut");
-
-        var leader = await nodes.AgreedLeader(Bound);
+        var (workload, leader) = await cluster.StartWorkload(ClientCount, Bound);
         var follower = nodes.Ids.First(id => id != leader.PeerId);
         cluster.CutOneWay(leader.PeerId, follower);
         var cutAt = Stopwatch.GetTimestamp(); // writes called from here on meet the cut

@@ -1,3 +1,4 @@
+using AkkaRaft.Actors;
 using AkkaRaft.Host;
 using Xunit.Abstractions;
 
@@ -55,6 +56,18 @@ internal sealed class PartitionedCluster : IAsyncDisposable
             network.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Starts <paramref name="clients"/> key-value clients on 127.0.0.1, waits until ten of their writes have been
+    /// acknowledged, then until every node names the same leader: the cluster is serving, and a cut can begin. Returns
+    /// the running clients and the leader's view.
+    /// </summary>
+    public async Task<(KvWorkload Workload, RaftState Leader)> StartWorkload(int clients, TimeSpan within)
+    {
+        var workload = KvWorkload.Start(Nodes, clients);
+        await workload.WaitForWrites(10, 0, within, "acknowledged before the cut");
+        return (workload, await Nodes.AgreedLeader(within));
     }
 
     /// <summary>Cuts both directions between <paramref name="id"/> and every other node, in one transaction.</summary>

@@ -35,9 +35,7 @@ public sealed class StableLeadershipTests(ITestOutputHelper output)
         PartitionedCluster.SkipUnlessAvailable();
         await using var cluster = await PartitionedCluster.Start(output);
         var nodes = cluster.Nodes;
-        var workload = KvWorkload.Start(nodes, ClientCount);
-        await workload.WaitForWrites(10, 0, Bound, "acknowledged before the cut");
-        var before = await nodes.AgreedLeader(Bound);
+        var (workload, before) = await cluster.StartWorkload(ClientCount, Bound);
         var follower = nodes.Ids.First(id => id != before.PeerId);
 
         cluster.Isolate(follower);
@@ -71,9 +69,7 @@ public sealed class StableLeadershipTests(ITestOutputHelper output)
         PartitionedCluster.SkipUnlessAvailable();
         await using var cluster = await PartitionedCluster.Start(output, overrides: $"akka.raft.reads = {reads}");
         var nodes = cluster.Nodes;
-        var workload = KvWorkload.Start(nodes, ClientCount);
-        await workload.WaitForWrites(10, 0, Bound, "acknowledged before the cut");
-        var old = await nodes.AgreedLeader(Bound);
+        var (workload, old) = await cluster.StartWorkload(ClientCount, Bound);
         var followers = nodes.Ids.Where(id => id != old.PeerId).ToArray();
 
         cluster.Isolate(old.PeerId);
@@ -103,9 +99,7 @@ public sealed class StableLeadershipTests(ITestOutputHelper output)
         PartitionedCluster.SkipUnlessAvailable();
         await using var cluster = await PartitionedCluster.Start(output);
         var nodes = cluster.Nodes;
-        var workload = KvWorkload.Start(nodes, ClientCount);
-        await workload.WaitForWrites(10, 0, Bound, "acknowledged before the cut");
-        var leader = await nodes.AgreedLeader(Bound);
+        var (workload, leader) = await cluster.StartWorkload(ClientCount, Bound);
         var (left, right) = (nodes.Ids.First(id => id != leader.PeerId), nodes.Ids.Last(id => id != leader.PeerId));
         // Cut the leader from one follower, so that the leader and that follower are the two ends of the bridge.
         cluster.Network.Partition([leader.PeerId], [left]);

@@ -34,6 +34,43 @@ public sealed class LeadershipTransferRulesTests : VirtualTimePeerTest
         return found;
     }
 
+    /// <summary>A state machine's snapshot: three chunks of four bytes or fewer.</summary>
+    private static readonly byte[] SnapshotState = Enumerable.Range(1, 10).Select(i => (byte)i).ToArray();
+
+    /// <summary>
+    /// n1 leads term 1 with entries 1..3, committed with n2; n3 was cut off all term and holds none of them. n1 then
+    /// compacted its log up to 2, so only its snapshot and entry 3 can bring n3 up to date.
+    /// </summary>
+    private async Task<IActorRef> LeaderCompactedPastN3Async()
+    {
+        var apply = CreateTestProbe();
+        var leader = await StartLeaderAsync(new RaftActorOptions { ApplyTo = apply.Ref }, Settings().WithSnapshots(chunkBytes: 4));
+        for (var index = 1L; index <= 3; index++)
+        {
+            leader.Tell(new Propose(Command(index)), TestActor);
+            ExpectMsg(new ProposeAccepted(index, 1));
+            P2.FishForMessage<AppendEntries>(ae => ae.Entries.Count > 0 && ae.Entries[^1].Index == index);
+            leader.Tell(new AppendEntriesResult(ClusterId, "n2", 1, true, index, 0, 0, 0), P2.Ref);
+            apply.FishForMessage<Applied>(a => a.Index == index);
+        }
+        leader.Tell(new Snapshot(2, SnapshotState));
+        var state = await StateOf(leader);
+        Assert.Equal((2L, 3L), (state.SnapshotIndex, state.LastLogIndex));
+        return leader;
+    }
+
+    /// <summary>The next message to n3 that is a <typeparamref name="T"/> matching <paramref name="wanted"/>; a TimeoutNow before it fails the test.</summary>
+    private T NextToN3<T>(Func<T, bool> wanted) where T : class
+    {
+        while (true)
+        {
+            var message = P3.ReceiveOne(TimeSpan.FromSeconds(3));
+            Assert.NotNull(message);
+            Assert.False(message is TimeoutNow, $"n3 was told to campaign before it held n1's whole log (expecting {typeof(T).Name})");
+            if (message is T m && wanted(m)) return m;
+        }
+    }
+
     [Fact]
     public async Task Transfer_to_an_up_to_date_voter_tells_it_to_campaign_at_once()
     {
@@ -61,6 +98,39 @@ public sealed class LeadershipTransferRulesTests : VirtualTimePeerTest
         Assert.Null(TimeoutNowTo(P2, Quiet)); // index 1 of 2 is not up to date
         leader.Tell(new AppendEntriesResult(ClusterId, "n2", 1, true, 2, 0, 0, 0), P2.Ref);
         Assert.NotNull(TimeoutNowTo(P2, Quiet));
+    }
+
+    [Fact]
+    public async Task Transfer_to_a_voter_behind_the_leaders_snapshot_waits_for_the_snapshot_and_the_entries_after_it()
+    {
+        // Reference: Raft thesis §3.10 (the leader first brings the target's log up to date) and Raft paper §7 (a follower
+        // that lacks entries the leader compacted gets its snapshot, in chunks)
+        var leader = await LeaderCompactedPastN3Async();
+
+        leader.Tell(new TransferLeadership("n3"), TestActor);
+        ExpectMsg(new TransferLeadershipStarted("n1", "n3"));
+
+        var received = new List<byte>();
+        var chunk = NextToN3<InstallSnapshot>(_ => true);
+        while (true)
+        {
+            Assert.Equal((2L, (long)received.Count), (chunk.LastIncludedIndex, chunk.Offset));
+            received.AddRange(chunk.Data);
+            if (chunk.Done) break;
+            leader.Tell(new InstallSnapshotResult(ClusterId, "n3", 1, 2, received.Count, Installed: false), P3.Ref);
+            chunk = NextToN3<InstallSnapshot>(_ => true);
+        }
+        Assert.Equal(SnapshotState, received);
+        leader.Tell(new InstallSnapshotResult(ClusterId, "n3", 1, 2, received.Count, Installed: true), P3.Ref);
+
+        // n3 holds up to the snapshot, 2 of 3: the entry after it goes next, and n3 may not campaign yet.
+        var append = NextToN3<AppendEntries>(ae => ae.Entries.Count > 0);
+        Assert.Equal(2, append.PrevLogIndex);
+        Assert.Equal(new[] { 3L }, append.Entries.Select(e => e.Index));
+        Assert.Null(TimeoutNowTo(P3, Quiet));
+
+        leader.Tell(new AppendEntriesResult(ClusterId, "n3", 1, true, 3, 0, 0, 0), P3.Ref);
+        Assert.Equal(new TimeoutNow(ClusterId, "n1", 1), P3.FishForMessage<TimeoutNow>(_ => true));
     }
 
     [Fact]

@@ -224,12 +224,25 @@ internal sealed class LoopbackNetwork : HostCluster.IPlacement, IDisposable
     /// <summary>
     /// Removes an empty cgroup. A process that just died may have left cgroup.procs yet still count as a member until
     /// the kernel finishes its exit, and rmdir fails (EBUSY) until then: wait, up to 5 s, for cgroup.events to say the
-    /// cgroup is no longer populated. Past that, rmdir fails and says why.
+    /// cgroup is no longer populated and rmdir succeeds. Past that, one last rmdir fails and says why.
     /// </summary>
     private static void RemoveDirectory(string path)
     {
-        SpinWait.SpinUntil(() => !IsPopulated(path), TimeSpan.FromSeconds(5));
+        if (SpinWait.SpinUntil(() => !IsPopulated(path) && TryDelete(path), TimeSpan.FromSeconds(5))) return;
         Directory.Delete(path);
+    }
+
+    private static bool TryDelete(string path)
+    {
+        try
+        {
+            Directory.Delete(path);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false; // still busy
+        }
     }
 
     /// <summary>Whether <paramref name="cgroup"/> or a cgroup below it holds a process, as its cgroup.events says; false when unreadable.</summary>

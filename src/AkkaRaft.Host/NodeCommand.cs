@@ -44,6 +44,7 @@ internal static class NodeCommand
         var server = system.ActorOf(KvServer.Props(cluster.Settings.WithPeerId(me.Id), routes), "kv");
         var serverStopped = server.WatchAsync();
         Console.WriteLine($"{me.Id} of {cluster.Settings.ClusterId} listening on {me.Host}:{me.Port}, data in {database}; Ctrl-C stops it");
+        Console.WriteLine(cluster.Settings.WithPeerId(me.Id));
 
         // A leader that is shutting down hands leadership over first, so clients wait for no election timeout.
         var settings = cluster.Settings;

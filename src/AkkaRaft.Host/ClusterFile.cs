@@ -22,13 +22,14 @@ internal sealed class ClusterFile
     /// <summary>Every node's ActorSystem has this name, so paths can be derived from host and port alone.</summary>
     public const string SystemName = "akkaraft";
 
-    private ClusterFile(string path, Config config, IReadOnlyList<NodeAddress> nodes, string dataDirectory, RaftSettings settings)
+    private ClusterFile(string path, Config config, IReadOnlyList<NodeAddress> nodes, string dataDirectory, RaftSettings settings, TimeSpan handoverLinger)
     {
         Path = path;
         Config = config;
         Nodes = nodes;
         DataDirectory = dataDirectory;
         Settings = settings;
+        HandoverLinger = handoverLinger;
     }
 
     public string Path { get; }
@@ -38,6 +39,12 @@ internal sealed class ClusterFile
 
     /// <summary>The Raft settings, members taken from the nodes (no peer id yet).</summary>
     public RaftSettings Settings { get; }
+
+    /// <summary>
+    /// How long a node that handed leadership over on a graceful stop stays up once it knows the new leader, answering
+    /// the clients that still come to it with the new leader's id instead of leaving them to time out.
+    /// </summary>
+    public TimeSpan HandoverLinger { get; }
 
     public static ClusterFile Load(string? path)
     {
@@ -79,7 +86,18 @@ internal sealed class ClusterFile
         {
             throw new HostError($"{path}: {OneLine(e.Message)}");
         }
-        return new ClusterFile(path, config, nodes, dataDirectory, settings);
+        TimeSpan linger;
+        try
+        {
+            linger = config.GetTimeSpan("akkaraft.handover-linger", TimeSpan.FromMilliseconds(300), allowInfinite: false);
+        }
+        catch (Exception e)
+        {
+            throw new HostError($"{path}: akkaraft.handover-linger must be a duration such as 300ms ({OneLine(e.Message)})");
+        }
+        if (linger < TimeSpan.Zero || linger > TimeSpan.FromSeconds(10))
+            throw new HostError($"{path}: akkaraft.handover-linger must be between 0 and 10s, is {linger}");
+        return new ClusterFile(path, config, nodes, dataDirectory, settings, linger);
     }
 
     /// <summary>

@@ -49,7 +49,7 @@ internal static class NodeCommand
         // A leader that is shutting down hands leadership over first, so clients wait for no election timeout.
         var settings = cluster.Settings;
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "raft-hand-over-leadership",
-            () => LeadershipHandover.Run(server, me.Id, settings.ElectionTimeoutMax * 2));
+            () => LeadershipHandover.Run(server, me.Id, settings.ElectionTimeoutMax * 2, cluster.HandoverLinger));
         // Ctrl-C and SIGTERM run Akka's CoordinatedShutdown: the node leaves cleanly, its journal intact.
         Console.CancelKeyPress += (_, e) =>
         {

@@ -63,6 +63,13 @@ public sealed class HostConfigurationErrorTests : IDisposable
     public Task A_malformed_setting_is_named() =>
         ExpectError("akka.raft.election-timeout-min", "status", "--config", File("t.hocon", Cluster(47311) + "\nakka.raft.election-timeout-min = soon"));
 
+    [Theory]
+    [InlineData("soon")]
+    [InlineData("-1s")]
+    [InlineData("1m")]
+    public Task A_handover_linger_that_is_not_a_short_duration_is_named(string value) =>
+        ExpectError("akkaraft.handover-linger must be", "status", "--config", File("l.hocon", Cluster(47341) + $"\nakkaraft.handover-linger = {value}"));
+
     [Fact]
     public Task A_missing_file_is_named() =>
         ExpectError("cannot read", "get", "k", "--config", Path.Combine(_dir, "nope.hocon"));

@@ -45,18 +45,24 @@ public sealed partial class RaftActor
                 _votes!.Record(r.From, r.VoteGranted);
                 if (_votes.Won) BecomeLeader();
                 break;
-            case AppendEntries ae:
-                // Raft §5.2: a leader of this very term exists; recognise it.
-                BecomeFollower(_currentTerm, ae.From);
-                HandleAppendEntries(ae);
-                break;
-            case InstallSnapshot snapshot:
-                BecomeFollower(_currentTerm, snapshot.From);
-                HandleInstallSnapshot(snapshot);
+            case AppendEntries or InstallSnapshot:
+                FollowLeaderOfThisTerm(message);
                 break;
             case RequestVote rv:
                 HandleRequestVote(rv); // refused: a candidate has voted for itself in this term
                 break;
         }
+    }
+
+    /// <summary>
+    /// A (pre-)candidate hears a leader's AppendEntries or InstallSnapshot of its own term (Raft §5.2): a leader of this
+    /// very term exists, since a newer term's message would already have made it a follower. It follows that leader and
+    /// answers the message as a follower.
+    /// </summary>
+    private void FollowLeaderOfThisTerm(IRaftMessage message)
+    {
+        BecomeFollower(_currentTerm, message.From);
+        if (message is AppendEntries ae) HandleAppendEntries(ae);
+        else HandleInstallSnapshot((InstallSnapshot)message);
     }
 }

@@ -72,14 +72,8 @@ public sealed partial class RaftActor
                     BecomeCandidate();
                 }
                 break;
-            case AppendEntries ae:
-                // A leader of this term exists (its message would have made a follower of a newer one): follow it.
-                BecomeFollower(_currentTerm, ae.From);
-                HandleAppendEntries(ae);
-                break;
-            case InstallSnapshot snapshot:
-                BecomeFollower(_currentTerm, snapshot.From);
-                HandleInstallSnapshot(snapshot);
+            case AppendEntries or InstallSnapshot:
+                FollowLeaderOfThisTerm(message);
                 break;
             case RequestVote rv:
                 // A candidate of this very term won its pre-votes: an election is under way, so this round ends, and the

@@ -1,4 +1,5 @@
 using Akka.TestKit.Xunit2;
+using AkkaRaft.Actors;
 using AkkaRaft.KeyValue;
 using AkkaRaft.TestKit;
 using Xunit.Abstractions;
@@ -48,11 +49,15 @@ public sealed class DeposedLeaderTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal("new", (await stale.GetAsync("k")).Value);
     }
 
-    [Fact]
-    public async Task Under_check_quorum_a_leader_partitioned_into_the_minority_steps_down_and_never_serves_the_old_value()
+    [Theory]
+    [InlineData(ReadMode.ReadIndex)]
+    [InlineData(ReadMode.Lease)]
+    public async Task Under_check_quorum_a_leader_partitioned_into_the_minority_steps_down_and_never_serves_the_old_value(ReadMode reads)
     {
-        // Raft thesis §6.2: a leader that hears from no majority for an election timeout steps down, so its clients move on
-        using var cfg = new KvCluster(Sys, 5, unreliable: false);
+        // Raft thesis §6.2: a leader that hears from no majority for an election timeout steps down, so its clients move
+        // on. §6.4.1: with lease reads, the majority cannot elect a leader, and so cannot write, before the old leader's
+        // lease has run out.
+        using var cfg = new KvCluster(Sys, 5, unreliable: false, tune: s => s.WithReads(reads));
         var all = Enumerable.Range(0, 5).ToArray();
         var writer = cfg.MakeClient(all);
         Assert.True((await writer.PutAsync("k", "old")).IsOk);

@@ -100,8 +100,8 @@ internal sealed record BenchOptions(
                                 measured 5 s (--warmup, --duration apply); --command-bytes does not apply
           --reads LIST          with --kv: the peers' read modes, comma-separated, read-index and/or lease
                                 (akka.raft.reads; default read-index). Each (journal, client count) runs once
-                                per mode, on a fresh cluster; with both, the table has a reads column and a
-                                line compares lease gets with ReadIndex gets at 64 clients
+                                per mode, on a fresh cluster, and the table gains a reads column; with both,
+                                a line per journal compares lease gets with ReadIndex gets at 64 clients
           --help                this text
 
         Each row starts a fresh cluster and elects a leader; a row that fails (the leadership changed during it,

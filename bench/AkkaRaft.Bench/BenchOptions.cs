@@ -14,7 +14,8 @@ internal sealed record BenchOptions(
     bool Quick = false,
     IReadOnlyList<string>? Journals = null,
     int RestartCommands = 0,
-    bool KeyValue = false)
+    bool KeyValue = false,
+    IReadOnlyList<string>? Reads = null)
 {
     /// <summary>The longest a row's warm-up goes on waiting for the JIT to go quiet (<see cref="WarmUp.UntilJitQuiet"/>).</summary>
     public TimeSpan WarmupMax { get; init; } = TimeSpan.FromSeconds(30);
@@ -32,6 +33,9 @@ internal sealed record BenchOptions(
     public static readonly string[] KnownModes = ["memory", "dotnext-shm", "sqlite", "remote", "process", "dotnext-disk"];
 
     public static readonly string[] KnownJournals = ["memory", "sqlite"];
+
+    /// <summary>The peers' <c>akka.raft.reads</c> values the --kv rows can run with, in the order they run.</summary>
+    public static readonly string[] KnownReads = ["read-index", "lease"];
 
     public static readonly BenchOptions Default = new([1, 16, 64, 256], TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10), 64, KnownModes, 10, null);
 
@@ -94,6 +98,10 @@ internal sealed record BenchOptions(
                                 default 1,64), two rows: puts of a 64-byte value to each client's own key, then
                                 linearizable gets (ReadIndex) of that key. Per-row defaults: warm-up 2 s,
                                 measured 5 s (--warmup, --duration apply); --command-bytes does not apply
+          --reads LIST          with --kv: the peers' read modes, comma-separated, read-index and/or lease
+                                (akka.raft.reads; default read-index). Each (journal, client count) runs once
+                                per mode, on a fresh cluster, and the table gains a reads column; with both,
+                                a line per journal compares lease gets with ReadIndex gets at 64 clients
           --help                this text
 
         Each row starts a fresh cluster and elects a leader; a row that fails (the leadership changed during it,
@@ -195,6 +203,16 @@ internal sealed record BenchOptions(
                     }
                     options = options with { Journals = journals };
                     break;
+                case "--reads":
+                    var reads = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    var unknownReads = reads.FirstOrDefault(r => !KnownReads.Contains(r));
+                    if (reads.Length == 0 || unknownReads is not null)
+                    {
+                        error = $"--reads: '{unknownReads ?? value}' is not one of {string.Join(", ", KnownReads)}";
+                        return null;
+                    }
+                    options = options with { Reads = KnownReads.Where(reads.Contains).ToArray() };
+                    break;
                 case "--modes":
                     var modes = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                     var unknownMode = modes.FirstOrDefault(m => !KnownModes.Contains(m));
@@ -244,7 +262,12 @@ internal sealed record BenchOptions(
             error = "--journal chooses the --kv rows' journals; for the main run use --modes";
             return null;
         }
-        options = options with { Journals = options.Journals ?? KnownJournals };
+        if (options.Reads is not null && !options.KeyValue)
+        {
+            error = "--reads chooses the --kv rows' read modes: give --kv too";
+            return null;
+        }
+        options = options with { Journals = options.Journals ?? KnownJournals, Reads = options.Reads ?? ["read-index"] };
         return options;
     }
 

@@ -112,10 +112,11 @@ internal sealed class BenchCluster : IAsyncDisposable
 
     /// <summary>
     /// Starts three key-value servers (snapshots per <see cref="KvHocon"/>), each the endpoint of its Raft peer and of
-    /// client requests; <paramref name="driver"/> makes the client load. Modes as for <see cref="Start(string, Func{ActorSystem, IActorRef})"/>.
+    /// client requests; <paramref name="driver"/> makes the client load. Modes as for <see cref="Start(string, Func{ActorSystem, IActorRef})"/>;
+    /// <paramref name="reads"/> is every peer's <c>akka.raft.reads</c> (<see cref="BenchOptions.KnownReads"/>).
     /// </summary>
-    public static BenchCluster StartKv(string mode, Func<ActorSystem, IActorRef> driver) =>
-        Start(mode, KvHocon, driver, (settings, routes, _) => KvServer.Props(settings, routes));
+    public static BenchCluster StartKv(string mode, Func<ActorSystem, IActorRef> driver, string reads) =>
+        Start(mode, $"{KvHocon}\nakka.raft.reads = {reads}", driver, (settings, routes, _) => KvServer.Props(settings, routes));
 
     private static BenchCluster Start(string mode, string hocon, Func<ActorSystem, IActorRef> driver, Func<RaftSettings, RaftPeers, IActorRef, Props> peerProps)
     {

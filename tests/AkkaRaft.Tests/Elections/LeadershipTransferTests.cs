@@ -49,7 +49,8 @@ public sealed class LeadershipTransferTests : Akka.TestKit.Xunit2.TestKit
     {
         // Reference: Raft thesis §3.10 (the leader brings the target's log up to date before it campaigns) and Raft paper
         // §7 (entries the leader compacted reach a follower only as its snapshot)
-        using var cluster = new RaftCluster(Sys, 3, snapshotEvery: 5);
+        // Long election timeouts: the attempt, snapshot and catch-up included, must finish within one, on a busy machine too.
+        using var cluster = new RaftCluster(Sys, 3, snapshotEvery: 5, tune: s => s.WithElectionTimeout(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)));
         var first = await cluster.CheckOneLeader();
         var target = (first + 1) % 3;
         await cluster.One(1, 3, retry: true);

@@ -13,10 +13,11 @@ public sealed partial class RaftActor
     private bool _heardLeaderRecently;
 
     /// <summary>
-    /// With lease reads, a peer that starts holds the vote lease for election-timeout-min with no leader known: it may
-    /// have acknowledged a leader just before it stopped, and that leader's read lease counts on its refusal.
+    /// The term of the leader last heard: while the lease runs, requests to vote in any newer term are ignored, even once
+    /// this peer has adopted a newer term from some other message (a late vote answer, say). The leader it heard may
+    /// still count on its refusal, for the quorum it checks and for its read lease.
     /// </summary>
-    private bool _leaseAtStart;
+    private long _voteLeaseTerm;
 
     /// <summary>An election timeout: a pre-vote round when pre-vote is on, else an election at once (§5.2).</summary>
     private void StartElection()
@@ -116,14 +117,18 @@ public sealed partial class RaftActor
     /// Whether a request to vote in a newer term is ignored: with check-quorum on, a leader always, and a peer that heard
     /// from its leader within election-timeout-min (etcd's lease). A pre-candidate or candidate has forgotten its leader.
     /// </summary>
-    private bool InVoteLease => _settings.CheckQuorum && (_role == RaftRole.Leader || (_heardLeaderRecently && (_leaderId is not null || _leaseAtStart)));
+    private bool InVoteLease => _settings.CheckQuorum && (_role == RaftRole.Leader || _heardLeaderRecently);
 
-    /// <summary>On start, with lease reads: hold the vote lease as if a leader had just been heard (<see cref="_leaseAtStart"/>).</summary>
+    /// <summary>The term whose leader the vote lease protects: a leader's own, or that of the leader a follower last heard.</summary>
+    private long VoteLeaseTerm => _role == RaftRole.Leader ? _currentTerm : _voteLeaseTerm;
+
+    /// <summary>
+    /// On start, with lease reads: hold the vote lease as if a leader of the recovered term had just been heard. This peer
+    /// may have acknowledged a leader just before it stopped, and that leader's read lease counts on its refusal.
+    /// </summary>
     private void HoldVoteLeaseAtStart()
     {
-        if (_settings.Reads != ReadMode.Lease) return;
-        _leaseAtStart = true;
-        RenewVoteLease();
+        if (_settings.Reads == ReadMode.Lease) RenewVoteLease();
     }
 
     /// <summary>A leader's message: the lease runs for election-timeout-min from now (a keyed timer, so virtual time ends it too).</summary>
@@ -131,17 +136,17 @@ public sealed partial class RaftActor
     {
         if (!_settings.CheckQuorum) return;
         _heardLeaderRecently = true;
+        _voteLeaseTerm = _currentTerm;
         Timers.StartSingleTimer(VoteLeaseTimerKey, VoteLeaseEnded.Instance, _settings.ElectionTimeoutMin);
     }
 
     private void EndVoteLease()
     {
         _heardLeaderRecently = false;
-        _leaseAtStart = false;
         Timers.Cancel(VoteLeaseTimerKey);
     }
 
-    private void VoteLeaseCommands() => Command<VoteLeaseEnded>(_ => { _heardLeaderRecently = _leaseAtStart = false; });
+    private void VoteLeaseCommands() => Command<VoteLeaseEnded>(_ => { _heardLeaderRecently = false; });
 
     // ---- Check-quorum ----
 

@@ -203,6 +203,9 @@ public sealed partial class RaftActor
             // current only when it is first received, so once stashed it would come back as a plain ElectionTimeout,
             // behind heartbeats that reset the timer. The timer restarts when the save completes.
             Command<ElectionTimeout>(_ => { });
+            // Likewise the end of the vote lease: stashed, it would end a lease that the leader's stashed messages renew.
+            // Ended now, it is renewed by them as they come out of the stash.
+            Command<VoteLeaseEnded>(_ => { _heardLeaderRecently = false; });
             CommandAny(_ => Stash.Stash());
         });
     }

@@ -135,7 +135,7 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     private RaftActor(RaftSettings settings, RaftPeers peers, RaftActorOptions options)
     {
         _settings = settings;
-        _lease = new ReadLease(settings.ElectionTimeoutMin, settings.LeaseClockDrift);
+        _lease = new ReadLease(settings.ElectionTimeoutMin, settings.Reads == ReadMode.Lease ? settings.LeaseClockDrift : TimeSpan.Zero);
         _peerDirectory = peers;
         _random = options.Random ?? new Random();
         _clock = options.Clock ?? TimeProvider.System;
@@ -218,7 +218,7 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
             _logger.Warning("{0} dropped {1} from '{2}', which is not another member of [{3}]", _id, message.GetType().Name, message.From, string.Join(", ", _settings.Members));
             return;
         }
-        if (QuorumActivity.LeaseIgnores(message, _currentTerm, InVoteLease))
+        if (QuorumActivity.LeaseIgnores(message, VoteLeaseTerm, InVoteLease))
         {
             // The vote lease (Raft thesis §9.6, check-quorum): a leader still serves; no term adopted, no answer.
             _logger.Debug("{0} ignored {1} from {2} for term {3}: it heard from leader {4} within {5}", _id, message.GetType().Name, message.From, message.Term, _leaderId, _settings.ElectionTimeoutMin);

@@ -26,12 +26,14 @@ internal static class QuorumActivity
     }
 
     /// <summary>
-    /// The vote lease: while <paramref name="inLease"/> (it heard from a current leader within the minimum election
-    /// timeout, or is that leader), a peer ignores a RequestVote or PreVote of a newer term: it adopts no term and sends
-    /// no answer, so a peer that rejoins with a raised term cannot depose a leader that still serves a majority.
+    /// The vote lease: while <paramref name="inLease"/> (it heard from a leader of <paramref name="leaseTerm"/> within
+    /// the minimum election timeout, or is that leader), a peer ignores a RequestVote or PreVote of a newer term than the
+    /// leader's: it adopts no term and sends no answer, so a peer that rejoins with a raised term cannot depose a leader
+    /// that still serves a majority. Newer than the leader's term, not this peer's: a peer that adopted a newer term from
+    /// another message still owes the leader it heard its refusal.
     /// </summary>
-    public static bool LeaseIgnores(IRaftMessage message, long currentTerm, bool inLease) =>
-        inLease && message is RequestVote or PreVote && message.Term > currentTerm && !CampaignsByLeadershipTransfer(message);
+    public static bool LeaseIgnores(IRaftMessage message, long leaseTerm, bool inLease) =>
+        inLease && message is RequestVote or PreVote && message.Term > leaseTerm && !CampaignsByLeadershipTransfer(message);
 
     /// <summary>
     /// Whether the request belongs to a campaign the leader itself asked for (leadership transfer, Raft thesis §3.10):

@@ -77,6 +77,26 @@ public sealed class CheckQuorumTests : VirtualTimePeerTest
     }
 
     [Fact]
+    public async Task A_follower_that_took_a_newer_term_from_a_late_answer_still_ignores_votes_until_its_lease_ends()
+    {
+        // Reference: Raft thesis §9.6, §6.4.1: the leader it heard may still count on its refusal (for its quorum and its
+        // read lease), whatever term this peer has since adopted from a message that was not a leader's
+        var settings = Settings(checkQuorum: true).WithElectionTimeout(ElectionTimeout, LongTimeout);
+        var peer = await StartPeerAsync(new RaftActorOptions { Random = new Slowest() }, settings);
+        peer.Tell(Heartbeat("n2", 1), P2.Ref);
+        P2.ExpectMsg<AppendEntriesResult>();
+
+        peer.Tell(new RequestVoteResult(ClusterId, "n3", 5, false), P3.Ref); // late, from an election long over
+        Assert.Equal(5L, (await StateOf(peer)).Term); // Figure 2: a newer term is adopted
+        peer.Tell(VoteRequest("n3", 5), P3.Ref);
+        P3.ExpectNoMsg(Quiet);
+
+        Advance(ElectionTimeout + TimeSpan.FromMilliseconds(1));
+        peer.Tell(VoteRequest("n3", 5), P3.Ref);
+        P3.ExpectMsg(new RequestVoteResult(ClusterId, "n1", 5, true));
+    }
+
+    [Fact]
     public async Task A_leader_under_check_quorum_ignores_a_vote_request_of_a_newer_term()
     {
         // Reference: Raft thesis §9.6, §4.2.3: a rejoining peer with a raised term cannot depose a leader that serves

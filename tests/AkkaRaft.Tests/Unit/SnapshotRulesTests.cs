@@ -125,6 +125,33 @@ public sealed class SnapshotRulesTests : VirtualTimePeerTest
     }
 
     [Fact]
+    public async Task A_vote_lease_that_ends_while_a_snapshot_is_saved_does_not_end_the_lease_the_leader_renewed_meanwhile()
+    {
+        // Reference: Raft thesis §9.6 (the vote lease runs from the leader's latest message); a timer message held back
+        // with the leader's messages during the save must not come out after them
+        var saves = new HeldSaves();
+        var settings = Settings(checkQuorum: true).WithElectionTimeout(ElectionTimeout, ElectionTimeout * 3);
+        var peer = await StartPeerWithHeldSavesAsync(saves, new RaftActorOptions { Random = new Slowest() }, settings);
+        peer.Tell(WholeSnapshot("n2", term: 1, index: 5, lastTerm: 1), P2.Ref);
+        await saves.FirstStarted.Task.WaitAsync(TimeSpan.FromSeconds(3));
+        peer.Tell(Heartbeat("n2", 1, prevLogIndex: 5, prevLogTerm: 1, leaderCommit: 5), P2.Ref); // held with the save
+        Advance(ElectionTimeout); // the lease the snapshot started ends during the save
+
+        saves.ReleaseFirst.SetResult();
+        P2.ExpectMsg<InstallSnapshotResult>();
+        P2.ExpectMsg<AppendEntriesResult>();
+        peer.Tell(VoteRequest("n3", 2, lastLogIndex: 5, lastLogTerm: 1), P3.Ref);
+
+        P3.ExpectNoMsg(Quiet); // the heartbeat renewed the lease after the save
+    }
+
+    /// <summary>Election timeouts always at the maximum, so the vote lease (the minimum) ends first.</summary>
+    private sealed class Slowest : Random
+    {
+        public override double NextDouble() => 0.999;
+    }
+
+    [Fact]
     public async Task Follower_acknowledges_an_installed_snapshot_only_once_it_is_durable_even_while_an_older_one_is_saved()
     {
         // Reference: Raft paper Figure 13 (step 6), Figure 2 (respond only after stable storage is updated). The state

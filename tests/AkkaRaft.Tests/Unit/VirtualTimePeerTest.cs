@@ -97,11 +97,11 @@ public abstract class VirtualTimePeerTest : Akka.TestKit.Xunit2.TestKit
     }
 
     /// <summary>Starts n1 on the TestKit snapshot store, whose saves <paramref name="saves"/> holds.</summary>
-    private protected async Task<IActorRef> StartPeerWithHeldSavesAsync(HeldSaves saves, RaftActorOptions options)
+    private protected async Task<IActorRef> StartPeerWithHeldSavesAsync(HeldSaves saves, RaftActorOptions options, RaftSettings? settings = null)
     {
         var store = TestSnapshotStore.FromRef(Akka.Persistence.Persistence.Instance.Apply(Sys).SnapshotStoreFor(TestSnapshotStorePluginId));
         await store.OnSave.SetInterceptorAsync(saves);
-        return await StartPeerAsync(options with { SnapshotPluginId = TestSnapshotStorePluginId });
+        return await StartPeerAsync(options with { SnapshotPluginId = TestSnapshotStorePluginId }, settings);
     }
 
     /// <summary>A probe that receives every Error the ActorSystem logs, such as the one an actor's restart logs.</summary>

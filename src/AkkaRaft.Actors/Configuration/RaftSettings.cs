@@ -220,8 +220,11 @@ public sealed class RaftSettings
             throw Invalid("heartbeat-interval", $"must be positive, is {HeartbeatInterval}");
         if (HeartbeatInterval >= ElectionTimeoutMin)
             throw Invalid("heartbeat-interval", $"({HeartbeatInterval}) must be shorter than election-timeout-min ({ElectionTimeoutMin}), or followers time out between heartbeats");
-        if (LeaseClockDrift < TimeSpan.Zero || LeaseClockDrift >= ElectionTimeoutMin)
-            throw Invalid("lease-clock-drift", $"({LeaseClockDrift}) must be at least 0 and shorter than election-timeout-min ({ElectionTimeoutMin})");
+        if (LeaseClockDrift < TimeSpan.Zero)
+            throw Invalid("lease-clock-drift", $"must be at least 0, is {LeaseClockDrift}");
+        // Only leases use it: a read-index cluster with short timeouts need not lower it.
+        if (Reads == ReadMode.Lease && LeaseClockDrift >= ElectionTimeoutMin)
+            throw Invalid("lease-clock-drift", $"({LeaseClockDrift}) must be shorter than election-timeout-min ({ElectionTimeoutMin}) with reads = lease");
         if (Reads == ReadMode.Lease && !CheckQuorum)
             throw Invalid("reads", "= lease needs check-quorum = on: without the vote lease another leader could be elected while this one's lease runs");
         if (MaxEntriesPerMessage <= 0)

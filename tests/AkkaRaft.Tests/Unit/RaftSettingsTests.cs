@@ -107,12 +107,14 @@ public sealed class RaftSettingsTests
         Assert.Equal(ReadMode.Lease, lease.Reads);
         Assert.Equal(TimeSpan.FromMilliseconds(20), lease.LeaseClockDrift);
         Assert.Equal(ReadMode.Lease, lease.WithPeerId("n1").Reads); // copies keep it
+        // The drift bound matters only to leases: read-index peers may run timeouts shorter than it.
+        Assert.Equal(ReadMode.ReadIndex, FromHocon(ThreeMembers + "\nakka.raft { election-timeout-min = 40ms, election-timeout-max = 80ms, heartbeat-interval = 10ms }").Reads);
     }
 
     [Theory]
     [InlineData("akka.raft { reads = lease, check-quorum = off }", "reads")]
     [InlineData("akka.raft.reads = quorum", "reads")]
-    [InlineData("akka.raft.lease-clock-drift = 300ms", "lease-clock-drift")]
+    [InlineData("akka.raft { reads = lease, lease-clock-drift = 300ms }", "lease-clock-drift")]
     [InlineData("akka.raft.lease-clock-drift = -1ms", "lease-clock-drift")]
     public void Lease_reads_without_check_quorum_or_with_a_drift_bound_past_the_election_timeout_are_refused(string hocon, string key)
     {

@@ -30,11 +30,12 @@ public sealed class MembershipQuorumTests
     public void A_leader_that_removes_itself_does_not_count_itself()
     {
         // Reference: Raft thesis §4.2.2 (the leader manages a cluster that does not include itself; it replicates the
-        // entry but does not count itself in majorities); etcd #11038
-        var without = Of(["n2", "n3", "n4"]); // n1, leader, removed
+        // entry but does not count itself in majorities)
+        var without = Of(["n2", "n3", "n4", "n5"]); // n1, leader, removed from five
 
-        Assert.Equal(5, Matched(without, 9, ("n2", 9), ("n3", 5), ("n4", 5))); // with itself it would be 2 of 3 at 9
-        Assert.Equal(9, Matched(without, 9, ("n2", 9), ("n3", 9), ("n4", 5)));
+        // n1 and n2 and n3 hold 9: three of five servers, but only two of the four voters left.
+        Assert.Equal(5, Matched(without, 9, ("n2", 9), ("n3", 9), ("n4", 5), ("n5", 5)));
+        Assert.Equal(9, Matched(without, 9, ("n2", 9), ("n3", 9), ("n4", 9), ("n5", 5)));
     }
 
     [Fact]

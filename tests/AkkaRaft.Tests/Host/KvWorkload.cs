@@ -72,14 +72,7 @@ internal sealed class KvWorkload
         var finals = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var key in AppendKeys) finals[key] = await reader.Get(key);
 
-        foreach (var append in attempted)
-        {
-            var count = Occurrences(finals[append.Key], append.Token);
-            if (append.Acknowledged && count != 1)
-                throw new XunitException($"acknowledged Append({append.Key}, {append.Token}) appears {count} times in the final value");
-            if (count > 1)
-                throw new XunitException($"Append({append.Key}, {append.Token}) with unknown outcome appears {count} times in the final value");
-        }
+        AssertEachAppendOnce(attempted.Select(a => (a.Key, a.Token, a.Acknowledged)), finals);
         // Each client waits for an answer before its next operation, so its acknowledged appends to a key are in order.
         foreach (var run in attempted.Where(a => a.Acknowledged).GroupBy(a => (a.Key, a.Client)))
         {
@@ -89,7 +82,29 @@ internal sealed class KvWorkload
         }
         output.WriteLine($"{attempted.Length} appends to {string.Join(", ", AppendKeys)}, {attempted.Count(a => a.Acknowledged)} acknowledged, each once and in order in the final values");
 
-        var operations = History.History;
+        AssertLinearizable(History, output);
+    }
+
+    /// <summary>
+    /// Every acknowledged append is in its key's final value exactly once, and no append, acknowledged or not, appears
+    /// twice (each is applied at most once).
+    /// </summary>
+    internal static void AssertEachAppendOnce(IEnumerable<(string Key, string Token, bool Acknowledged)> attempted, IReadOnlyDictionary<string, string> finals)
+    {
+        foreach (var (key, token, acknowledged) in attempted)
+        {
+            var count = Occurrences(finals[key], token);
+            if (acknowledged && count != 1)
+                throw new XunitException($"acknowledged Append({key}, {token}) appears {count} times in the final value");
+            if (count > 1)
+                throw new XunitException($"Append({key}, {token}) with unknown outcome appears {count} times in the final value");
+        }
+    }
+
+    /// <summary>The whole history is linearizable: the check must finish within 30 s and find it so.</summary>
+    internal static void AssertLinearizable(HistoryRecorder history, ITestOutputHelper output)
+    {
+        var operations = history.History;
         var clock = Stopwatch.StartNew();
         var result = LinearizabilityChecker.Check(operations, TimeSpan.FromSeconds(30));
         output.WriteLine($"linearizability: {result.Outcome} ({operations.Count} operations, {operations.Count(o => o.OutcomeUnknown)} with unknown outcome, checked in {clock.ElapsedMilliseconds} ms)");

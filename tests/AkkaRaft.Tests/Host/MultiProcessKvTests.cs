@@ -115,22 +115,11 @@ public sealed class MultiProcessKvTests(ITestOutputHelper output) : IAsyncLifeti
 
         // (b) Every acknowledged append is in its key's final value exactly once; no append at all appears twice.
         var acknowledged = attempted.Count(a => a.Acknowledged);
-        foreach (var append in attempted)
-        {
-            var count = Occurrences(finals[append.Key], append.Token);
-            if (append.Acknowledged && count != 1)
-                throw new XunitException($"acknowledged Append({append.Key}, {append.Token}) appears {count} times in the final value");
-            if (count > 1)
-                throw new XunitException($"Append({append.Key}, {append.Token}) with unknown outcome appears {count} times in the final value");
-        }
+        KvWorkload.AssertEachAppendOnce(attempted.Select(a => (a.Key, a.Token, a.Acknowledged)), finals);
         output.WriteLine($"{attempted.Length} appends to {string.Join(", ", AppendKeys)}, {acknowledged} acknowledged, every one of them in the final values");
 
         // (a) The whole history, every key, is linearizable.
-        var operations = history.History;
-        var checkClock = Stopwatch.StartNew();
-        var result = LinearizabilityChecker.Check(operations, TimeSpan.FromSeconds(30));
-        output.WriteLine($"linearizability: {result.Outcome} ({operations.Count} operations, {operations.Count(o => o.OutcomeUnknown)} with unknown outcome, checked in {checkClock.ElapsedMilliseconds} ms)");
-        Assert.True(result.Outcome == CheckOutcome.Ok, $"history of {operations.Count} operations: {result}");
+        KvWorkload.AssertLinearizable(history, output);
         output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: done");
     }
 
@@ -185,13 +174,5 @@ public sealed class MultiProcessKvTests(ITestOutputHelper output) : IAsyncLifeti
         await HostCluster.Eventually(Bound, $"{WritesPerPhase} {what}", () => Task.FromResult(Count() >= WritesPerPhase ? "" : null), () => $"{Count()} so far");
         await phase;
         return Count();
-    }
-
-    private static int Occurrences(string value, string token)
-    {
-        var count = 0;
-        for (var at = value.IndexOf(token, StringComparison.Ordinal); at >= 0; at = value.IndexOf(token, at + token.Length, StringComparison.Ordinal))
-            count++;
-        return count;
     }
 }

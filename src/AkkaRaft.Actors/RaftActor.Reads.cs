@@ -28,10 +28,10 @@ public sealed partial class RaftActor
     }
 
     /// <summary>On a flush: starts a heartbeat round for the reads that need one. True when a round started.</summary>
-    private bool StartReadRound()
+    private bool StartReadRound(bool always = false)
     {
-        if (!_reads.StartRound()) return false;
-        _lease.RoundStarted(_reads.Round, Now);
+        if (!_reads.StartRound(always)) return false;
+        if (_settings.Reads == ReadMode.Lease) _lease.RoundStarted(_reads.Round, Now);
         ReleaseReads(); // a group of one confirms alone
         return true;
     }
@@ -39,10 +39,7 @@ public sealed partial class RaftActor
     /// <summary>With lease reads, each heartbeat starts a round, so that the followers' answers keep renewing the lease.</summary>
     private void StartLeaseRound()
     {
-        if (_settings.Reads != ReadMode.Lease) return;
-        _reads.StartRound(always: true);
-        _lease.RoundStarted(_reads.Round, Now);
-        ReleaseReads();
+        if (_settings.Reads == ReadMode.Lease) StartReadRound(always: true);
     }
 
     /// <summary>
@@ -56,7 +53,7 @@ public sealed partial class RaftActor
     private void OnRoundAcknowledged(string follower, long round)
     {
         if (!_reads.Acknowledged(follower, round)) return;
-        _lease.Acknowledged(follower, round);
+        if (_settings.Reads == ReadMode.Lease) _lease.Acknowledged(follower, round);
         ReleaseReads();
     }
 

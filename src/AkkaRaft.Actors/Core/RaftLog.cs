@@ -8,7 +8,8 @@ namespace AkkaRaft.Actors.Core;
 /// empty prefix. Pure data: no actor, clock or I/O.
 /// </summary>
 /// <remarks>
-/// Entries are held in segments of arrays of primitives (terms, command end offsets, command bytes), not as one
+/// Entries are held in segments of arrays of primitives (terms, command end offsets, command bytes, and entry kinds
+/// once a segment holds an entry other than a command), not as one
 /// <see cref="LogEntry"/> and one command array each: a log that grows by tens of thousands of entries a second then
 /// gives the garbage collector a few large arrays to keep instead of two objects per entry to trace and copy, which
 /// made every young collection pause a process of three peers for about 20 ms (see docs/performance-history.md).
@@ -98,7 +99,7 @@ internal sealed class RaftLog
             if (e.Term < LastTerm)
                 throw new InvalidOperationException($"entry term {e.Term} at index {e.Index} is older than the last term {LastTerm}");
             if (_segments.Count == 0 || _segments[^1].IsFull) _segments.Add(new Segment(e.Index));
-            _segments[^1].Add(e.Term, e.Command);
+            _segments[^1].Add(e.Term, e.Command, e.Kind);
             _recent[e.Index & (RecentEntries - 1)] = e;
             Count++;
             CommandBytes += e.Command.Length;
@@ -241,7 +242,7 @@ internal sealed class RaftLog
     {
         if (_recent[index & (RecentEntries - 1)] is { } e && e.Index == index) return e;
         var (segment, slot) = Locate(index);
-        return new LogEntry(index, segment.Term(slot), segment.Command(slot).ToArray());
+        return new LogEntry(index, segment.Term(slot), segment.Command(slot).ToArray()) { Kind = segment.Kind(slot) };
     }
 
     private long TermOfHeld(long index)
@@ -278,18 +279,25 @@ internal sealed class RaftLog
         return (_segments[lo], (int)(index - _segments[lo].FirstIndex));
     }
 
-    /// <summary>Consecutive entries from <see cref="FirstIndex"/>: their terms, where each command ends, and the commands back to back.</summary>
+    /// <summary>
+    /// Consecutive entries from <see cref="FirstIndex"/>: their terms, where each command ends, the commands back to back,
+    /// and their kinds, kept only from the first entry that is not a command on (configuration entries are rare, so most
+    /// segments never allocate them).
+    /// </summary>
     private sealed class Segment(long firstIndex)
     {
         public readonly long FirstIndex = firstIndex;
         private long[] _terms = new long[16];
         private int[] _ends = new int[16];
         private byte[] _data = new byte[1024];
+        private LogEntryKind[]? _kinds;
 
         /// <summary>Entries held, from <see cref="FirstIndex"/>.</summary>
         public int Count { get; private set; }
 
         public long Term(int slot) => _terms[slot];
+
+        public LogEntryKind Kind(int slot) => _kinds is null ? LogEntryKind.Command : _kinds[slot];
 
         public ReadOnlySpan<byte> Command(int slot) => _data.AsSpan(Start(slot), _ends[slot] - Start(slot));
 
@@ -298,13 +306,17 @@ internal sealed class RaftLog
 
         public bool IsFull => Count == SegmentEntries || Start(Count) >= SegmentBytes;
 
-        public void Add(long term, byte[] command)
+        public void Add(long term, byte[] command, LogEntryKind kind)
         {
             if (Count == _terms.Length)
             {
                 Array.Resize(ref _terms, Math.Min(_terms.Length * 2, SegmentEntries));
                 Array.Resize(ref _ends, _terms.Length);
+                if (_kinds is not null) Array.Resize(ref _kinds, _terms.Length);
             }
+            // Once kinds are kept, every slot is written: a slot freed by Shrink may hold an older entry's kind.
+            if (kind != LogEntryKind.Command) _kinds ??= new LogEntryKind[_terms.Length];
+            if (_kinds is not null) _kinds[Count] = kind;
             var start = Start(Count);
             var end = start + command.Length;
             if (end > _data.Length) Array.Resize(ref _data, Math.Max(end, _data.Length * 2));

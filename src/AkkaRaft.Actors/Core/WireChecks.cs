@@ -60,6 +60,8 @@ internal static class WireChecks
         {
             var e = ae.Entries[i];
             if (e is null || e.Command is null) return $"entry {i} is empty";
+            // A kind this peer does not know could be neither applied nor obeyed (the serializer refuses it too).
+            if (e.Kind is not (LogEntryKind.Command or LogEntryKind.Configuration)) return $"entry {e.Index} has unknown kind {(byte)e.Kind}";
             if (e.Index != ae.PrevLogIndex + 1 + i) return $"entry {i} has index {e.Index}, not {ae.PrevLogIndex + 1 + i}: entries must continue from the previous index";
             if (e.Term < Math.Max(1, lastTerm) || e.Term > ae.Term) return $"entry {e.Index} has term {e.Term}, outside {Math.Max(1, lastTerm)}..{ae.Term}";
             lastTerm = e.Term;

@@ -16,10 +16,11 @@ namespace AkkaRaft.Actors.Serialization;
 /// <remarks>
 /// The Raft messages and journal events carry their format version in the manifest: <c>AE</c> is version 1 (the
 /// manifests of the first format, without a version), <c>AE.2</c> version 2, and so on. Every version this node knows
-/// is read; the newest is written. A manifest of a later version is refused with a message naming both versions.
-/// The version costs nothing per message: the manifests are constants and the bytes are unchanged.
+/// is read; the newest is written, except that a version added for new data (version 3 of the entry lists, which
+/// carries entry kinds) is written only when that data is present. A manifest of a later version is refused with a
+/// message naming both versions. The version costs nothing per message: the manifests are constants.
 /// </remarks>
-internal sealed class RaftSerializer : SerializerWithStringManifest
+internal sealed partial class RaftSerializer : SerializerWithStringManifest
 {
     /// <summary>The serializer id bound in reference.conf.</summary>
     public const int SerializerId = 4817;
@@ -53,8 +54,15 @@ internal sealed class RaftSerializer : SerializerWithStringManifest
     /// <summary>The oldest and newest format versions of the Raft messages and events this node reads.</summary>
     internal const int OldestVersion = 1, NewestVersion = 2;
 
-    /// <summary>The newest version of a type this node reads: <see cref="NewestVersion"/>, and 3 for a leader's RaftState.</summary>
-    internal static int NewestVersionOf(string versionBase) => versionBase == RaftStateManifest ? 3 : NewestVersion;
+    /// <summary>
+    /// The newest version of a type this node reads: <see cref="NewestVersion"/>, and 3 for a leader's RaftState and
+    /// for entry lists that hold a configuration entry (AppendEntries, EntriesAppended, RaftSnapshot).
+    /// </summary>
+    internal static int NewestVersionOf(string versionBase) => versionBase switch
+    {
+        RaftStateManifest or AppendEntriesManifest or EntriesAppendedManifest or RaftSnapshotManifest => 3,
+        _ => NewestVersion,
+    };
     // Version 2 has the same bytes as version 1: it makes the version explicit, so that a node of a later version can
     // tell an older frame from an unknown one, and an older node names the version it does not read.
     private const string V2 = ".2";
@@ -116,6 +124,7 @@ internal sealed class RaftSerializer : SerializerWithStringManifest
         TransferLeadershipRefused => TransferRefusedManifestV2,
         TransferInProgress => TransferInProgressManifestV2,
         RequestVoteResult => RequestVoteResultManifestV2,
+        AppendEntries ae when HasConfiguration(ae.Entries) => AppendEntriesManifestV3,
         AppendEntries => AppendEntriesManifestV2,
         AppendEntriesResult => AppendEntriesResultManifestV2,
         InstallSnapshot => InstallSnapshotManifestV2,
@@ -127,8 +136,10 @@ internal sealed class RaftSerializer : SerializerWithStringManifest
         RaftState { Followers: not null } => RaftStateManifestV3,
         RaftState => RaftStateManifestV2,
         HardStateChanged => HardStateManifestV2,
+        EntriesAppended e when HasConfiguration(e.Entries) => EntriesAppendedManifestV3,
         EntriesAppended => EntriesAppendedManifestV2,
         LogTruncated => LogTruncatedManifestV2,
+        RaftSnapshot s when NeedsVersion3(s) => RaftSnapshotManifestV3,
         RaftSnapshot => RaftSnapshotManifestV2,
         PreVote => PreVoteManifestV2,
         PreVoteResult => PreVoteResultManifestV2,
@@ -174,7 +185,7 @@ internal sealed class RaftSerializer : SerializerWithStringManifest
                     w.Write7BitEncodedInt64(m.LeaderCommit);
                     w.Write7BitEncodedInt64(m.Round);
                     w.Write(m.AnswerSuccess);
-                    WriteEntries(w, m.Entries);
+                    WriteEntries(w, m.Entries, HasConfiguration(m.Entries));
                     break;
                 case AppendEntriesResult m:
                     Header(w, m);
@@ -257,18 +268,13 @@ internal sealed class RaftSerializer : SerializerWithStringManifest
                     w.WriteOptional(e.VotedFor);
                     break;
                 case EntriesAppended e:
-                    WriteEntries(w, e.Entries);
+                    WriteEntries(w, e.Entries, HasConfiguration(e.Entries));
                     break;
                 case LogTruncated e:
                     w.Write7BitEncodedInt64(e.FromIndex);
                     break;
                 case RaftSnapshot e:
-                    w.Write7BitEncodedInt64(e.Term);
-                    w.WriteOptional(e.VotedFor);
-                    w.Write7BitEncodedInt64(e.LastIncludedIndex);
-                    w.Write7BitEncodedInt64(e.LastIncludedTerm);
-                    w.WriteBytes(e.State);
-                    WriteEntries(w, e.Suffix);
+                    WriteSnapshot(w, e);
                     break;
                 default:
                     throw new ArgumentException($"{nameof(RaftSerializer)} cannot serialize {obj.GetType().FullName}");
@@ -296,7 +302,8 @@ internal sealed class RaftSerializer : SerializerWithStringManifest
                 RequestVoteResultManifest or RequestVoteResultManifestV2 => new RequestVoteResult(r.String(), r.String(), r.Long(), r.Bool()),
                 PreVoteManifestV2 => new PreVote(r.String(), r.String(), r.Long(), r.Long(), r.Long()),
                 PreVoteResultManifestV2 => new PreVoteResult(r.String(), r.String(), r.Long(), r.Bool()),
-                AppendEntriesManifest or AppendEntriesManifestV2 => ReadAppendEntries(r),
+                AppendEntriesManifest or AppendEntriesManifestV2 => ReadAppendEntries(r, withKinds: false),
+                AppendEntriesManifestV3 => ReadAppendEntries(r, withKinds: true),
                 AppendEntriesResultManifest or AppendEntriesResultManifestV2 => new AppendEntriesResult(r.String(), r.String(), r.Long(), r.Bool(), r.Long(), r.Long(), r.Long(), r.Long()) { Round = r.Long() },
                 InstallSnapshotManifest or InstallSnapshotManifestV2 => new InstallSnapshot(r.String(), r.String(), r.Long(), r.Long(), r.Long(), r.Long(), r.Bytes(), r.Bool()),
                 InstallSnapshotResultManifest or InstallSnapshotResultManifestV2 => new InstallSnapshotResult(r.String(), r.String(), r.Long(), r.Long(), r.Long(), r.Bool()),
@@ -308,8 +315,10 @@ internal sealed class RaftSerializer : SerializerWithStringManifest
                 RaftStateManifestV3 => new RaftState(r.String(), r.Long(), r.Enum<RaftRole>(), r.OptionalString(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long()) { Followers = ReadFollowers(r) },
                 HardStateManifest or HardStateManifestV2 => new HardStateChanged(r.Long(), r.OptionalString()),
                 EntriesAppendedManifest or EntriesAppendedManifestV2 => new EntriesAppended(r.Entries()),
+                EntriesAppendedManifestV3 => new EntriesAppended(ReadEntries(r, withKinds: true)),
                 LogTruncatedManifest or LogTruncatedManifestV2 => new LogTruncated(r.Long()),
-                RaftSnapshotManifest or RaftSnapshotManifestV2 => new RaftSnapshot(r.Long(), r.OptionalString(), r.Long(), r.Long(), r.Bytes(), r.Entries()),
+                RaftSnapshotManifest or RaftSnapshotManifestV2 => ReadSnapshot(r, version3: false),
+                RaftSnapshotManifestV3 => ReadSnapshot(r, version3: true),
                 _ => throw UnknownManifest(manifest),
             };
             r.End();
@@ -336,42 +345,5 @@ internal sealed class RaftSerializer : SerializerWithStringManifest
                 $"AkkaRaft '{manifest}' is version {version}; this node reads versions {OldestVersion}-{NewestVersionOf(manifest[..dot])}: upgrade it");
         }
         return new SerializationException($"unknown AkkaRaft manifest '{manifest}'");
-    }
-
-    private static FollowerContact[] ReadFollowers(WireReader r)
-    {
-        var count = r.Count();
-        var followers = new FollowerContact[count];
-        for (var i = 0; i < count; i++)
-        {
-            var (peer, ticks) = (r.String(), r.Long());
-            followers[i] = new FollowerContact(peer, ticks < 0 ? null : TimeSpan.FromTicks(ticks));
-        }
-        return followers;
-    }
-
-    private static AppendEntries ReadAppendEntries(WireReader r)
-    {
-        var (clusterId, from, term) = (r.String(), r.String(), r.Long());
-        var (prevIndex, prevTerm, commit, round, answer) = (r.Long(), r.Long(), r.Long(), r.Long(), r.Bool());
-        return new AppendEntries(clusterId, from, term, prevIndex, prevTerm, r.Entries(), commit) { Round = round, AnswerSuccess = answer };
-    }
-
-    private static void Header(BinaryWriter w, IRaftMessage m)
-    {
-        w.Write(m.ClusterId);
-        w.Write(m.From);
-        w.Write7BitEncodedInt64(m.Term);
-    }
-
-    private static void WriteEntries(BinaryWriter w, IReadOnlyList<LogEntry> entries)
-    {
-        w.Write7BitEncodedInt(entries.Count);
-        foreach (var e in entries)
-        {
-            w.Write7BitEncodedInt64(e.Index);
-            w.Write7BitEncodedInt64(e.Term);
-            w.WriteBytes(e.Command);
-        }
     }
 }

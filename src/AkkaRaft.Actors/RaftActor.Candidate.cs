@@ -20,7 +20,7 @@ public sealed partial class RaftActor
         _role = RaftRole.Candidate;
         _leaderId = null;
         EndVoteLease();
-        _votes = new VoteTally(_settings.Members.Length);
+        _votes = new VoterTally(Configuration);
         _votes.Record(_id, granted: true);
         Timers.Cancel(HeartbeatTimerKey);
         ResetElectionTimer(); // a split vote times out into yet another term

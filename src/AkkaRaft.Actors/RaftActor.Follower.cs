@@ -43,6 +43,7 @@ public sealed partial class RaftActor
         Command<GetState>(_ => ReplyState());
         Command<HeartbeatTick>(_ => { });
         Command<FlushProposals>(_ => { });
+        NotLeadingMembershipCommands();
         VoteLeaseCommands();
         SnapshotCommands();
     }

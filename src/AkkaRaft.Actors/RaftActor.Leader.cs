@@ -16,6 +16,7 @@ public sealed partial class RaftActor
         _proposed.Clear();
         _flushScheduled = false;
         EndTransfer();
+        AbandonMembershipWork();
         Timers.Cancel(QuorumCheckTimerKey);
     }
 
@@ -60,12 +61,14 @@ public sealed partial class RaftActor
         Command<GetState>(_ => ReplyState());
         Command<ElectionTimeout>(_ => { }); // a stale timer from before; leaders do not time out
         Command<QuorumCheckTick>(_ => OnQuorumCheck());
+        LeaderMembershipCommands();
         VoteLeaseCommands();
         SnapshotCommands();
     }
 
     private void LeaderHandles(IRaftMessage message)
     {
+        if (message is IRaftResponse && !_progress.ContainsKey(message.From)) return; // from a member removed since
         NoteFollowerActive(message.From);
         switch (message)
         {
@@ -140,6 +143,7 @@ public sealed partial class RaftActor
             _progress[peer].HeartbeatElapsed();
             SendAppend(peer, heartbeat: true);
         }
+        ObserveCatchUp(); // a learner that went silent is given up on
     }
 
     /// <summary>
@@ -197,6 +201,7 @@ public sealed partial class RaftActor
         if (r.Success)
         {
             if (progress.Acknowledged(r.MatchIndex)) MaybeCommit();
+            if (r.From == _catchUp?.Id) ObserveCatchUp();
             if (r.From == _transferTarget && MaybeSendTimeoutNow()) return;
             SendAppend(r.From, heartbeat: false);
             return;
@@ -209,10 +214,8 @@ public sealed partial class RaftActor
     private void MaybeCommit()
     {
         if (_role != RaftRole.Leader) return;
-        Span<long> matches = stackalloc long[_others.Length + 1];
-        matches[0] = _durability.DurableIndex;
-        for (var i = 0; i < _others.Length; i++) matches[i + 1] = _progress[_others[i]].Match;
-        var commit = CommitRule.Advance(matches, _commitIndex, _currentTerm, _termAt);
+        // Only the voters of the latest configuration count (thesis §4.1); the leader too, only while it is one (§4.2.2).
+        var commit = VoterQuorum.Advance(Configuration, _id, _durability.DurableIndex, _matchOf, _commitIndex, _currentTerm, _termAt);
         if (commit <= _commitIndex) return;
         AdvanceCommit(commit);
         AdmitReadsAfterCommit();

@@ -22,6 +22,7 @@ public sealed partial class RaftActor
     /// <summary>An election timeout: a pre-vote round when pre-vote is on, else an election at once (§5.2).</summary>
     private void StartElection()
     {
+        if (!MayCampaign()) return;
         if (_settings.PreVote) BeginPreVote();
         else BecomeCandidate();
     }
@@ -44,7 +45,7 @@ public sealed partial class RaftActor
         _role = RaftRole.PreCandidate;
         _leaderId = null;
         EndVoteLease();
-        _votes = new VoteTally(_settings.Members.Length);
+        _votes = new VoterTally(Configuration);
         _votes.Record(_id, granted: true);
         Timers.Cancel(HeartbeatTimerKey);
         ResetElectionTimer(); // a round that gets no majority times out into another round
@@ -162,7 +163,7 @@ public sealed partial class RaftActor
 
     private void OnQuorumCheck()
     {
-        var step = QuorumActivity.Check(_progress.Values, _settings.Members.Length);
+        var step = QuorumActivity.Check(_otherVoters.Select(v => _progress[v]), _quorumNeeded);
         if (step.Role == RaftRole.Follower)
             _logger.Warning("{0} steps down at term {1}: it has not heard from a majority within {2}", _id, _currentTerm, _settings.ElectionTimeoutMin);
         Carry(step);

@@ -48,7 +48,7 @@ public sealed partial class RaftActor
     /// </summary>
     private bool LeaseHolds() =>
         _settings.Reads == ReadMode.Lease && _transferTarget is null && !_leaseForfeited &&
-        _lease.Holds(_others, QuorumMath.Majority(_settings.Members.Length), Now);
+        _lease.Holds(_otherVoters, _quorumNeeded, Now);
 
     private void OnRoundAcknowledged(string follower, long round)
     {
@@ -67,7 +67,7 @@ public sealed partial class RaftActor
     private void ReleaseReads()
     {
         // Called at every commit: an indexed loop, so no enumerator is allocated when nothing is released.
-        var released = _reads.Release(_others, QuorumMath.Majority(_settings.Members.Length), _lastApplied);
+        var released = _reads.Release(_otherVoters, _quorumNeeded, _lastApplied);
         for (var i = 0; i < released.Count; i++)
         {
             // To the apply target, after the Applied messages up to read.Index: its mailbox keeps that order.

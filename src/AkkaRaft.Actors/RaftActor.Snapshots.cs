@@ -2,6 +2,7 @@ using Akka.Persistence;
 using AkkaRaft.Actors.Protocol;
 using AkkaRaft.Actors.Persistence;
 using AkkaRaft.Actors.Core;
+using AkkaRaft.Actors.Serialization;
 
 namespace AkkaRaft.Actors;
 
@@ -22,7 +23,17 @@ public sealed partial class RaftActor
     }
 
     private RaftSnapshot CurrentSnapshot() =>
-        new(_currentTerm, _votedFor, _log.SnapshotIndex, _log.SnapshotTerm, _snapshotState, _log.Entries());
+        new(_currentTerm, _votedFor, _log.SnapshotIndex, _log.SnapshotTerm, _snapshotState, _log.Entries()) { Configuration = SnapshotConfiguration() };
+
+    /// <summary>
+    /// The configuration a snapshot carries: the one in effect at its last index, unless that is still the initial one
+    /// (which the settings give again at every start). A joining peer has no initial configuration to fall back on.
+    /// </summary>
+    private ConfigurationEntry? SnapshotConfiguration()
+    {
+        var configuration = _configs.At(_log.SnapshotIndex);
+        return configuration.Index > 0 || _settings.Join ? configuration : null;
+    }
 
     /// <summary>
     /// Raft §7: the state machine captured everything up to <c>snapshot.Index</c>; discard that prefix of the log and
@@ -50,6 +61,7 @@ public sealed partial class RaftActor
     private void SaveLocalSnapshot(Snapshot snapshot)
     {
         _log.CompactTo(snapshot.Index);
+        _configs.Compacted(snapshot.Index);
         _snapshotState = snapshot.State;
         // If this save is lost, the journal still holds every event, so recovery is merely slower.
         SaveSnapshot(CurrentSnapshot());
@@ -68,6 +80,10 @@ public sealed partial class RaftActor
         _currentTerm = s.Term;
         _votedFor = s.VotedFor;
         _log.Restore(s.LastIncludedIndex, s.LastIncludedTerm, s.Suffix);
+        _configs = MembershipLog.FromSnapshot(s.LastIncludedIndex, s.Configuration ?? new ConfigurationEntry(0, _bootstrap));
+        foreach (var entry in s.Suffix)
+            if (entry.Kind == LogEntryKind.Configuration) _configs.Appended(entry.Index, MembershipCodec.Decode(entry.Command));
+        OnConfigurationChanged();
         _snapshotState = s.State;
     }
 
@@ -110,7 +126,7 @@ public sealed partial class RaftActor
         var length = Math.Min(_settings.SnapshotChunkBytes, _snapshotState.Length - offset);
         var done = offset + length >= _snapshotState.Length;
         Send(peer, new InstallSnapshot(_settings.ClusterId, _id, _currentTerm, _log.SnapshotIndex, _log.SnapshotTerm,
-            offset, _snapshotState.AsSpan(offset, length).ToArray(), done));
+            offset, _snapshotState.AsSpan(offset, length).ToArray(), done) { Configuration = done ? _configs.At(_log.SnapshotIndex) : null });
         progress.NoteSent(_log.SnapshotIndex);
         progress.ChunkSent(offset + length);
     }
@@ -161,6 +177,9 @@ public sealed partial class RaftActor
         _log.InstallSnapshot(s.LastIncludedIndex, s.LastIncludedTerm);
         // What the journal held past the snapshot may be gone from the log now; never count it as durable here.
         _durability.Rewritten(_log.LastIndex);
+        // The configuration comes with the snapshot; from a leader that sent none, the newest one this peer had below it.
+        var configuration = s.Configuration ?? (_configs.Latest.Index <= s.LastIncludedIndex ? _configs.Latest : _configs.Committed);
+        if (_configs.Restored(s.LastIncludedIndex, configuration, logKeptSuffix: _log.LastIndex > s.LastIncludedIndex)) OnConfigurationChanged();
         _snapshotState = complete;
         _commitIndex = Math.Max(_commitIndex, s.LastIncludedIndex);
         _lastApplied = s.LastIncludedIndex;

@@ -24,6 +24,7 @@ public sealed partial class RaftActor
                 _durability.Rewritten(t.FromIndex - 1);
                 break;
         }
+        if (TrackConfigurations(e)) OnConfigurationChanged();
     }
 
     /// <summary>A journal write begun under <paramref name="ticket"/> completed: what it appended is durable, if still the log's.</summary>
@@ -101,7 +102,7 @@ public sealed partial class RaftActor
         if (step.Message is { } message)
         {
             if (step.To is { } to) Send(to, message);
-            else foreach (var peer in _others) Send(peer, message);
+            else foreach (var peer in _otherVoters) Send(peer, message); // vote requests: learners do not vote
         }
         AdvanceCommit(step.CommitTo);
         if (step.LeaderRecounts) MaybeCommit();

@@ -26,8 +26,14 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     private readonly IActorRef? _applyTo;
     private readonly ILoggingAdapter _logger = Context.GetLogger();
     private readonly string _id;
-    private readonly string[] _others;
-    private IReadOnlyDictionary<string, ICanTell> _routes = new Dictionary<string, ICanTell>();
+    /// <summary>Every other member of the latest configuration, voters then learners: whom a leader replicates to.</summary>
+    private string[] _others = [];
+    /// <summary>Every other voter of the latest configuration: whom a candidate asks, and whose answers make a majority.</summary>
+    private string[] _otherVoters = [];
+    /// <summary>Answers a leader needs, counting itself as one (a majority of voters, one more when it is not a voter itself).</summary>
+    private int _quorumNeeded = 1;
+    /// <summary>How to reach each peer by id: the routes given, those resolved from configuration addresses, and those learned from senders.</summary>
+    private Dictionary<string, ICanTell> _routes = new(StringComparer.Ordinal);
 
     // Delegates made once, not per message, on the replication path.
     private readonly Action<IRaftMessage> _asFollower;
@@ -35,12 +41,17 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     private readonly Action<IRaftMessage> _asPreCandidate;
     private readonly Action<IRaftMessage> _asLeader;
     private readonly Func<long, long?> _termAt;
+    private readonly Func<string, long> _matchOf;
     private readonly Action<(Step Step, Action? Then)> _completeAfterWrites;
 
     // Persistent state (Figure 2): rebuilt from the journal on every start.
     private long _currentTerm;
     private string? _votedFor;
     private readonly RaftLog _log = new();
+    /// <summary>The configuration in effect at each point of the log (Raft thesis §4), rebuilt with it.</summary>
+    private MembershipLog _configs;
+    /// <summary>The configuration before any entry: the members given at start, or none for a peer that joins.</summary>
+    private readonly Membership _bootstrap;
 
     /// <summary>What of the log is durable, and what is still being written.</summary>
     private readonly LogDurability _durability = new();
@@ -61,7 +72,7 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     private long _snapshotRequestedAt;
 
     // A candidate's election (§5.2): null in any other role.
-    private VoteTally? _votes;
+    private VoterTally? _votes;
 
     // A leader's state, reset at each election (Figure 2, "Volatile state on leaders").
     private readonly Dictionary<string, FollowerProgress> _progress = new(StringComparer.Ordinal);
@@ -94,6 +105,8 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
         ArgumentNullException.ThrowIfNull(peers);
         if (settings.PeerId.Length == 0)
             throw new ConfigurationException($"{RaftSettings.ConfigPath}.peer-id is empty: set it in HOCON or with RaftSettings.WithPeerId");
+        // A joining peer may be given routes to anyone: it learns from the leader which of them are members.
+        if (settings.Join) return Akka.Actor.Props.CreateBy(new Producer(settings, peers, options ?? new RaftActorOptions()));
         var others = settings.Members.Where(m => m != settings.PeerId).ToHashSet(StringComparer.Ordinal);
         var missing = others.Where(m => !peers.Ids.Contains(m)).ToArray();
         if (missing.Length > 0)
@@ -145,10 +158,14 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
         _asPreCandidate = PreCandidateHandles;
         _asLeader = LeaderHandles;
         _termAt = _log.TermAt;
+        _matchOf = peer => _progress.TryGetValue(peer, out var p) ? p.Match : 0;
         _completeAfterWrites = pending => Complete(pending.Step, pending.Then);
         _applyTo = options.ApplyTo;
         _id = settings.PeerId;
-        _others = settings.Members.Where(m => m != _id).ToArray();
+        _bootstrap = settings.Join
+            ? Membership.None
+            : Membership.Create(settings.Members.Select(m => new Member(m, m == _id ? SelfAddress() : peers.AddressOf(m))));
+        _configs = new MembershipLog(_bootstrap);
         RaftExtension.Get(Context.System); // journal events go through RaftSerializer
         PersistenceId = PersistenceIdFor(settings.ClusterId, settings.PeerId);
         if (options.JournalPluginId is not null) JournalPluginId = options.JournalPluginId;
@@ -168,6 +185,7 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     protected override void PreStart()
     {
         _routes = _peerDirectory.Bind(Context);
+        OnConfigurationChanged();
         base.PreStart();
     }
 
@@ -213,9 +231,9 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
             _logger.Warning("{0} dropped {1} from {2} of cluster '{3}' (this is '{4}')", _id, message.GetType().Name, message.From, message.ClusterId, _settings.ClusterId);
             return;
         }
-        if (!_routes.ContainsKey(message.From))
+        if (!_routes.ContainsKey(message.From) && !LearnRoute(message))
         {
-            _logger.Warning("{0} dropped {1} from '{2}', which is not another member of [{3}]", _id, message.GetType().Name, message.From, string.Join(", ", _settings.Members));
+            _logger.Warning("{0} dropped {1} from '{2}', which it cannot reach: not a member of {3}", _id, message.GetType().Name, message.From, _configs.Latest);
             return;
         }
         if (QuorumActivity.LeaseIgnores(message, VoteLeaseTerm, InVoteLease))
@@ -270,6 +288,7 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     {
         foreach (var peer in _others)
             if (string.CompareOrdinal(peer, _id) > 0) _routes[peer].Tell(new Identify(null), Self);
+        // A removed member may stay reachable for a while, but there is nothing to keep alive for it.
     }
 
     /// <summary>Sends to a peer by id. No sender goes with it: the message names its sender (<see cref="IRaftMessage.From"/>), and over Akka.Remote a sender would be one more path to encode and resolve per message.</summary>
@@ -278,7 +297,7 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     // ---- Messages every role answers the same way ----
 
     private void ReplyState() => Sender.Tell(new RaftState(_id, _currentTerm, _role, _leaderId, _log.LastIndex, _commitIndex, _lastApplied,
-        _log.SnapshotIndex, PersistedLogBytes(), _snapshotState.Length) { Followers = _role == RaftRole.Leader ? FollowerContacts() : null });
+        _log.SnapshotIndex, PersistedLogBytes(), _snapshotState.Length) { Followers = _role == RaftRole.Leader ? FollowerContacts() : null, IsMember = _configs.Latest.Membership.Contains(_id) });
 
     private FollowerContact[] FollowerContacts()
     {
@@ -301,8 +320,11 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
         {
             _lastApplied++;
             var entry = _log[_lastApplied];
-            _applyTo?.Tell(new Applied(_id, entry.Index, entry.Term, entry.Command), Self);
+            // A configuration is the peer's own business: the state machine sees its index as a no-op, so indexes stay contiguous.
+            _applyTo?.Tell(new Applied(_id, entry.Index, entry.Term, entry.Kind == LogEntryKind.Command ? entry.Command : Array.Empty<byte>()), Self);
         }
+        if (_configs.CommittedTo(_commitIndex)) OnConfigurationCommitted();
+        if (_role == RaftRole.Leader) OnLeaderCommitted();
         ReleaseReads();
         MaybeRequestSnapshot();
     }

@@ -76,12 +76,21 @@ public sealed class RaftSettings
     /// <summary>Size of each InstallSnapshot chunk.</summary>
     public int SnapshotChunkBytes { get; }
 
+    /// <summary>
+    /// True for a peer that starts empty and waits to be added to a running group (<c>akka.raft.join</c>): it has no
+    /// members of its own, never campaigns, and learns the configuration from the leader that adds it.
+    /// </summary>
+    public bool Join { get; }
+
+    /// <summary>Catch-up rounds a learner gets before <see cref="AddVoter"/> gives up promoting it (<c>akka.raft.membership.catch-up-rounds</c>).</summary>
+    public int CatchUpRounds { get; }
+
     private RaftSettings(
         string clusterId, string peerId, ImmutableArray<string> members,
         TimeSpan electionTimeoutMin, TimeSpan electionTimeoutMax, TimeSpan heartbeatInterval,
         bool preVote, bool checkQuorum, ReadMode reads, TimeSpan leaseClockDrift,
         int maxEntriesPerMessage, long maxBytesPerMessage, int maxInflightMessages,
-        long snapshotLogEntries, long snapshotLogBytes, int snapshotChunkBytes)
+        long snapshotLogEntries, long snapshotLogBytes, int snapshotChunkBytes, bool join, int catchUpRounds)
     {
         ClusterId = clusterId;
         PeerId = peerId;
@@ -99,6 +108,8 @@ public sealed class RaftSettings
         SnapshotLogEntries = snapshotLogEntries;
         SnapshotLogBytes = snapshotLogBytes;
         SnapshotChunkBytes = snapshotChunkBytes;
+        Join = join;
+        CatchUpRounds = catchUpRounds;
         Validate();
     }
 
@@ -138,7 +149,9 @@ public sealed class RaftSettings
             maxInflightMessages: Read(raft, "replication.max-inflight-messages", c => c.GetInt("replication.max-inflight-messages")),
             snapshotLogEntries: Read(raft, "snapshot.log-entries", c => c.GetLong("snapshot.log-entries")),
             snapshotLogBytes: Read(raft, "snapshot.log-bytes", c => c.GetByteSize("snapshot.log-bytes") ?? -1),
-            snapshotChunkBytes: Read(raft, "snapshot.chunk-bytes", c => checked((int)(c.GetByteSize("snapshot.chunk-bytes") ?? -1))))
+            snapshotChunkBytes: Read(raft, "snapshot.chunk-bytes", c => checked((int)(c.GetByteSize("snapshot.chunk-bytes") ?? -1))),
+            join: Read(raft, "join", c => c.GetBoolean("join")),
+            catchUpRounds: Read(raft, "membership.catch-up-rounds", c => c.GetInt("membership.catch-up-rounds")))
         {
             LeaderNoOp = Read(raft, "leader-no-op", c => c.GetBoolean("leader-no-op")),
         };
@@ -152,6 +165,12 @@ public sealed class RaftSettings
 
     /// <summary>A copy with another member list (this peer, if set, must be in it).</summary>
     public RaftSettings WithMembers(IEnumerable<string> members) => Copy(members: members.ToImmutableArray());
+
+    /// <summary>
+    /// A copy that starts empty and waits to be added to a running group (<paramref name="join"/>; then the members must
+    /// be empty), or whose learners get <paramref name="catchUpRounds"/> rounds to catch up before promotion.
+    /// </summary>
+    public RaftSettings WithMembership(bool? join = null, int? catchUpRounds = null) => Copy(join: join, catchUpRounds: catchUpRounds);
 
     /// <summary>A copy with other election timeout bounds.</summary>
     public RaftSettings WithElectionTimeout(TimeSpan min, TimeSpan max) => Copy(electionTimeoutMin: min, electionTimeoutMax: max);
@@ -187,12 +206,14 @@ public sealed class RaftSettings
         TimeSpan? electionTimeoutMin = null, TimeSpan? electionTimeoutMax = null, TimeSpan? heartbeatInterval = null,
         bool? preVote = null, bool? checkQuorum = null, ReadMode? reads = null, TimeSpan? leaseClockDrift = null,
         int? maxEntriesPerMessage = null, long? maxBytesPerMessage = null, int? maxInflightMessages = null,
-        long? snapshotLogEntries = null, long? snapshotLogBytes = null, int? snapshotChunkBytes = null, bool? leaderNoOp = null) =>
+        long? snapshotLogEntries = null, long? snapshotLogBytes = null, int? snapshotChunkBytes = null, bool? leaderNoOp = null,
+        bool? join = null, int? catchUpRounds = null) =>
         new(clusterId ?? ClusterId, peerId ?? PeerId, members ?? Members,
             electionTimeoutMin ?? ElectionTimeoutMin, electionTimeoutMax ?? ElectionTimeoutMax, heartbeatInterval ?? HeartbeatInterval,
             preVote ?? PreVote, checkQuorum ?? CheckQuorum, reads ?? Reads, leaseClockDrift ?? LeaseClockDrift,
             maxEntriesPerMessage ?? MaxEntriesPerMessage, maxBytesPerMessage ?? MaxBytesPerMessage, maxInflightMessages ?? MaxInflightMessages,
-            snapshotLogEntries ?? SnapshotLogEntries, snapshotLogBytes ?? SnapshotLogBytes, snapshotChunkBytes ?? SnapshotChunkBytes)
+            snapshotLogEntries ?? SnapshotLogEntries, snapshotLogBytes ?? SnapshotLogBytes, snapshotChunkBytes ?? SnapshotChunkBytes,
+            join ?? Join, catchUpRounds ?? CatchUpRounds)
         {
             LeaderNoOp = leaderNoOp ?? LeaderNoOp,
         };
@@ -201,8 +222,10 @@ public sealed class RaftSettings
     {
         if (string.IsNullOrWhiteSpace(ClusterId))
             throw Invalid("cluster-id", "must not be empty");
-        if (Members.IsDefaultOrEmpty)
-            throw Invalid("members", "must list at least one peer id");
+        if (Join && !Members.IsDefaultOrEmpty)
+            throw Invalid("members", "must be empty with join = on: a joining peer learns its members from the leader that adds it");
+        if (!Join && Members.IsDefaultOrEmpty)
+            throw Invalid("members", "must list at least one peer id (or set join = on to wait to be added to a running group)");
         if (Members.Any(string.IsNullOrWhiteSpace))
             throw Invalid("members", "contains an empty peer id");
         var duplicate = Members.GroupBy(m => m, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
@@ -239,6 +262,8 @@ public sealed class RaftSettings
             throw Invalid("snapshot.log-bytes", $"must be 0 (off) or positive, is {SnapshotLogBytes}");
         if (SnapshotChunkBytes <= 0)
             throw Invalid("snapshot.chunk-bytes", $"must be positive, is {SnapshotChunkBytes}");
+        if (CatchUpRounds < 1)
+            throw Invalid("membership.catch-up-rounds", $"must be at least 1, is {CatchUpRounds}");
     }
 
     private static ReadMode ParseReadMode(string value) => value switch
@@ -267,7 +292,7 @@ public sealed class RaftSettings
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"RaftSettings(cluster-id={ClusterId}, peer-id={PeerId}, members=[{string.Join(",", Members)}], " +
+        $"RaftSettings(cluster-id={ClusterId}, peer-id={PeerId}, members=[{string.Join(",", Members)}]{(Join ? " (join)" : "")}, " +
         $"election-timeout={ElectionTimeoutMin.TotalMilliseconds}-{ElectionTimeoutMax.TotalMilliseconds}ms, " +
         $"heartbeat={HeartbeatInterval.TotalMilliseconds}ms, pre-vote={(PreVote ? "on" : "off")}, check-quorum={(CheckQuorum ? "on" : "off")}, " +
         $"reads={(Reads == ReadMode.Lease ? $"lease (drift {LeaseClockDrift.TotalMilliseconds}ms)" : "read-index")})";

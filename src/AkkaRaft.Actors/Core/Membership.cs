@@ -30,6 +30,12 @@ internal sealed class Membership : IEquatable<Membership>
         _learners = learners.ToDictionary(m => m.Id, StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// No members at all: the configuration of a peer that waits to be added to a running group. It elects no one and
+    /// is replaced by the first configuration the peer receives.
+    /// </summary>
+    public static Membership None { get; } = new(ImmutableArray<Member>.Empty, ImmutableArray<Member>.Empty);
+
     /// <summary>The voters, by id.</summary>
     public ImmutableArray<Member> Voters { get; }
 

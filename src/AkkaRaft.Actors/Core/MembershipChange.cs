@@ -18,50 +18,23 @@ internal abstract record MembershipChange(string Id, long? ExpectedIndex)
 }
 
 /// <summary>Adds <paramref name="Id"/>, reached at <paramref name="Address"/>, as a learner: it receives the log, never votes.</summary>
-internal sealed record AddLearner(string Id, string Address, long? ExpectedIndex = null) : MembershipChange(Id, ExpectedIndex)
+internal sealed record AddLearnerChange(string Id, string Address, long? ExpectedIndex = null) : MembershipChange(Id, ExpectedIndex)
 {
     public override string Describe() => $"add learner {Id} at {Address}";
 }
 
 /// <summary>Makes learner <paramref name="Id"/> a voter.</summary>
-internal sealed record PromoteLearner(string Id, long? ExpectedIndex = null) : MembershipChange(Id, ExpectedIndex)
+internal sealed record PromoteLearnerChange(string Id, long? ExpectedIndex = null) : MembershipChange(Id, ExpectedIndex)
 {
     public override string Describe() => $"promote learner {Id}";
 }
 
 /// <summary>Removes member <paramref name="Id"/>, voter or learner (the leader itself included, thesis §4.2.2).</summary>
-internal sealed record RemoveMember(string Id, long? ExpectedIndex = null) : MembershipChange(Id, ExpectedIndex)
+internal sealed record RemoveMemberChange(string Id, long? ExpectedIndex = null) : MembershipChange(Id, ExpectedIndex)
 {
     public override string Describe() => $"remove {Id}";
 }
 
-/// <summary>Why a change was refused.</summary>
-internal enum MembershipRefusalReason
-{
-    /// <summary>The member to add has an empty id or address.</summary>
-    InvalidMember,
-
-    /// <summary>The member to add is already a voter or a learner.</summary>
-    AlreadyMember,
-
-    /// <summary>The member to promote or remove is not in the configuration.</summary>
-    UnknownMember,
-
-    /// <summary>The member to promote is a voter already.</summary>
-    NotALearner,
-
-    /// <summary>The member to remove is the only voter: a configuration without voters can elect no one.</summary>
-    LastVoter,
-
-    /// <summary>The configuration in effect is not the one the change expected (compare-and-set failed).</summary>
-    ConfigurationMoved,
-
-    /// <summary>Another change is not committed yet (thesis §4.1: one change at a time).</summary>
-    ChangeInProgress,
-
-    /// <summary>No entry of the leader's term has committed yet (the single-server change bug, see <see cref="MembershipRules"/>).</summary>
-    TermNotCommitted,
-}
 
 /// <summary>A refused change: why, and a one-line message for the requester.</summary>
 internal sealed record MembershipRefusal(MembershipRefusalReason Reason, string Message)
@@ -93,7 +66,7 @@ internal static class MembershipChanges
 
         switch (change)
         {
-            case AddLearner add:
+            case AddLearnerChange add:
                 if (current.Contains(add.Id ?? ""))
                     return Refuse(MembershipRefusalReason.AlreadyMember,
                         $"cannot {change.Describe()}: {add.Id} is already a {(current.IsVoter(add.Id!) ? "voter" : "learner")}");
@@ -102,12 +75,12 @@ internal static class MembershipChanges
                     ? (next, null)
                     : Refuse(MembershipRefusalReason.InvalidMember, $"cannot {change.Describe()}: {problem}");
 
-            case PromoteLearner promote:
+            case PromoteLearnerChange promote:
                 if (current.IsVoter(promote.Id ?? "")) return Refuse(MembershipRefusalReason.NotALearner, $"cannot {change.Describe()}: it is a voter already");
                 if (!current.IsLearner(promote.Id ?? "")) return Unknown(current, change);
                 return (current.WithPromoted(promote.Id!), null);
 
-            case RemoveMember remove:
+            case RemoveMemberChange remove:
                 if (!current.Contains(remove.Id ?? "")) return Unknown(current, change);
                 if (current.IsVoter(remove.Id!) && current.Voters.Length == 1)
                     return Refuse(MembershipRefusalReason.LastVoter, $"cannot {change.Describe()}: it is the only voter");

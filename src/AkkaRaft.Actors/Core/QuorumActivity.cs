@@ -10,19 +10,21 @@ namespace AkkaRaft.Actors.Core;
 internal static class QuorumActivity
 {
     /// <summary>
-    /// At each check (every election-timeout-min): a leader that heard from a majority since the last check, itself
-    /// included, stays; otherwise it steps down to follower at its term, so its clients move on. Every follower's
+    /// At each check (every election-timeout-min): a leader that heard from enough voters since the last check, itself
+    /// counted as one, stays; otherwise it steps down to follower at its term, so its clients move on. Every voter's
     /// activity flag is reset for the next period either way.
     /// </summary>
-    public static Step Check(IEnumerable<FollowerProgress> followers, int voters)
+    /// <param name="voters">The progress of every other voter (learners do not count).</param>
+    /// <param name="needed">Answers needed, the leader's own included: a majority of the voters, one more when the leader is not one (thesis §4.2.2).</param>
+    public static Step Check(IEnumerable<FollowerProgress> voters, int needed)
     {
         var active = 1; // the leader hears itself
-        foreach (var follower in followers)
+        foreach (var follower in voters)
         {
             if (follower.RecentActive) active++;
             follower.RecentActive = false;
         }
-        return active >= QuorumMath.Majority(voters) ? default : new Step { Role = RaftRole.Follower };
+        return active >= needed ? default : new Step { Role = RaftRole.Follower };
     }
 
     /// <summary>

@@ -21,24 +21,3 @@ internal static class QuorumMath
         return matchIndexes[matchIndexes.Length - Majority(matchIndexes.Length)];
     }
 }
-
-/// <summary>Votes received by a candidate in one term.</summary>
-internal sealed class VoteTally
-{
-    private readonly HashSet<string> _granted = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _refused = new(StringComparer.Ordinal);
-    private readonly int _voters;
-
-    public VoteTally(int voters) => _voters = voters;
-
-    /// <summary>Records one voter's answer; a voter's first answer in the term is the one that counts.</summary>
-    public void Record(string voter, bool granted)
-    {
-        if (_granted.Contains(voter) || _refused.Contains(voter)) return;
-        (granted ? _granted : _refused).Add(voter);
-    }
-
-    public bool Won => _granted.Count >= QuorumMath.Majority(_voters);
-
-    public bool Lost => _refused.Count > _voters - QuorumMath.Majority(_voters);
-}

@@ -46,6 +46,12 @@ public sealed record RaftState(string PeerId, long Term, RaftRole Role, string? 
 
     /// <summary>On a leader, how long ago it last heard from each other member in its term; null on any other role.</summary>
     public IReadOnlyList<FollowerContact>? Followers { get; init; }
+
+    /// <summary>
+    /// False when the peer's latest configuration does not list it: it was removed from the group (or has not been added
+    /// yet, when it joins). Such a peer never campaigns.
+    /// </summary>
+    public bool IsMember { get; init; } = true;
 }
 
 /// <summary>How long ago a leader last heard from one follower.</summary>

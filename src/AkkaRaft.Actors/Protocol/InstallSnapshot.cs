@@ -15,7 +15,14 @@ namespace AkkaRaft.Actors.Protocol;
 public sealed record InstallSnapshot(
     string ClusterId, string From, long Term,
     long LastIncludedIndex, long LastIncludedTerm,
-    long Offset, byte[] Data, bool Done) : IRaftRequest;
+    long Offset, byte[] Data, bool Done) : IRaftRequest
+{
+    /// <summary>
+    /// On the last chunk: the configuration in effect at <see cref="LastIncludedIndex"/> and the index that created it,
+    /// which the follower takes with the snapshot (Raft thesis §4, §5.1); null from a leader that sends none.
+    /// </summary>
+    internal Core.ConfigurationEntry? Configuration { get; init; }
+}
 
 /// <summary>The answer to an <see cref="InstallSnapshot"/> chunk.</summary>
 /// <param name="ClusterId">The Raft group.</param>

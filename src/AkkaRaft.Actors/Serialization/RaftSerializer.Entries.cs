@@ -19,6 +19,7 @@ internal sealed partial class RaftSerializer
     internal const string AppendEntriesManifestV3 = AppendEntriesManifest + V3;
     internal const string EntriesAppendedManifestV3 = EntriesAppendedManifest + V3;
     internal const string RaftSnapshotManifestV3 = RaftSnapshotManifest + V3;
+    internal const string InstallSnapshotManifestV3 = InstallSnapshotManifest + V3;
 
     // An entry of version 3 takes at least four bytes: index, term, kind and the command's length.
     private const int MinBytesPerKindedEntry = 4;
@@ -57,11 +58,29 @@ internal sealed partial class RaftSerializer
     {
         var snapshot = new RaftSnapshot(r.Long(), r.OptionalString(), r.Long(), r.Long(), r.Bytes(), ReadEntries(r, version3));
         if (!version3 || !r.Bool()) return snapshot;
+        return snapshot with { Configuration = ReadConfiguration(r, snapshot.LastIncludedIndex) };
+    }
+
+    /// <summary>Version 3 of an InstallSnapshot chunk: version 2's fields, then the configuration at its last included index.</summary>
+    private static InstallSnapshot ReadInstallSnapshotWithConfiguration(WireReader r)
+    {
+        var chunk = new InstallSnapshot(r.String(), r.String(), r.Long(), r.Long(), r.Long(), r.Long(), r.Bytes(), r.Bool());
+        return chunk with { Configuration = ReadConfiguration(r, chunk.LastIncludedIndex) };
+    }
+
+    private static ConfigurationEntry ReadConfiguration(WireReader r, long lastIncludedIndex)
+    {
         var index = r.Long();
         // The configuration in effect at the last included index was created at or before it.
-        if (index < 0 || index > snapshot.LastIncludedIndex)
-            throw new InvalidDataException($"configuration index {index} outside 0..{snapshot.LastIncludedIndex} (the last included index)");
-        return snapshot with { Configuration = new ConfigurationEntry(index, MembershipCodec.Read(r)) };
+        if (index < 0 || index > lastIncludedIndex)
+            throw new InvalidDataException($"configuration index {index} outside 0..{lastIncludedIndex} (the last included index)");
+        return new ConfigurationEntry(index, MembershipCodec.Read(r));
+    }
+
+    private static void WriteConfiguration(BinaryWriter w, ConfigurationEntry configuration)
+    {
+        w.Write7BitEncodedInt64(configuration.Index);
+        MembershipCodec.Write(w, configuration.Membership);
     }
 
     private static void WriteSnapshot(BinaryWriter w, RaftSnapshot e)
@@ -75,9 +94,7 @@ internal sealed partial class RaftSerializer
         WriteEntries(w, e.Suffix, version3);
         if (!version3) return;
         w.Write(e.Configuration is not null);
-        if (e.Configuration is not { } configuration) return;
-        w.Write7BitEncodedInt64(configuration.Index);
-        MembershipCodec.Write(w, configuration.Membership);
+        if (e.Configuration is { } configuration) WriteConfiguration(w, configuration);
     }
 
     private static IReadOnlyList<LogEntry> ReadEntries(WireReader r, bool withKinds)

@@ -60,7 +60,7 @@ internal sealed partial class RaftSerializer : SerializerWithStringManifest
     /// </summary>
     internal static int NewestVersionOf(string versionBase) => versionBase switch
     {
-        RaftStateManifest or AppendEntriesManifest or EntriesAppendedManifest or RaftSnapshotManifest => 3,
+        RaftStateManifest or AppendEntriesManifest or EntriesAppendedManifest or RaftSnapshotManifest or InstallSnapshotManifest => 3,
         _ => NewestVersion,
     };
     // Version 2 has the same bytes as version 1: it makes the version explicit, so that a node of a later version can
@@ -127,6 +127,7 @@ internal sealed partial class RaftSerializer : SerializerWithStringManifest
         AppendEntries ae when HasConfiguration(ae.Entries) => AppendEntriesManifestV3,
         AppendEntries => AppendEntriesManifestV2,
         AppendEntriesResult => AppendEntriesResultManifestV2,
+        InstallSnapshot { Configuration: not null } => InstallSnapshotManifestV3,
         InstallSnapshot => InstallSnapshotManifestV2,
         InstallSnapshotResult => InstallSnapshotResultManifestV2,
         Propose => ProposeManifestV2,
@@ -222,6 +223,7 @@ internal sealed partial class RaftSerializer : SerializerWithStringManifest
                     w.Write7BitEncodedInt64(m.Offset);
                     w.WriteBytes(m.Data);
                     w.Write(m.Done);
+                    if (m.Configuration is { } configuration) WriteConfiguration(w, configuration);
                     break;
                 case InstallSnapshotResult m:
                     Header(w, m);
@@ -306,6 +308,7 @@ internal sealed partial class RaftSerializer : SerializerWithStringManifest
                 AppendEntriesManifestV3 => ReadAppendEntries(r, withKinds: true),
                 AppendEntriesResultManifest or AppendEntriesResultManifestV2 => new AppendEntriesResult(r.String(), r.String(), r.Long(), r.Bool(), r.Long(), r.Long(), r.Long(), r.Long()) { Round = r.Long() },
                 InstallSnapshotManifest or InstallSnapshotManifestV2 => new InstallSnapshot(r.String(), r.String(), r.Long(), r.Long(), r.Long(), r.Long(), r.Bytes(), r.Bool()),
+                InstallSnapshotManifestV3 => ReadInstallSnapshotWithConfiguration(r),
                 InstallSnapshotResultManifest or InstallSnapshotResultManifestV2 => new InstallSnapshotResult(r.String(), r.String(), r.Long(), r.Long(), r.Long(), r.Bool()),
                 ProposeManifest or ProposeManifestV2 => new Propose(r.Bytes()),
                 ProposeAcceptedManifest or ProposeAcceptedManifestV2 => new ProposeAccepted(r.Long(), r.Long()),

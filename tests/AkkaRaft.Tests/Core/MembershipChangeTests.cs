@@ -1,3 +1,4 @@
+using AkkaRaft.Actors;
 using AkkaRaft.Actors.Core;
 using static AkkaRaft.Tests.Core.MembershipTests;
 
@@ -30,17 +31,17 @@ public sealed class MembershipChangeTests
     public void A_new_server_joins_as_a_learner_and_a_promoted_learner_becomes_a_voter()
     {
         // Reference: Raft thesis §4.2.1 (a new server joins as a non-voting member, and counts only once promoted)
-        Assert.Equal(Of(["n1", "n2", "n3"], "n4", "n5"), Applied(new AddLearner("n5", M("n5").Address)));
-        Assert.Equal(Of(["n1", "n2", "n3", "n4"]), Applied(new PromoteLearner("n4")));
+        Assert.Equal(Of(["n1", "n2", "n3"], "n4", "n5"), Applied(new AddLearnerChange("n5", M("n5").Address)));
+        Assert.Equal(Of(["n1", "n2", "n3", "n4"]), Applied(new PromoteLearnerChange("n4")));
     }
 
     [Fact]
     public void A_voter_or_a_learner_is_removed_and_the_leader_may_remove_itself()
     {
         // Reference: Raft thesis §4.1 (remove one server at a time), §4.2.2 (the leader itself may be removed)
-        Assert.Equal(Of(["n1", "n3"], "n4"), Applied(new RemoveMember("n2")));
-        Assert.Equal(Of(["n1", "n2", "n3"]), Applied(new RemoveMember("n4")));
-        Assert.Equal(Of(["n2", "n3"], "n4"), Applied(new RemoveMember("n1"))); // whoever leads: the rule does not know
+        Assert.Equal(Of(["n1", "n3"], "n4"), Applied(new RemoveMemberChange("n2")));
+        Assert.Equal(Of(["n1", "n2", "n3"]), Applied(new RemoveMemberChange("n4")));
+        Assert.Equal(Of(["n2", "n3"], "n4"), Applied(new RemoveMemberChange("n1"))); // whoever leads: the rule does not know
     }
 
     [Fact]
@@ -48,9 +49,9 @@ public sealed class MembershipChangeTests
     {
         // Reference: Raft thesis §4.1 (changes go one at a time; compare-and-set lets a requester change only the
         // configuration it saw, as LogCabin's SetConfiguration takes the old configuration's id)
-        Assert.Equal(Of(["n1", "n2", "n3", "n4"]), Applied(new PromoteLearner("n4", ExpectedIndex: CurrentIndex)));
+        Assert.Equal(Of(["n1", "n2", "n3", "n4"]), Applied(new PromoteLearnerChange("n4", ExpectedIndex: CurrentIndex)));
 
-        var refusal = Refused(Current, new PromoteLearner("n4", ExpectedIndex: 5));
+        var refusal = Refused(Current, new PromoteLearnerChange("n4", ExpectedIndex: 5));
         Assert.Equal(MembershipRefusalReason.ConfigurationMoved, refusal.Reason);
         Assert.Equal("cannot promote learner n4: expected the configuration of index 5, but the one in effect is of index 7 (voters [n1, n2, n3], learners [n4])", refusal.Message);
     }
@@ -62,10 +63,10 @@ public sealed class MembershipChangeTests
         var words = change.Split('#')[0].Split(' ');
         return words switch
         {
-            ["add", var id] => new AddLearner(id, M(id).Address, expected),
-            ["add", var id, var address] => new AddLearner(id, address, expected),
-            ["promote", var id] => new PromoteLearner(id, expected),
-            ["remove", var id] => new RemoveMember(id, expected),
+            ["add", var id] => new AddLearnerChange(id, M(id).Address, expected),
+            ["add", var id, var address] => new AddLearnerChange(id, address, expected),
+            ["promote", var id] => new PromoteLearnerChange(id, expected),
+            ["remove", var id] => new RemoveMemberChange(id, expected),
             _ => throw new ArgumentException(change),
         };
     }
@@ -92,18 +93,18 @@ public sealed class MembershipChangeTests
         // Reference: Raft thesis §4 (a configuration without voters can elect no leader and commit nothing, for good)
         var alone = Of(["n1"], "n4");
 
-        var refusal = Refused(alone, new RemoveMember("n1"));
+        var refusal = Refused(alone, new RemoveMemberChange("n1"));
         Assert.Equal(MembershipRefusalReason.LastVoter, refusal.Reason);
         Assert.Equal("cannot remove n1: it is the only voter", refusal.Message);
-        Assert.Equal(Of(["n1"]), MembershipChanges.Apply(alone, CurrentIndex, new RemoveMember("n4")).Next);
+        Assert.Equal(Of(["n1"]), MembershipChanges.Apply(alone, CurrentIndex, new RemoveMemberChange("n4")).Next);
     }
 
     [Fact]
     public void A_null_id_from_the_wire_is_refused_not_thrown()
     {
         // Reference: everything from the wire is untrusted; a bad request is refused, never a crash
-        Assert.Equal(MembershipRefusalReason.InvalidMember, Refused(Current, new AddLearner(null!, M("n5").Address)).Reason);
-        Assert.Equal(MembershipRefusalReason.UnknownMember, Refused(Current, new PromoteLearner(null!)).Reason);
-        Assert.Equal(MembershipRefusalReason.UnknownMember, Refused(Current, new RemoveMember(null!)).Reason);
+        Assert.Equal(MembershipRefusalReason.InvalidMember, Refused(Current, new AddLearnerChange(null!, M("n5").Address)).Reason);
+        Assert.Equal(MembershipRefusalReason.UnknownMember, Refused(Current, new PromoteLearnerChange(null!)).Reason);
+        Assert.Equal(MembershipRefusalReason.UnknownMember, Refused(Current, new RemoveMemberChange(null!)).Reason);
     }
 }

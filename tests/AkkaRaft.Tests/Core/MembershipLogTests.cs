@@ -157,7 +157,7 @@ public sealed class MembershipLogTests
         Assert.Equal(E(12, C3), history.Committed);
         Assert.Equal((20L, 20L), (history.SnapshotIndex, history.CommitIndex));
         Assert.False(history.ChangeInProgress);
-        var (_, refusal) = MembershipChanges.Apply(history.Latest.Membership, history.Latest.Index, new RemoveMember("n4", ExpectedIndex: 12));
+        var (_, refusal) = MembershipChanges.Apply(history.Latest.Membership, history.Latest.Index, new RemoveMemberChange("n4", ExpectedIndex: 12));
         Assert.Null(refusal);
 
         history.Appended(21, C2); // the log's entries after the snapshot replay on top of it

@@ -18,7 +18,7 @@ public sealed class MembershipQuorumTests
     {
         // Reference: Raft thesis §4.1 (the new configuration governs as soon as its entry is appended)
         var before = Of(["n1", "n2", "n3", "n4", "n5"]);
-        var after = MembershipChanges.Apply(before, 0, new RemoveMember("n5")).Next!;
+        var after = MembershipChanges.Apply(before, 0, new RemoveMemberChange("n5")).Next!;
         // n1 and n2 hold 10, n3 and n4 lag at 4, removed n5 holds 10.
         (string, long)[] followers = [("n2", 10), ("n3", 4), ("n4", 4), ("n5", 10)];
 

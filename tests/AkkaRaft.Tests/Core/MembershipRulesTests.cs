@@ -1,3 +1,4 @@
+using AkkaRaft.Actors;
 using AkkaRaft.Actors.Core;
 using AkkaRaft.Actors.Protocol;
 using static AkkaRaft.Tests.Core.MembershipTests;
@@ -22,19 +23,19 @@ public sealed class MembershipRulesTests
     {
         // Reference: Raft thesis §4.1 (a leader must not begin a new change until the previous one is committed)
         var (history, log) = SettledLeader();
-        var (first, refusal) = MembershipRules.Propose(history, 2, log.TermAt, new AddLearner("n4", M("n4").Address));
+        var (first, refusal) = MembershipRules.Propose(history, 2, log.TermAt, new AddLearnerChange("n4", M("n4").Address));
         Assert.Null(refusal);
         log.Append(Logs.Entries(3, 2));
         history.Appended(3, first!);
 
-        var (second, waiting) = MembershipRules.Propose(history, 2, log.TermAt, new AddLearner("n5", M("n5").Address));
+        var (second, waiting) = MembershipRules.Propose(history, 2, log.TermAt, new AddLearnerChange("n5", M("n5").Address));
         Assert.Null(second);
         Assert.Equal(MembershipRefusalReason.ChangeInProgress, waiting!.Reason);
         Assert.True(waiting.Retryable);
         Assert.Equal("a membership change is in progress: the configuration of index 3 is not committed yet (commit index 2)", waiting.Message);
 
         history.CommittedTo(3);
-        var (next, _) = MembershipRules.Propose(history, 2, log.TermAt, new AddLearner("n5", M("n5").Address));
+        var (next, _) = MembershipRules.Propose(history, 2, log.TermAt, new AddLearnerChange("n5", M("n5").Address));
         Assert.Equal(Of(["n1", "n2", "n3"], "n4", "n5"), next); // on top of the latest configuration, not the bootstrap
     }
 
@@ -47,7 +48,7 @@ public sealed class MembershipRulesTests
         history.CommittedTo(2);
         var log = Logs.Of(1, 2); // elected in term 3: its no-op is not appended yet
 
-        var (next, refusal) = MembershipRules.Propose(history, 3, log.TermAt, new RemoveMember("n3"));
+        var (next, refusal) = MembershipRules.Propose(history, 3, log.TermAt, new RemoveMemberChange("n3"));
         Assert.Null(next);
         Assert.Equal(MembershipRefusalReason.TermNotCommitted, refusal!.Reason);
         Assert.True(refusal.Retryable);
@@ -55,7 +56,7 @@ public sealed class MembershipRulesTests
 
         log.Append(Logs.Entries(3, 3));
         history.CommittedTo(3);
-        Assert.Equal(Of(["n1", "n2"]), MembershipRules.Propose(history, 3, log.TermAt, new RemoveMember("n3")).Next);
+        Assert.Equal(Of(["n1", "n2"]), MembershipRules.Propose(history, 3, log.TermAt, new RemoveMemberChange("n3")).Next);
     }
 
     [Theory]
@@ -76,7 +77,7 @@ public sealed class MembershipRulesTests
     {
         // Reference: Raft thesis §4.1 (one server added or removed); the refusal is final, sending it again cannot help
         var (history, log) = SettledLeader();
-        var (next, refusal) = MembershipRules.Propose(history, 2, log.TermAt, new PromoteLearner("n9"));
+        var (next, refusal) = MembershipRules.Propose(history, 2, log.TermAt, new PromoteLearnerChange("n9"));
 
         Assert.Null(next);
         Assert.Equal(MembershipRefusalReason.UnknownMember, refusal!.Reason);
@@ -96,8 +97,8 @@ public sealed class MembershipRulesTests
     // whose logs end at index 1, so s2 never saw D. If s2 may now append E = "promote s6", D and E differ by two voters
     // and their majorities {s1, s4, s5} and {s2, s3, s6} do not overlap.
     private static readonly Membership Bootstrap = Membership.Create(new[] { "s1", "s2", "s3", "s4" }.Select(M), new[] { "s5", "s6" }.Select(M));
-    private static readonly Membership D = MembershipChanges.Apply(Bootstrap, 0, new PromoteLearner("s5")).Next!;
-    private static readonly Membership E = MembershipChanges.Apply(Bootstrap, 0, new PromoteLearner("s6")).Next!;
+    private static readonly Membership D = MembershipChanges.Apply(Bootstrap, 0, new PromoteLearnerChange("s5")).Next!;
+    private static readonly Membership E = MembershipChanges.Apply(Bootstrap, 0, new PromoteLearnerChange("s6")).Next!;
 
     /// <summary>s2, leader of term 2, at each moment: its log's terms, its commit index, its latest configuration's index.</summary>
     public static TheoryData<string, long[], long, long, string?> NewLeaderMoments() => new()

@@ -26,7 +26,7 @@ public sealed class QuorumActivityTests
         // to a majority), §9.6
         var followers = active.Select(a => new FollowerProgress(1, 1) { RecentActive = a }).ToArray();
 
-        var step = QuorumActivity.Check(followers, active.Length + 1);
+        var step = QuorumActivity.Check(followers, QuorumMath.Majority(active.Length + 1));
 
         Assert.Equal(keepsRole ? null : RaftRole.Follower, step.Role);
         Assert.Empty(step.Events); // the term is unchanged: nothing to write

@@ -87,12 +87,14 @@ public sealed partial class RaftActor
     }
 
     /// <summary>
-    /// A message from a peer with no route: answerable only through its sender, which members added after this peer
-    /// send with (a joining peer hears its leader this way first).
+    /// A leader's message from a peer with no route, to a peer its own configuration does not list (one waiting to be
+    /// added): answerable only through its sender, which a leader sends with to members it was not given a route for.
+    /// A member keeps dropping strangers: whoever leads its group is in its configuration.
     /// </summary>
     private bool LearnRoute(IRaftMessage message)
     {
-        if (message is not IRaftRequest || Sender is null || Sender.IsNobody() || Equals(Sender, Context.System.DeadLetters)) return false;
+        if (message is not (AppendEntries or InstallSnapshot) || Configuration.Contains(_id)) return false;
+        if (Sender is null || Sender.IsNobody() || Equals(Sender, Context.System.DeadLetters)) return false;
         _routes[message.From] = Sender;
         return true;
     }

@@ -323,8 +323,9 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
             // A configuration is the peer's own business: the state machine sees its index as a no-op, so indexes stay contiguous.
             _applyTo?.Tell(new Applied(_id, entry.Index, entry.Term, entry.Kind == LogEntryKind.Command ? entry.Command : Array.Empty<byte>()), Self);
         }
-        if (_configs.CommittedTo(_commitIndex)) OnConfigurationCommitted();
-        if (_role == RaftRole.Leader) OnLeaderCommitted();
+        var configurationCommitted = _configs.CommittedTo(_commitIndex);
+        if (_role == RaftRole.Leader) OnLeaderCommitted(); // first: the requester hears it committed, even if the leader now leaves
+        if (configurationCommitted) OnConfigurationCommitted();
         ReleaseReads();
         MaybeRequestSnapshot();
     }

@@ -6,7 +6,8 @@ namespace AkkaRaft.Actors;
 // To the state machine, from its peer, in log order:
 // - Applied: a committed entry. Each index once per incarnation of the peer; a restarted peer starts again from its
 //   snapshot (SnapshotInstalled first) or from index 1, so the state machine starts empty with each incarnation.
-//   An entry whose command is empty is a leader's no-op: skip it.
+//   An entry whose command is empty is a no-op (a leader's entry of its term, or a configuration change, which the
+//   peer keeps itself): skip it.
 // - SnapshotInstalled: replace your whole state with these bytes (a snapshot recovered at start, or installed from
 //   the leader); every later Applied continues from it.
 // - SnapshotRequested: the log has grown past akka.raft.snapshot's thresholds; answer with a Snapshot of your state
@@ -39,7 +40,8 @@ public sealed record NotLeader(string PeerId, string? LeaderId);
 
 /// <summary>
 /// A committed entry, delivered to the peer's apply target in log order, each index once per incarnation of the peer.
-/// An empty <paramref name="Command"/> is a no-op (a new leader's entry of its term, or a read barrier): skip it.
+/// An empty <paramref name="Command"/> is a no-op (a new leader's entry of its term, a read barrier, or a membership
+/// change, which the peer keeps itself): skip it.
 /// </summary>
 /// <param name="PeerId">The peer that applied it.</param>
 /// <param name="Index">The entry's index.</param>

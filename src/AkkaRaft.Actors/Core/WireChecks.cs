@@ -62,6 +62,8 @@ internal static class WireChecks
             if (e is null || e.Command is null) return $"entry {i} is empty";
             // A kind this peer does not know could be neither applied nor obeyed (the serializer refuses it too).
             if (e.Kind is not (LogEntryKind.Command or LogEntryKind.Configuration)) return $"entry {e.Index} has unknown kind {(byte)e.Kind}";
+            // Obeyed on append: one that does not decode as a valid configuration must never reach the log.
+            if (e.Kind == LogEntryKind.Configuration && ConfigurationProblem(e.Command) is { } bad) return $"configuration entry {e.Index}: {bad}";
             if (e.Index != ae.PrevLogIndex + 1 + i) return $"entry {i} has index {e.Index}, not {ae.PrevLogIndex + 1 + i}: entries must continue from the previous index";
             if (e.Term < Math.Max(1, lastTerm) || e.Term > ae.Term) return $"entry {e.Index} has term {e.Term}, outside {Math.Max(1, lastTerm)}..{ae.Term}";
             lastTerm = e.Term;
@@ -85,7 +87,23 @@ internal static class WireChecks
         if (s.Data is null) return "no chunk data";
         // A snapshot is assembled in memory: its size must fit in an array.
         if (s.Offset < 0 || s.Offset > Array.MaxLength - s.Data.Length) return $"chunk at offset {s.Offset} of {s.Data.Length} bytes outside 0..{Array.MaxLength}";
+        if (s.Configuration is { } c && (c.Membership is null || c.Index < 0 || c.Index > s.LastIncludedIndex))
+            return $"configuration of index {c.Index} does not belong to a snapshot ending at {s.LastIncludedIndex}";
         return null;
+    }
+
+    /// <summary>Why <paramref name="bytes"/> are not a valid encoded configuration, or null.</summary>
+    private static string? ConfigurationProblem(byte[] bytes)
+    {
+        try
+        {
+            Serialization.MembershipCodec.Decode(bytes);
+            return null;
+        }
+        catch (System.Runtime.Serialization.SerializationException e)
+        {
+            return e.Message;
+        }
     }
 
     private static string? InstallSnapshotResultProblem(InstallSnapshotResult r)

@@ -288,7 +288,6 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     {
         foreach (var peer in _others)
             if (string.CompareOrdinal(peer, _id) > 0) _routes[peer].Tell(new Identify(null), Self);
-        // A removed member may stay reachable for a while, but there is nothing to keep alive for it.
     }
 
     /// <summary>Sends to a peer by id. No sender goes with it: the message names its sender (<see cref="IRaftMessage.From"/>), and over Akka.Remote a sender would be one more path to encode and resolve per message.</summary>

@@ -32,7 +32,7 @@ internal sealed class ClusterMembershipNodes : IAsyncDisposable
     private const string SystemName = "membership";
 
     /// <summary>Akka.Cluster's timing shortened so that a member is Up or Removed within a second or two. Defaults in brackets.</summary>
-    private const string TestSystem = """
+    internal const string TestSystem = """
         akka {
           loglevel = INFO
           stdout-loglevel = WARNING

@@ -85,6 +85,14 @@ public sealed class RaftSettings
     /// <summary>Catch-up rounds a learner gets before <see cref="AddVoter"/> gives up promoting it (<c>akka.raft.membership.catch-up-rounds</c>).</summary>
     public int CatchUpRounds { get; }
 
+    /// <summary>
+    /// Who changes the group's membership (<c>akka.raft.membership.mode</c>): <see cref="RaftMembershipMode.Static"/>, the
+    /// application with <see cref="AddVoter"/> and <see cref="RemoveMember"/>, or
+    /// <see cref="RaftMembershipMode.AkkaCluster"/>, a <c>RaftClusterMembership</c> actor (package AkkaRaft.ClusterMembership) beside
+    /// each peer that follows Akka.Cluster's member events.
+    /// </summary>
+    public RaftMembershipMode MembershipMode { get; private init; } = RaftMembershipMode.Static;
+
     private RaftSettings(
         string clusterId, string peerId, ImmutableArray<string> members,
         TimeSpan electionTimeoutMin, TimeSpan electionTimeoutMax, TimeSpan heartbeatInterval,
@@ -154,6 +162,7 @@ public sealed class RaftSettings
             catchUpRounds: Read(raft, "membership.catch-up-rounds", c => c.GetInt("membership.catch-up-rounds")))
         {
             LeaderNoOp = Read(raft, "leader-no-op", c => c.GetBoolean("leader-no-op")),
+            MembershipMode = Read(raft, "membership.mode", c => ParseMembershipMode(c.GetString("membership.mode"))),
         };
     }
 
@@ -168,10 +177,11 @@ public sealed class RaftSettings
 
     /// <summary>
     /// A copy that starts empty and waits to be added to a running group (<paramref name="join"/>; its members are then
-    /// cleared), or whose learners get <paramref name="catchUpRounds"/> rounds to catch up before promotion.
+    /// cleared), whose learners get <paramref name="catchUpRounds"/> rounds to catch up before promotion, or whose
+    /// membership is changed by <paramref name="mode"/>.
     /// </summary>
-    public RaftSettings WithMembership(bool? join = null, int? catchUpRounds = null) =>
-        Copy(join: join, catchUpRounds: catchUpRounds, members: join == true ? ImmutableArray<string>.Empty : null);
+    public RaftSettings WithMembership(bool? join = null, int? catchUpRounds = null, RaftMembershipMode? mode = null) =>
+        Copy(join: join, catchUpRounds: catchUpRounds, membershipMode: mode, members: join == true ? ImmutableArray<string>.Empty : null);
 
     /// <summary>A copy with other election timeout bounds.</summary>
     public RaftSettings WithElectionTimeout(TimeSpan min, TimeSpan max) => Copy(electionTimeoutMin: min, electionTimeoutMax: max);
@@ -208,7 +218,7 @@ public sealed class RaftSettings
         bool? preVote = null, bool? checkQuorum = null, ReadMode? reads = null, TimeSpan? leaseClockDrift = null,
         int? maxEntriesPerMessage = null, long? maxBytesPerMessage = null, int? maxInflightMessages = null,
         long? snapshotLogEntries = null, long? snapshotLogBytes = null, int? snapshotChunkBytes = null, bool? leaderNoOp = null,
-        bool? join = null, int? catchUpRounds = null) =>
+        bool? join = null, int? catchUpRounds = null, RaftMembershipMode? membershipMode = null) =>
         new(clusterId ?? ClusterId, peerId ?? PeerId, members ?? Members,
             electionTimeoutMin ?? ElectionTimeoutMin, electionTimeoutMax ?? ElectionTimeoutMax, heartbeatInterval ?? HeartbeatInterval,
             preVote ?? PreVote, checkQuorum ?? CheckQuorum, reads ?? Reads, leaseClockDrift ?? LeaseClockDrift,
@@ -217,6 +227,7 @@ public sealed class RaftSettings
             join ?? Join, catchUpRounds ?? CatchUpRounds)
         {
             LeaderNoOp = leaderNoOp ?? LeaderNoOp,
+            MembershipMode = membershipMode ?? MembershipMode,
         };
 
     private void Validate()
@@ -232,6 +243,7 @@ public sealed class RaftSettings
         var duplicate = Members.GroupBy(m => m, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
             throw Invalid("members", $"lists the peer id '{duplicate.Key}' more than once");
+        // A joining peer has no members of its own yet; its id is checked by the leader that adds it.
         if (PeerId.Length > 0 && !Join && !Members.Contains(PeerId, StringComparer.Ordinal))
             throw Invalid("peer-id", $"'{PeerId}' is not one of members [{string.Join(", ", Members)}]");
         if (ElectionTimeoutMin <= TimeSpan.Zero)
@@ -274,6 +286,13 @@ public sealed class RaftSettings
         _ => throw new FormatException($"'{value}' is neither read-index nor lease"),
     };
 
+    private static RaftMembershipMode ParseMembershipMode(string value) => value switch
+    {
+        "static" => RaftMembershipMode.Static,
+        "akka-cluster" => RaftMembershipMode.AkkaCluster,
+        _ => throw new FormatException($"'{value}' is neither static nor akka-cluster"),
+    };
+
     private static T Read<T>(Config raft, string key, Func<Config, T> read)
     {
         if (!raft.HasPath(key))
@@ -311,4 +330,17 @@ public enum ReadMode
     /// §6.4.1). Assumes clocks whose rates differ by less than that bound; needs check-quorum.
     /// </summary>
     Lease,
+}
+
+/// <summary>Who changes a group's membership (<c>akka.raft.membership.mode</c>).</summary>
+public enum RaftMembershipMode
+{
+    /// <summary>The members are <c>akka.raft.members</c>, changed only by the application's membership requests.</summary>
+    Static,
+
+    /// <summary>
+    /// Akka.Cluster's members drive the group: the leader's <c>RaftClusterMembership</c> (package AkkaRaft.ClusterMembership) adds
+    /// each member that is Up and removes each member that is Removed.
+    /// </summary>
+    AkkaCluster,
 }

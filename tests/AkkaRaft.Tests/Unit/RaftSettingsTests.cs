@@ -193,6 +193,15 @@ public sealed class RaftSettingsTests
     }
 
     [Fact]
+    public void A_joining_peer_has_an_id_but_no_members()
+    {
+        // Reference: Raft thesis §4.1 (a new server starts with an empty configuration and learns it from the leader)
+        var settings = RaftSettings.Create(ConfigurationFactory.ParseString("akka.raft { join = on, members = [], peer-id = n4 }"));
+        Assert.Equal("n4", settings.PeerId);
+        Assert.Equal("n5", settings.WithPeerId("n5").PeerId);
+    }
+
+    [Fact]
     public void WithMembers_refuses_a_list_without_the_peer()
     {
         // Reference: Raft paper §5.1

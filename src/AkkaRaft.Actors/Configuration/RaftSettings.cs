@@ -231,7 +231,8 @@ public sealed class RaftSettings
         var duplicate = Members.GroupBy(m => m, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
             throw Invalid("members", $"lists the peer id '{duplicate.Key}' more than once");
-        if (PeerId.Length > 0 && !Members.Contains(PeerId, StringComparer.Ordinal))
+        // A joining peer has an id but no members: it learns them, itself included, from the leader that adds it.
+        if (!Join && PeerId.Length > 0 && !Members.Contains(PeerId, StringComparer.Ordinal))
             throw Invalid("peer-id", $"'{PeerId}' is not one of members [{string.Join(", ", Members)}]");
         if (ElectionTimeoutMin <= TimeSpan.Zero)
             throw Invalid("election-timeout-min", $"must be positive, is {ElectionTimeoutMin}");

@@ -7,7 +7,7 @@ namespace AkkaRaft.Host;
 /// <summary>
 /// `members`, `add`, `promote`, `remove`: the group's configuration, and one change to it at a time. A change goes to
 /// the leader, found by asking any reachable node and following its hints; a refusal that may pass (another change
-/// or a hand-over under way) is retried until the timeout.
+/// or a hand-over under way, or a new voter that has not caught up yet) is retried until the timeout.
 /// </summary>
 internal static class MembershipCommands
 {
@@ -110,6 +110,12 @@ internal static class MembershipCommands
                         Console.WriteLine($"{Done(request)} at index {changed.Index}: {changed.Members}");
                         return 0;
                     case MembershipChangeRefused { Retryable: true } refused:
+                        last = refused.Message;
+                        await Task.Delay(RetryPause);
+                        break;
+                    case MembershipChangeRefused { Reason: MembershipRefusalReason.NotCaughtUp } refused when request is AddVoter:
+                        // It is a learner now, and a node that has just started (its journal opening) often answers
+                        // too late for the first round; asking again catches it up from where it is.
                         last = refused.Message;
                         await Task.Delay(RetryPause);
                         break;

@@ -107,7 +107,7 @@ internal static class MembershipCommands
                 switch (answer)
                 {
                     case MembershipChanged changed:
-                        Console.WriteLine($"{Done(request)} at index {changed.Index}: {changed.Members}");
+                        Console.WriteLine($"{Done(request)} at index {changed.Index} (leader {changed.PeerId}): {changed.Members}");
                         return 0;
                     case MembershipChangeRefused { Retryable: true } refused:
                         last = refused.Message;

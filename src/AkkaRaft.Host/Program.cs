@@ -133,10 +133,12 @@ static async Task<int> RunCommand(string[] args)
             return await MembershipCommands.Change(Cluster(), options.ContainsKey("--learner") ? new AddLearner(addId, address) : new AddVoter(addId, address), addId, timeout);
         case "promote":
             Expect(1, "ID");
-            return await MembershipCommands.Change(Cluster(), new PromoteLearner(MembershipCommands.CheckId(operands[0])), operands[0], timeout);
+            var promoted = MembershipCommands.CheckId(operands[0]);
+            return await MembershipCommands.Change(Cluster(), new PromoteLearner(promoted), promoted, timeout);
         case "remove":
             Expect(1, "ID");
-            return await MembershipCommands.Change(Cluster(), new RemoveMember(MembershipCommands.CheckId(operands[0])), operands[0], timeout);
+            var removed = MembershipCommands.CheckId(operands[0]);
+            return await MembershipCommands.Change(Cluster(), new RemoveMember(removed), removed, timeout);
         case "put":
             Expect(2, "KEY VALUE");
             return await ClientCommands.Operation(Cluster(), KvOperation.Put, operands[0], operands[1], timeout);

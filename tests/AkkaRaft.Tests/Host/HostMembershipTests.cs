@@ -113,18 +113,47 @@ public sealed class HostMembershipTests(ITestOutputHelper output) : IAsyncLifeti
         var workload = KvWorkload.Start(cluster, 4);
         await workload.WaitForWrites(WritesPerPhase, Stopwatch.GetTimestamp(), Bound, "before the change");
 
-        var leader = await cluster.AgreedLeader(Bound);
-        await Cli(cluster, 0, "remove", leader.PeerId);
+        var leader = await SteadyLeader(cluster);
+        var removed = await Cli(cluster, 0, "remove", leader.PeerId);
+        // The leader made the change that removed it (had leadership moved meanwhile, this would test something else).
+        Assert.Contains($"removed {leader.PeerId} at index", removed);
+        Assert.Contains($"(leader {leader.PeerId})", removed);
         var others = cluster.Ids.Where(id => id != leader.PeerId).ToArray();
         var next = await cluster.AgreedLeader(Bound, others);
         Assert.NotEqual(leader.PeerId, next.PeerId);
         Assert.Equal(others, (await Voters(cluster)).Order());
+        // It knows: it appended the configuration without itself, then stepped down.
+        var old = await HostCluster.Eventually(Bound, $"{leader.PeerId} steps down, no longer a member",
+            async () => await cluster.State(leader.PeerId) is { IsLeader: false, IsMember: false } s ? s : null);
+        output.WriteLine($"{old.PeerId} is a {old.Role.ToString().ToLowerInvariant()} at term {old.Term}, not a member; {next.PeerId} leads at term {next.Term}");
 
         var status = await Cli(cluster, 0, "status");
         Assert.Matches($@"(?m)^{leader.PeerId} .*not a member", status);
 
         await workload.WaitForWrites(WritesPerPhase, Stopwatch.GetTimestamp(), Bound, $"after {leader.PeerId} left");
         await workload.StopAndCheck(output);
+    }
+
+    /// <summary>
+    /// A leader that every node has followed, in one term, for a second, and that heard from each follower within the
+    /// last election timeout: one that is not about to lose leadership to a slow start.
+    /// </summary>
+    private static async Task<RaftState> SteadyLeader(HostCluster cluster)
+    {
+        var first = await cluster.AgreedLeader(Bound);
+        var since = Stopwatch.StartNew();
+        return await HostCluster.Eventually(Bound, "a steady leader", async () =>
+        {
+            var now = await cluster.AgreedLeader(Bound);
+            if (now.PeerId != first.PeerId || now.Term != first.Term)
+            {
+                first = now;
+                since.Restart();
+                return null;
+            }
+            var heard = now.Followers is { } followers && followers.All(f => f.SinceHeard < TimeSpan.FromMilliseconds(300));
+            return since.Elapsed >= TimeSpan.FromSeconds(1) && heard ? now : null;
+        });
     }
 
     private static string HostDll => Path.Combine(AppContext.BaseDirectory, "AkkaRaft.Host.dll");

@@ -109,6 +109,35 @@ public sealed class HostMembershipTests(ITestOutputHelper output) : IAsyncLifeti
     }
 
     /// <summary>
+    /// Raft thesis §4.1: a node restarted after changes recovers its configuration from its own journal. The joined
+    /// node comes back with the same command (its data directory recorded the group), and a node of the cluster file
+    /// knows the member the file does not list.
+    /// </summary>
+    [Fact]
+    public async Task Nodes_restarted_after_a_change_recover_the_configuration_from_their_journals()
+    {
+        var cluster = _cluster!;
+        await cluster.AgreedLeader(Bound);
+        var n4 = cluster.Reserve("n4");
+        await cluster.StartNode("n4");
+        await Cli(cluster, 0, "add", "n4", $"{n4.Host}:{n4.Port}");
+        Assert.True(File.Exists(Path.Combine(cluster.DataDirectory("n4"), "n4.cluster-id")));
+
+        var leader = await cluster.AgreedLeader(Bound, ["n1", "n2", "n3", "n4"]);
+        var follower = new[] { "n1", "n2", "n3" }.First(id => id != leader.PeerId);
+        await cluster.Kill9("n4");
+        await cluster.Kill9(follower);
+        await cluster.StartNode("n4");
+        await cluster.StartNode(follower);
+
+        var agreed = await cluster.Agreed(Bound, ["n1", "n2", "n3", "n4"]);
+        Assert.All(agreed.Values, s => Assert.True(s.IsMember, $"{s.PeerId} is not a member"));
+        var seen = await cluster.Clients.ActorSelection(cluster.Address(follower).ServerPath).Ask<Members>(GetMembers.Instance, Bound);
+        Assert.True(seen.IsVoter("n4"), $"{follower} sees {seen}");
+        output.WriteLine($"after their restarts {follower} sees {seen}; n4 is at term {agreed["n4"].Term}, commit {agreed["n4"].CommitIndex}");
+    }
+
+    /// <summary>
     /// Raft thesis §4.2.2: the leader removes itself under write load; it leads until the change commits without
     /// counting itself, hands over and steps down; the others go on, and status shows it is no longer a member.
     /// </summary>

@@ -4,7 +4,7 @@ using AkkaRaft.KeyValue;
 
 namespace AkkaRaft.Host;
 
-/// <summary>`put`, `append`, `get`, `status`: one-shot clients that learn the nodes from the cluster file.</summary>
+/// <summary>`put`, `append`, `get`, `status`: one-shot clients that start from the cluster file's nodes and learn the current members from them.</summary>
 internal static class ClientCommands
 {
     /// <summary>Exit code when the operation did not complete (unknown outcome or no answer).</summary>
@@ -23,7 +23,7 @@ internal static class ClientCommands
         using var system = ClientSystem(cluster);
         try
         {
-            var servers = RaftPeers.FromPaths(cluster.Nodes.ToDictionary(n => n.Id, n => ActorPath.Parse(n.ServerPath)));
+            var servers = await ClusterView.Servers(system, cluster);
             var client = new KvClient(system, servers, new KvClientOptions { OperationTimeout = timeout });
             var result = operation switch
             {
@@ -63,8 +63,13 @@ internal static class ClientCommands
         using var system = ClientSystem(cluster);
         try
         {
-            var states = await QueryStates(system, cluster.Nodes, TimeSpan.FromSeconds(3));
-            foreach (var line in StatusTable(states)) Console.WriteLine(line);
+            // The file's nodes and the members the group reports: nodes added later, and those removed, are shown too.
+            var view = await ClusterView.Discover(system, cluster.Nodes, TimeSpan.FromSeconds(2));
+            var states = await QueryStates(system, view.Nodes, TimeSpan.FromSeconds(3));
+            // A removed node is often not told (its leader stops replicating to it): the group's answer says it too.
+            var members = view.Members?.List.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+            var marked = states.Select(s => (s.Node, s.State is { } state && members is not null && !members.Contains(s.Node.Id) ? state with { IsMember = false } : s.State));
+            foreach (var line in StatusTable(marked)) Console.WriteLine(line);
             return states.Any(s => s.State is not null) ? 0 : NotCompleted;
         }
         finally
@@ -89,8 +94,13 @@ internal static class ClientCommands
 
     private static string RoleName(RaftRole role) => role == RaftRole.PreCandidate ? "pre-candidate" : role.ToString().ToLowerInvariant();
 
-    /// <summary>On a leader's line, how long ago it heard from each follower ("n2 12 ms, n3 never"); "-" on the others.</summary>
-    private static string Heard(RaftState state) => state.Followers is { } followers
+    /// <summary>
+    /// On a leader's line, how long ago it heard from each follower ("n2 12 ms, n3 never"); on a node its latest
+    /// configuration does not list, that it is not a member; "-" on the others.
+    /// </summary>
+    private static string Heard(RaftState state) => !state.IsMember
+        ? "not a member (removed, or not added yet)"
+        : state.Followers is { } followers
         ? string.Join(", ", followers.Select(f => $"{f.PeerId} {(f.SinceHeard is { } since ? $"{since.TotalMilliseconds:0} ms" : "never")}"))
         : "-";
 

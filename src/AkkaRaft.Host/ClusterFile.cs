@@ -144,6 +144,10 @@ internal sealed class ClusterFile
 
     /// <summary>Configuration of an ActorSystem reachable over Akka.Remote at <paramref name="bindHost"/>:<paramref name="port"/>.</summary>
     public Config RemoteConfig(string publicHost, int port, string? bindHost, string logLevel) =>
+        RemoteConfig(Config, publicHost, port, bindHost, logLevel);
+
+    /// <summary>As the instance method, on top of <paramref name="baseConfig"/> (a cluster file's, or empty) instead of this file's.</summary>
+    public static Config RemoteConfig(Config baseConfig, string publicHost, int port, string? bindHost, string logLevel) =>
         ConfigurationFactory.ParseString($$"""
                 akka {
                   loglevel = {{logLevel}}
@@ -164,7 +168,7 @@ internal sealed class ClusterFile
                   remote.retry-gate-closed-for = 200ms
                 }
                 """)
-            .WithFallback(Config)
+            .WithFallback(baseConfig)
             .WithFallback(RaftSettings.DefaultConfig());
 
     private static string OneLine(string message) => string.Join(" ", message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));

@@ -10,10 +10,64 @@ namespace AkkaRaft.Host;
 /// <summary>`node`: one process, one ActorSystem on Akka.Remote, one key-value server (and its Raft peer), one SQLite file.</summary>
 internal static class NodeCommand
 {
+    /// <summary>
+    /// A node of the cluster file. Its members there are only its initial configuration: once changes were made it
+    /// recovers the configuration from its own journal. A node that joined (its data directory records the group it
+    /// joined) starts as a joining node again, whatever the file says.
+    /// </summary>
     public static async Task<int> Run(ClusterFile cluster, string? id, string? dataDirectory)
     {
         var me = cluster.Node(id);
         var directory = dataDirectory ?? cluster.DataDirectory;
+        if (JoinGate.ReadRecord(JoinGate.RecordFile(directory, me.Id)) is { } joined)
+            return await RunJoin(cluster.Config, me, directory, joined);
+        var routes = RaftPeers.FromPaths(cluster.Nodes.Where(n => n.Id != me.Id).ToDictionary(n => n.Id, n => ActorPath.Parse(n.ServerPath)));
+        var settings = cluster.Settings.WithPeerId(me.Id);
+        return await Serve(me, directory, cluster.Config, settings, cluster.HandoverLinger,
+            _ => KvServer.Props(settings, routes), $"{me.Id} of {settings.ClusterId}", settings.ToString());
+    }
+
+    /// <summary>
+    /// A node that starts empty and waits to be added (<c>akka.raft.join = on</c>): it never campaigns, and learns its
+    /// group's cluster id from the leader that adds it (<see cref="JoinGate"/>) unless <paramref name="clusterId"/>
+    /// pins it or its data directory recorded it. <paramref name="config"/> gives the Raft and Akka settings (a cluster
+    /// file's, or none for the defaults); its member list is not used.
+    /// </summary>
+    public static async Task<int> RunJoin(Config config, NodeAddress me, string directory, string? clusterId)
+    {
+        var recorded = JoinGate.ReadRecord(JoinGate.RecordFile(directory, me.Id));
+        if (recorded is not null && clusterId is not null && recorded != clusterId)
+            throw new HostError($"--cluster-id {clusterId}: {JoinGate.RecordFile(directory, me.Id)} records that {me.Id} joined group {recorded}");
+        var known = clusterId ?? recorded;
+        var baseSettings = JoinSettings(config, me.Id, known);
+        var linger = config.GetTimeSpan("akkaraft.handover-linger", TimeSpan.FromMilliseconds(300), allowInfinite: false);
+        Func<string, Props> server = group => KvServer.Props(baseSettings.WithClusterId(group), RaftPeers.FromPaths(new Dictionary<string, ActorPath>()));
+        var record = Path.GetFullPath(JoinGate.RecordFile(directory, me.Id));
+        var banner = known is null
+            ? $"{me.Id} waits to be added to a group at {me.ServerPath} (for example: add {me.Id} {me.Host}:{me.Port} --config FILE)"
+            : $"{me.Id} of {known} (joined)";
+        return await Serve(me, directory, config, baseSettings, linger,
+            _ => Props.Create(() => new JoinGate(me.Id, record, known, server)), banner, baseSettings.ToString());
+    }
+
+    /// <summary>The settings of a joining node: <paramref name="config"/>'s, with no members and join on.</summary>
+    private static RaftSettings JoinSettings(Config config, string id, string? clusterId)
+    {
+        try
+        {
+            var settings = RaftSettings.Create(ConfigurationFactory.ParseString("akka.raft { members = [], join = on }").WithFallback(config)).WithPeerId(id);
+            return clusterId is null ? settings : settings.WithClusterId(clusterId);
+        }
+        catch (ConfigurationException e)
+        {
+            throw new HostError(string.Join(" ", e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
+        }
+    }
+
+    /// <summary>Runs one node until it is stopped: its ActorSystem on Akka.Remote, its SQLite file, its server at <c>/user/kv</c>.</summary>
+    private static async Task<int> Serve(NodeAddress me, string directory, Config baseConfig, RaftSettings settings, TimeSpan linger,
+        Func<ActorSystem, Props> serverProps, string who, string settingsLine)
+    {
         try
         {
             Directory.CreateDirectory(directory);
@@ -27,7 +81,7 @@ internal static class NodeCommand
         CheckPortFree(me.BindHost ?? me.Host, me.Port);
 
         var config = JournalConfig(database, AppContext.BaseDirectory)
-            .WithFallback(cluster.RemoteConfig(me.Host, me.Port, me.BindHost, "INFO"))
+            .WithFallback(ClusterFile.RemoteConfig(baseConfig, me.Host, me.Port, me.BindHost, "INFO"))
             .WithFallback(SqlPersistence.DefaultConfiguration);
 
         ActorSystem system;
@@ -40,16 +94,14 @@ internal static class NodeCommand
             throw new HostError($"cannot listen on {me.BindHost ?? me.Host}:{me.Port}: {socket.Message}");
         }
 
-        var routes = RaftPeers.FromPaths(cluster.Nodes.Where(n => n.Id != me.Id).ToDictionary(n => n.Id, n => ActorPath.Parse(n.ServerPath)));
-        var server = system.ActorOf(KvServer.Props(cluster.Settings.WithPeerId(me.Id), routes), "kv");
+        var server = system.ActorOf(serverProps(system), "kv");
         var serverStopped = server.WatchAsync();
-        Console.WriteLine($"{me.Id} of {cluster.Settings.ClusterId} listening on {me.Host}:{me.Port}, data in {database}; Ctrl-C stops it");
-        Console.WriteLine(cluster.Settings.WithPeerId(me.Id));
+        Console.WriteLine($"{who} listening on {me.Host}:{me.Port}, data in {database}; Ctrl-C stops it");
+        Console.WriteLine(settingsLine);
 
         // A leader that is shutting down hands leadership over first, so clients wait for no election timeout.
-        var settings = cluster.Settings;
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "raft-hand-over-leadership",
-            () => LeadershipHandover.Run(server, me.Id, settings.ElectionTimeoutMax * 2, cluster.HandoverLinger));
+            () => LeadershipHandover.Run(server, me.Id, settings.ElectionTimeoutMax * 2, linger));
         // Ctrl-C and SIGTERM run Akka's CoordinatedShutdown: the node leaves cleanly, its journal intact.
         Console.CancelKeyPress += (_, e) =>
         {

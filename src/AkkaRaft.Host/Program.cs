@@ -1,3 +1,4 @@
+using AkkaRaft.Actors;
 using AkkaRaft.Host;
 using AkkaRaft.KeyValue;
 
@@ -12,12 +13,27 @@ const string usage = """
                                                        client writes, the leader is killed with kill -9, a new
                                                        one takes over, the killed node restarts and catches up,
                                                        and every acknowledged write is checked (exit 0: all found)
-      node --config FILE --id ID [--data-dir DIR]      run one node of the cluster in FILE in the foreground
+      node --config FILE --id ID [--data-dir DIR]      run one node of the cluster in FILE in the foreground; FILE's
+                                                       nodes are its first configuration only: after changes it
+                                                       recovers its configuration from its own journal
+      node --id ID --host H --port P --join [--data-dir DIR] [--cluster-id C] [--config FILE]
+                                                       run an empty node that waits to be added with `add`; it
+                                                       never campaigns on its own, learns the cluster id from the
+                                                       leader that adds it (or takes C) and records it in DIR, so
+                                                       the same command restarts it; FILE gives only settings
       put KEY VALUE --config FILE [--timeout SECONDS]  set KEY; prints ok
       append KEY VALUE --config FILE [--timeout S]     append to KEY's value; prints ok
       get KEY --config FILE [--timeout SECONDS]        print KEY's value (linearizable read)
       status --config FILE                             every node's role, term, leader, commit and applied index,
                                                        and how long ago the leader heard from each follower
+      members --config FILE                            the members of the latest configuration (asked of any
+                                                       reachable node, then of the leader): id, address, voter or
+                                                       learner, match index and lag behind the leader
+      add ID HOST:PORT [--learner] --config FILE [--timeout S]
+                                                       add the node listening on HOST:PORT: as a learner, or (by
+                                                       default) as a voter once it has caught up
+      promote ID --config FILE [--timeout S]           make learner ID a voter
+      remove ID --config FILE [--timeout S]            remove member ID (the leader too: it hands over first)
       transfer [--to ID] --config FILE [--timeout S]   hand leadership to node ID (default: the most up-to-date
                                                        other node) and wait until it leads
       shell --config FILE [--timeout SECONDS]          one client for many operations: reads `put KEY VALUE`,
@@ -29,9 +45,11 @@ const string usage = """
                                                        exit 0 at end of input
       --help                                           this text
 
-    FILE is a cluster file such as hocon/cluster-3.hocon; --timeout bounds each operation (default 10 s).
+    FILE is a cluster file such as hocon/cluster-3.hocon: clients ask its nodes, follow them to the current
+    members and the leader. --timeout bounds each operation (default 10 s; 30 s for add, promote, remove).
     Exit codes: 0 done, 1 not completed (timeout: a write's outcome is unknown; node: its journal could
-    not be recovered; transfer: refused or not done in time; demo: a step or check failed), 2 bad command
+    not be recovered; transfer, add, promote, remove: refused or not done in time; demo: a step or check
+    failed), 2 bad command
     line or configuration. A node stopped by Ctrl-C or SIGTERM first hands its leadership over, if it leads.
     """;
 
@@ -61,7 +79,12 @@ static async Task<int> RunCommand(string[] args)
             positional.Add(args[i]);
             continue;
         }
-        if (args[i] is not ("--config" or "--id" or "--data-dir" or "--timeout" or "--to"))
+        if (args[i] is "--join" or "--learner")
+        {
+            options[args[i]] = "on";
+            continue;
+        }
+        if (args[i] is not ("--config" or "--id" or "--data-dir" or "--timeout" or "--to" or "--host" or "--port" or "--cluster-id"))
             throw new HostError($"unknown option '{args[i]}'; try --help");
         if (i + 1 >= args.Length) throw new HostError($"{args[i]} needs a value");
         options[args[i]] = args[++i];
@@ -69,7 +92,7 @@ static async Task<int> RunCommand(string[] args)
     if (positional.Count == 0) throw new HostError("no command given; try --help");
     var command = positional[0];
     var operands = positional.Skip(1).ToArray();
-    var timeout = TimeSpan.FromSeconds(10);
+    var timeout = TimeSpan.FromSeconds(command is "add" or "promote" or "remove" ? 30 : 10);
     if (options.TryGetValue("--timeout", out var seconds) && (!double.TryParse(seconds, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s) || s <= 0 || s > 3600))
         throw new HostError($"--timeout '{seconds}' is not a number of seconds between 0 and 3600");
     else if (seconds is not null) timeout = TimeSpan.FromSeconds(double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture));
@@ -80,11 +103,42 @@ static async Task<int> RunCommand(string[] args)
     }
     ClusterFile Cluster() => ClusterFile.Load(options.GetValueOrDefault("--config"));
 
+    Task<int> Join()
+    {
+        var id = MembershipCommands.CheckId(options.GetValueOrDefault("--id") ?? throw new HostError("--id ID is required"));
+        var host = options.GetValueOrDefault("--host") ?? throw new HostError("--host H is required with --join (the address the other nodes reach it at)");
+        var portText = options.GetValueOrDefault("--port") ?? throw new HostError("--port P is required with --join");
+        if (!int.TryParse(portText, out var port) || port is < 1 or > 65535) throw new HostError($"--port '{portText}' is not a TCP port (1-65535)");
+        var clusterId = options.GetValueOrDefault("--cluster-id");
+        if (clusterId is not null && string.IsNullOrWhiteSpace(clusterId)) throw new HostError("--cluster-id must not be empty");
+        var file = options.ContainsKey("--config") ? Cluster() : null;
+        var directory = options.GetValueOrDefault("--data-dir") ?? file?.DataDirectory ?? "raft-data";
+        return NodeCommand.RunJoin(file?.Config ?? Akka.Configuration.Config.Empty, new NodeAddress(id, host, port, null), directory, clusterId);
+    }
+
     switch (command)
     {
         case "node":
-            Expect(0, "no operands, only --config FILE --id ID [--data-dir DIR]");
+            Expect(0, "no operands, only --config FILE --id ID [--data-dir DIR], or --id ID --host H --port P --join [--data-dir DIR] [--cluster-id C]");
+            if (options.ContainsKey("--join")) return await Join();
+            if (new[] { "--host", "--port", "--cluster-id" }.FirstOrDefault(options.ContainsKey) is { } joinOnly)
+                throw new HostError($"{joinOnly} goes with --join (a node of the cluster file listens where the file says)");
             return await NodeCommand.Run(Cluster(), options.GetValueOrDefault("--id"), options.GetValueOrDefault("--data-dir"));
+        case "members":
+            Expect(0, "no operands, only --config FILE");
+            return await MembershipCommands.Members(Cluster());
+        case "add":
+            Expect(2, "ID HOST:PORT [--learner]");
+            var (addId, address) = (MembershipCommands.CheckId(operands[0]), MembershipCommands.AddressOf(operands[1]));
+            return await MembershipCommands.Change(Cluster(), options.ContainsKey("--learner") ? new AddLearner(addId, address) : new AddVoter(addId, address), addId, timeout);
+        case "promote":
+            Expect(1, "ID");
+            var promoted = MembershipCommands.CheckId(operands[0]);
+            return await MembershipCommands.Change(Cluster(), new PromoteLearner(promoted), promoted, timeout);
+        case "remove":
+            Expect(1, "ID");
+            var removed = MembershipCommands.CheckId(operands[0]);
+            return await MembershipCommands.Change(Cluster(), new RemoveMember(removed), removed, timeout);
         case "put":
             Expect(2, "KEY VALUE");
             return await ClientCommands.Operation(Cluster(), KvOperation.Put, operands[0], operands[1], timeout);

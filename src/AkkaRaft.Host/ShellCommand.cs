@@ -78,7 +78,7 @@ internal static class ShellCommand
         using var system = ClientCommands.ClientSystem(cluster);
         try
         {
-            var servers = RaftPeers.FromPaths(cluster.Nodes.ToDictionary(n => n.Id, n => ActorPath.Parse(n.ServerPath)));
+            var servers = await ClusterView.Servers(system, cluster);
             // One client for the whole shell: its session and growing sequence numbers keep every write at most once.
             var client = new KvClient(system, servers, new KvClientOptions { OperationTimeout = timeout });
             // A request larger than a frame is dropped by the transport, and would only ever time out: refuse it instead.

@@ -72,6 +72,11 @@ public sealed class KvServer : ReceiveActor
         Receive<NotLeader>(_ => { });       // leadership moved; the RaftRoleChanged that says so fails the pending writes
         Receive<TransferInProgress>(OnProposalRefused);
         Receive<TransferLeadership>(m => _raft.Forward(m));
+        Receive<AddLearner>(m => _raft.Forward(m));
+        Receive<AddVoter>(m => _raft.Forward(m));
+        Receive<PromoteLearner>(m => _raft.Forward(m));
+        Receive<RemoveMember>(m => _raft.Forward(m));
+        Receive<GetMembers>(m => _raft.Forward(m));
         Receive<Terminated>(t => t.ActorRef.Equals(_raft), _ =>
         {
             // The supervisor gives up only when the journal cannot be recovered; a server without its peer would

@@ -55,12 +55,13 @@ internal sealed partial class RaftSerializer : SerializerWithStringManifest
     internal const int OldestVersion = 1, NewestVersion = 2;
 
     /// <summary>
-    /// The newest version of a type this node reads: <see cref="NewestVersion"/>, and 3 for a leader's RaftState and
-    /// for entry lists that hold a configuration entry (AppendEntries, EntriesAppended, RaftSnapshot).
+    /// The newest version of a type this node reads: <see cref="NewestVersion"/>, 4 for RaftState (3 is a leader's, 4 a
+    /// non-member's), and 3 for entry lists that hold a configuration entry (AppendEntries, EntriesAppended, RaftSnapshot).
     /// </summary>
     internal static int NewestVersionOf(string versionBase) => versionBase switch
     {
-        RaftStateManifest or AppendEntriesManifest or EntriesAppendedManifest or RaftSnapshotManifest or InstallSnapshotManifest => 3,
+        RaftStateManifest => 4,
+        AppendEntriesManifest or EntriesAppendedManifest or RaftSnapshotManifest or InstallSnapshotManifest => 3,
         _ => NewestVersion,
     };
     // Version 2 has the same bytes as version 1: it makes the version explicit, so that a node of a later version can
@@ -96,7 +97,7 @@ internal sealed partial class RaftSerializer : SerializerWithStringManifest
     internal const string PreVoteResultManifestV2 = PreVoteResultManifest + V2;
 
     /// <summary>The manifests of version 1, which name each versioned type.</summary>
-    internal static readonly IReadOnlySet<string> VersionedBases = new HashSet<string>(StringComparer.Ordinal)
+    internal static readonly IReadOnlySet<string> VersionedBases = new HashSet<string>(MembershipBases, StringComparer.Ordinal)
     {
         RequestVoteManifest, RequestVoteResultManifest, AppendEntriesManifest, AppendEntriesResultManifest,
         InstallSnapshotManifest, InstallSnapshotResultManifest, ProposeManifest, ProposeAcceptedManifest,
@@ -134,6 +135,7 @@ internal sealed partial class RaftSerializer : SerializerWithStringManifest
         ProposeAccepted => ProposeAcceptedManifestV2,
         NotLeader => NotLeaderManifestV2,
         GetState => GetStateManifestV2,
+        RaftState { IsMember: false } => RaftStateManifestV4,
         RaftState { Followers: not null } => RaftStateManifestV3,
         RaftState => RaftStateManifestV2,
         HardStateChanged => HardStateManifestV2,
@@ -144,7 +146,7 @@ internal sealed partial class RaftSerializer : SerializerWithStringManifest
         RaftSnapshot => RaftSnapshotManifestV2,
         PreVote => PreVoteManifestV2,
         PreVoteResult => PreVoteResultManifestV2,
-        _ => throw new ArgumentException($"{nameof(RaftSerializer)} cannot serialize {o.GetType().FullName}"),
+        _ => MembershipManifest(o) ?? throw new ArgumentException($"{nameof(RaftSerializer)} cannot serialize {o.GetType().FullName}"),
     };
 
     /// <inheritdoc />
@@ -245,25 +247,7 @@ internal sealed partial class RaftSerializer : SerializerWithStringManifest
                 case GetState:
                     break;
                 case RaftState m:
-                    w.Write(m.PeerId);
-                    w.Write7BitEncodedInt64(m.Term);
-                    w.Write((byte)m.Role);
-                    w.WriteOptional(m.LeaderId);
-                    w.Write7BitEncodedInt64(m.LastLogIndex);
-                    w.Write7BitEncodedInt64(m.CommitIndex);
-                    w.Write7BitEncodedInt64(m.LastApplied);
-                    w.Write7BitEncodedInt64(m.SnapshotIndex);
-                    w.Write7BitEncodedInt64(m.LogBytes);
-                    w.Write7BitEncodedInt64(m.SnapshotBytes);
-                    if (m.Followers is { } followers)
-                    {
-                        w.Write7BitEncodedInt(followers.Count);
-                        foreach (var f in followers)
-                        {
-                            w.Write(f.PeerId);
-                            w.Write7BitEncodedInt64(f.SinceHeard is { } since ? Math.Max(0, since.Ticks) : -1);
-                        }
-                    }
+                    WriteState(w, m);
                     break;
                 case HardStateChanged e:
                     w.Write7BitEncodedInt64(e.Term);
@@ -279,6 +263,7 @@ internal sealed partial class RaftSerializer : SerializerWithStringManifest
                     WriteSnapshot(w, e);
                     break;
                 default:
+                    if (WriteMembership(w, obj)) break;
                     throw new ArgumentException($"{nameof(RaftSerializer)} cannot serialize {obj.GetType().FullName}");
             }
         }
@@ -314,15 +299,15 @@ internal sealed partial class RaftSerializer : SerializerWithStringManifest
                 ProposeAcceptedManifest or ProposeAcceptedManifestV2 => new ProposeAccepted(r.Long(), r.Long()),
                 NotLeaderManifest or NotLeaderManifestV2 => new NotLeader(r.String(), r.OptionalString()),
                 GetStateManifest or GetStateManifestV2 => GetState.Instance,
-                RaftStateManifest or RaftStateManifestV2 => new RaftState(r.String(), r.Long(), r.Enum<RaftRole>(), r.OptionalString(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long()),
-                RaftStateManifestV3 => new RaftState(r.String(), r.Long(), r.Enum<RaftRole>(), r.OptionalString(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long()) { Followers = ReadFollowers(r) },
+                RaftStateManifest or RaftStateManifestV2 => ReadState(r),
+                RaftStateManifestV3 => ReadState(r) with { Followers = ReadFollowers(r) },
                 HardStateManifest or HardStateManifestV2 => new HardStateChanged(r.Long(), r.OptionalString()),
                 EntriesAppendedManifest or EntriesAppendedManifestV2 => new EntriesAppended(r.Entries()),
                 EntriesAppendedManifestV3 => new EntriesAppended(ReadEntries(r, withKinds: true)),
                 LogTruncatedManifest or LogTruncatedManifestV2 => new LogTruncated(r.Long()),
                 RaftSnapshotManifest or RaftSnapshotManifestV2 => ReadSnapshot(r, version3: false),
                 RaftSnapshotManifestV3 => ReadSnapshot(r, version3: true),
-                _ => throw UnknownManifest(manifest),
+                _ => ReadMembership(r, manifest) ?? throw UnknownManifest(manifest),
             };
             r.End();
             return result;

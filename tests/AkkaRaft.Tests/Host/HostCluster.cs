@@ -40,6 +40,8 @@ internal sealed class HostCluster : IAsyncDisposable
     private readonly List<HostNodeProcess> _exited = new();
 
     private readonly IPlacement? _placement;
+    /// <summary>Nodes not in the cluster file, which start with <c>--join</c> and wait to be added.</summary>
+    private readonly Dictionary<string, NodeAddress> _joiners = new(StringComparer.Ordinal);
 
     private HostCluster(ITestOutputHelper output, string directory, ClusterFile file, ActorSystem clients, IPlacement? placement)
     {
@@ -149,13 +151,25 @@ internal sealed class HostCluster : IAsyncDisposable
 
     public HostNodeProcess Process(string id) => _nodes[id] ?? throw new InvalidOperationException($"{id} is not running");
 
-    public NodeAddress Address(string id) => File.Node(id);
+    public NodeAddress Address(string id) => _joiners.TryGetValue(id, out var joiner) ? joiner : File.Node(id);
+
+    /// <summary>
+    /// A node <paramref name="id"/> outside the cluster file, on a free loopback port: <see cref="StartNode"/> starts it
+    /// with <c>--join</c>, and clients made from now on know it, as the Host's clients learn it from the members.
+    /// </summary>
+    public NodeAddress Reserve(string id)
+    {
+        var node = new NodeAddress(id, "127.0.0.1", FreePorts(1)[0], null);
+        _joiners[id] = node;
+        _nodes[id] = null;
+        return node;
+    }
 
     public string DataDirectory(string id) => Path.Combine(Directory, "data-" + id);
 
     /// <summary>A key-value client of every node, as the Host's put/append/get commands make one.</summary>
     public KvClient Client(KvClientOptions options) =>
-        new(Clients, RaftPeers.FromPaths(File.Nodes.ToDictionary(n => n.Id, n => ActorPath.Parse(n.ServerPath))), options);
+        new(Clients, RaftPeers.FromPaths(File.Nodes.Concat(_joiners.Values).ToDictionary(n => n.Id, n => ActorPath.Parse(n.ServerPath))), options);
 
     /// <summary>Node <paramref name="id"/>'s view over Akka.Remote, as the Host's status command asks it; null when it does not answer in time.</summary>
     public async Task<RaftState?> State(string id, TimeSpan? timeout = null)
@@ -250,7 +264,10 @@ internal sealed class HostCluster : IAsyncDisposable
     private HostNodeProcess StartProcess(string id)
     {
         if (_nodes[id] is not null) throw new InvalidOperationException($"{id} is already running");
-        var node = new HostNodeProcess(id, Directory, ["node", "--config", File.Path, "--id", id, "--data-dir", DataDirectory(id)], _placement?.Launcher(id));
+        string[] args = _joiners.TryGetValue(id, out var joiner)
+            ? ["node", "--id", id, "--host", joiner.Host, "--port", joiner.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--join", "--config", File.Path, "--data-dir", DataDirectory(id)]
+            : ["node", "--config", File.Path, "--id", id, "--data-dir", DataDirectory(id)];
+        var node = new HostNodeProcess(id, Directory, args, _placement?.Launcher(id));
         _nodes[id] = node;
         _output.WriteLine($"started {id} (pid {node.ProcessId})");
         return node;

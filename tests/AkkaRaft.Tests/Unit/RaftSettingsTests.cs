@@ -175,6 +175,16 @@ public sealed class RaftSettingsTests
     }
 
     [Fact]
+    public void A_joining_peer_has_an_id_and_no_members()
+    {
+        // Reference: Raft thesis §4.1 (a new server starts with no configuration and learns it from the leader)
+        var settings = FromHocon("akka.raft { members = [], join = on, peer-id = n4 }");
+        Assert.True(settings.Join);
+        Assert.Equal("n4", settings.PeerId);
+        Assert.Equal("n4", settings.WithPeerId("n4").PeerId);
+    }
+
+    [Fact]
     public void WithPeerId_accepts_a_member()
     {
         // Reference: Raft paper §5.1

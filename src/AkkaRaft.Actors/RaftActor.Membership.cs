@@ -22,6 +22,8 @@ public sealed partial class RaftActor
     /// <summary>The address each route resolved from a configuration was made for, so a member that comes back elsewhere is reached there.</summary>
     private readonly Dictionary<string, string> _routeAddresses = new(StringComparer.Ordinal);
     private bool _saidNotAMember;
+    /// <summary>Some configuration in this peer's log listed it: one that no longer does means it was removed, not that it waits to be added.</summary>
+    private bool _wasMember;
 
     /// <summary>This peer's address in the initial configuration: its actor path with the system's default address.</summary>
     private string SelfAddress() =>
@@ -78,11 +80,16 @@ public sealed partial class RaftActor
                 _progress.Remove(id);
         }
         if (!IsRecovering) _logger.Info("{0} is in configuration {1}", _id, _configs.Latest);
-        if (members.Contains(_id)) _saidNotAMember = false;
+        if (members.Contains(_id))
+        {
+            _wasMember = true;
+            _saidNotAMember = false;
+        }
         else if (!_saidNotAMember && _configs.Latest.Index > 0)
         {
             _saidNotAMember = true;
-            _logger.Warning("{0} is no longer a member of the group ({1}): it will not campaign", _id, _configs.Latest);
+            if (_wasMember) _logger.Warning("{0} is no longer a member of the group ({1}): it will not campaign", _id, _configs.Latest);
+            else _logger.Info("{0} is not a member yet ({1}): it waits to be added", _id, _configs.Latest);
         }
     }
 

@@ -231,7 +231,8 @@ public sealed class RaftSettings
         var duplicate = Members.GroupBy(m => m, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
             throw Invalid("members", $"lists the peer id '{duplicate.Key}' more than once");
-        if (PeerId.Length > 0 && !Members.Contains(PeerId, StringComparer.Ordinal))
+        // A joining peer has an id of its own but no members yet: the leader that adds it lists it.
+        if (PeerId.Length > 0 && !Join && !Members.Contains(PeerId, StringComparer.Ordinal))
             throw Invalid("peer-id", $"'{PeerId}' is not one of members [{string.Join(", ", Members)}]");
         if (ElectionTimeoutMin <= TimeSpan.Zero)
             throw Invalid("election-timeout-min", $"must be positive, is {ElectionTimeoutMin}");

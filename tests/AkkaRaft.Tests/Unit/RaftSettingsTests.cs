@@ -250,4 +250,16 @@ public sealed class RaftSettingsTests
 
     private static Dictionary<string, IActorRef> Routes(params string[] ids) =>
         ids.ToDictionary(id => id, _ => (IActorRef)ActorRefs.Nobody);
+
+    [Fact]
+    public void A_joining_peer_has_an_id_but_no_members()
+    {
+        // Raft thesis §4: a server added to a running group learns the configuration from the leader that adds it.
+        var settings = FromHocon("akka.raft { join = on, members = [], peer-id = n4 }");
+
+        Assert.True(settings.Join);
+        Assert.Empty(settings.Members);
+        Assert.Equal("n4", settings.PeerId);
+        Assert.Equal("n5", settings.WithPeerId("n5").PeerId);
+    }
 }

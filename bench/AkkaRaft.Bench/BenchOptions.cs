@@ -29,6 +29,9 @@ internal sealed record BenchOptions(
     /// </summary>
     public int SnapshotBytes { get; init; }
 
+    /// <summary>With --catch-up: the peers' <c>akka.raft.snapshot.log-entries</c>.</summary>
+    public int SnapshotEvery { get; init; } = 10_000;
+
     /// <summary>--catch-up's per-row defaults: warm-up at least 2 s, at most 5 s, 5 s measured.</summary>
     public static readonly TimeSpan CatchUpWarmupMax = TimeSpan.FromSeconds(5);
 
@@ -121,8 +124,8 @@ internal sealed record BenchOptions(
                                 per mode, on a fresh cluster, and the table gains a reads column; with both,
                                 a line per journal compares lease gets with ReadIndex gets at 64 clients
           --catch-up            instead: a fourth peer (akka.raft.join = on, its own ActorSystem and SQLite file)
-                                joins the remote cluster as a learner (AddLearner). Peers snapshot every 10,000
-                                entries. Catch-up: commit --catch-up-entries, add the learner, time from
+                                joins the remote cluster as a learner (AddLearner). Peers snapshot every
+                                --snapshot-every entries. Catch-up: commit --catch-up-entries, add the learner, time from
                                 MembershipChanged until it has applied the add's index; per run, a fresh cluster.
                                 Throughput: 64 proposers (--proposers) measured --duration (default 5 s) on the
                                 three peers alone, then in a window in which fresh learners are added one after
@@ -132,6 +135,7 @@ internal sealed record BenchOptions(
           --snapshot-bytes N    with --catch-up: size of the state the peers snapshot and a learner is sent
                                 (default: what the commands before the add wrote, 100,000 x 64 bytes = 6.4 MB,
                                 as a key-value store with a key per command; sent in chunks of 64 KiB)
+          --snapshot-every 10000  with --catch-up: the peers' akka.raft.snapshot.log-entries (default 10000)
           --help                this text
 
         Each row starts a fresh cluster and elects a leader; a row that fails (the leadership changed during it,
@@ -228,7 +232,7 @@ internal sealed record BenchOptions(
                     }
                     options = options with { RestartCommands = restart };
                     break;
-                case "--catch-up-entries" or "--catch-up-runs" or "--snapshot-bytes":
+                case "--catch-up-entries" or "--catch-up-runs" or "--snapshot-bytes" or "--snapshot-every":
                     if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count < 1)
                     {
                         error = $"{name}: '{value}' is not a positive whole number";
@@ -238,6 +242,7 @@ internal sealed record BenchOptions(
                     {
                         "--catch-up-entries" => options with { CatchUpEntries = count },
                         "--catch-up-runs" => options with { CatchUpRuns = count },
+                        "--snapshot-every" => options with { SnapshotEvery = count },
                         _ => options with { SnapshotBytes = count },
                     };
                     catchUpGiven = true;
@@ -308,7 +313,7 @@ internal sealed record BenchOptions(
         }
         if (catchUpGiven && !args.Contains("--catch-up"))
         {
-            error = "--catch-up-entries, --catch-up-runs and --snapshot-bytes shape the --catch-up workload: give --catch-up too";
+            error = "--catch-up-entries, --catch-up-runs, --snapshot-bytes and --snapshot-every shape the --catch-up workload: give --catch-up too";
             return null;
         }
         if (args.Contains("--catch-up"))

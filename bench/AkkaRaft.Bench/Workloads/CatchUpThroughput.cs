@@ -21,7 +21,18 @@ internal static class CatchUpThroughput
     private const int LearnersPerSecond = 3;
 
     /// <summary>One window's commits per second, the catch-ups completed in it (seconds each) and the share of it they took.</summary>
-    internal sealed record Window(double PerSecond, IReadOnlyList<double> CatchUps, double CatchingUpShare, string? Failure);
+    internal sealed record Window(double PerSecond, IReadOnlyList<double> CatchUps, double CatchingUpShare, string? Failure)
+    {
+        /// <summary>The whole process's work in the window: every peer, learners included, shares its two cores and its collector.</summary>
+        public GcCounters Gc { get; init; }
+
+        public TimeSpan Elapsed { get; init; }
+
+        /// <summary>Processor time, collector pauses and allocations over the window, in one line.</summary>
+        public string Costs() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{Gc.Processor / Elapsed:F2} cores busy, {Gc.Processor.TotalMicroseconds / Math.Max(1, PerSecond * Elapsed.TotalSeconds):F0} µs per commit, " +
+            $"GC paused {Gc.Paused / Elapsed:P1} ({Gc.Gen2} gen2), {Gc.AllocatedBytes / Elapsed.TotalSeconds / (1 << 20):F0} MiB/s allocated");
+    }
 
     /// <summary>As <see cref="Measure"/>; a window that failed (the leadership moved, say) is run once more on a fresh cluster.</summary>
     public static async Task<Window> MeasureWithRetry(BenchOptions options, int proposers, bool learners)
@@ -67,7 +78,7 @@ internal static class CatchUpThroughput
             var measurement = await cluster.Driver.Ask<Measurement>(EndMeasurement.Instance, TimeSpan.FromSeconds(30));
             var after = await CatchUpWorkload.State(leaderRef);
             var failure = measurement.Failure ?? (after.IsLeader && after.Term == leader.Term ? null : $"{leader.PeerId} lost leadership during the window (now {after.Role} at term {after.Term})");
-            return new Window(measurement.Latency.PerSecond, catchUps, catchingUp / measurement.Elapsed, failure);
+            return new Window(measurement.Latency.PerSecond, catchUps, catchingUp / measurement.Elapsed, failure) { Gc = measurement.Gc, Elapsed = measurement.Elapsed };
         }
         catch (Exception e)
         {

@@ -6,7 +6,7 @@ namespace AkkaRaft.Bench;
 
 /// <summary>
 /// A learner joining a running group, on the <c>remote</c> setup (three peers, each in its own ActorSystem with its own
-/// SQLite file, over Akka.Remote), peers snapshotting every <see cref="SnapshotEvery"/> entries a state of
+/// SQLite file, over Akka.Remote), peers snapshotting every <see cref="BenchOptions.SnapshotEvery"/> entries a state of
 /// <see cref="BenchOptions.SnapshotBytes"/> bytes. Catch-up: commit <see cref="BenchOptions.CatchUpEntries"/> entries,
 /// start a fourth peer with <c>join = on</c> in an ActorSystem of its own, send the leader <see cref="AddLearner"/>, and
 /// time from its <see cref="MembershipChanged"/> until the learner has applied the index of that change; the log is
@@ -16,7 +16,6 @@ namespace AkkaRaft.Bench;
 /// </summary>
 internal static class CatchUpWorkload
 {
-    public const int SnapshotEvery = 10_000;
     private const double CatchUpBarSeconds = 5.0;
     private const double ThroughputBar = 0.5;
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
@@ -27,7 +26,7 @@ internal static class CatchUpWorkload
 
     public static async Task<int> Run(BenchOptions options)
     {
-        Console.WriteLine($"catch-up: remote mode, snapshots every {SnapshotEvery:N0} entries of a {options.SnapshotBytes:N0}-byte state " +
+        Console.WriteLine($"catch-up: remote mode, snapshots every {options.SnapshotEvery:N0} entries of a {options.SnapshotBytes:N0}-byte state " +
                           $"(chunks of {BenchCluster.DefaultSettings().SnapshotChunkBytes:N0} bytes), {options.CatchUpEntries:N0} entries before each add, {options.CatchUpRuns} runs");
         var runs = new List<CatchUpRun>();
         for (var i = 1; i <= options.CatchUpRuns; i++)
@@ -51,11 +50,11 @@ internal static class CatchUpWorkload
         for (var i = 1; i <= options.CatchUpRuns; i++)
         {
             var alone = await CatchUpThroughput.MeasureWithRetry(options, proposers, learners: false);
-            Console.WriteLine(alone.Failure is { } f1 ? $"throughput {i}, without learners: FAILED: {f1}" : string.Create(Ci, $"throughput {i}, without learners: {alone.PerSecond:N0} commits/s"));
+            Console.WriteLine(alone.Failure is { } f1 ? $"throughput {i}, without learners: FAILED: {f1}" : string.Create(Ci, $"throughput {i}, without learners: {alone.PerSecond:N0} commits/s; {alone.Costs()}"));
             var joined = await CatchUpThroughput.MeasureWithRetry(options, proposers, learners: true);
             Console.WriteLine(joined.Failure is { } f2 ? $"throughput {i}, with learners: FAILED: {f2}" : string.Create(Ci,
                 $"throughput {i}, with learners: {joined.PerSecond:N0} commits/s ({joined.CatchUps.Count} learners caught up, catching up {joined.CatchingUpShare:P0} of the window; " +
-                $"catch-ups {string.Join(", ", joined.CatchUps.Select(c => c.ToString("F2", Ci)))} s)"));
+                $"catch-ups {string.Join(", ", joined.CatchUps.Select(c => c.ToString("F2", Ci)))} s); {joined.Costs()}"));
             if (alone.Failure is null) without.Add(alone.PerSecond);
             if (joined.Failure is null) with.Add(joined);
         }
@@ -82,13 +81,13 @@ internal static class CatchUpWorkload
     }
 
     /// <summary>The hocon on top of <see cref="BenchCluster.Hocon"/> every peer of this workload runs with.</summary>
-    public static string Hocon => $"akka.raft.snapshot.log-entries = {SnapshotEvery}";
+    public static string Hocon(BenchOptions options) => $"akka.raft.snapshot.log-entries = {options.SnapshotEvery}";
 
     /// <summary>A fresh remote cluster whose peers snapshot through the driver, and its leader.</summary>
     public static async Task<(BenchCluster Cluster, RaftState Leader)> StartCluster(BenchOptions options)
     {
         var cluster = BenchCluster.Start("remote", system =>
-            system.ActorOf(Props.Create(() => new ProposerDriver(options.CommandBytes, options.SnapshotBytes)), "proposers"), Hocon);
+            system.ActorOf(Props.Create(() => new ProposerDriver(options.CommandBytes, options.SnapshotBytes)), "proposers"), Hocon(options));
         return (cluster, await cluster.WaitForLeader(TimeSpan.FromSeconds(15)));
     }
 

@@ -47,6 +47,7 @@ internal static class CatchUpWorkload
         var proposers = options.Proposers[0];
         var without = new List<double>();
         var with = new List<CatchUpThroughput.Window>();
+        var pairRatios = new List<double>();
         for (var i = 1; i <= options.CatchUpRuns; i++)
         {
             var alone = await CatchUpThroughput.MeasureWithRetry(options, proposers, learners: false);
@@ -57,6 +58,7 @@ internal static class CatchUpWorkload
                 $"catch-ups {string.Join(", ", joined.CatchUps.Select(c => c.ToString("F2", Ci)))} s); {joined.Costs()}"));
             if (alone.Failure is null) without.Add(alone.PerSecond);
             if (joined.Failure is null) with.Add(joined);
+            if (alone.Failure is null && joined.Failure is null) pairRatios.Add(joined.PerSecond / alone.PerSecond);
         }
 
         Console.WriteLine();
@@ -74,7 +76,8 @@ internal static class CatchUpWorkload
             var joined = Median(with.Select(w => w.PerSecond));
             Console.WriteLine(string.Create(Ci, $"throughput at {proposers} proposers: without learners median {alone:N0} commits/s ({without.Min():N0}-{without.Max():N0}), " +
                                                 $"with learners catching up median {joined:N0} ({with.Min(w => w.PerSecond):N0}-{with.Max(w => w.PerSecond):N0}), " +
-                                                $"catch-ups under load median {Median(with.SelectMany(w => w.CatchUps)):F2} s; ratio {joined / alone:F2} (bar > {ThroughputBar:F1}): {Verdict(joined > ThroughputBar * alone)}"));
+                                                $"catch-ups under load median {Median(with.SelectMany(w => w.CatchUps)):F2} s; ratio {joined / alone:F2} (bar > {ThroughputBar:F1}): {Verdict(joined > ThroughputBar * alone)}; " +
+                                                $"pairs {string.Join(", ", pairRatios.Select(r => r.ToString("F2", Ci)))}"));
         }
         Console.WriteLine($"peak working set: {Process.GetCurrentProcess().PeakWorkingSet64 >> 20} MiB");
         return failed > 0 ? 1 : 0;

@@ -17,6 +17,27 @@ internal sealed record BenchOptions(
     bool KeyValue = false,
     IReadOnlyList<string>? Reads = null)
 {
+    /// <summary>With --catch-up: entries committed before the learner of each catch-up run is added; 0 without --catch-up.</summary>
+    public int CatchUpEntries { get; init; }
+
+    /// <summary>With --catch-up: catch-up runs, and pairs of throughput rows (without and with learners).</summary>
+    public int CatchUpRuns { get; init; } = 3;
+
+    /// <summary>
+    /// With --catch-up: the size of the state the peers' stand-in state machine snapshots; by default what the
+    /// <see cref="CatchUpEntries"/> commands wrote (<see cref="CommandBytes"/> each, as a key-value store with a key per command).
+    /// </summary>
+    public int SnapshotBytes { get; init; }
+
+    /// <summary>With --catch-up: the peers' <c>akka.raft.snapshot.log-entries</c>.</summary>
+    public int SnapshotEvery { get; init; } = 10_000;
+
+    /// <summary>--catch-up's per-row defaults: warm-up at least 2 s, at most 5 s, 5 s measured.</summary>
+    public static readonly TimeSpan CatchUpWarmupMax = TimeSpan.FromSeconds(5);
+
+    /// <inheritdoc cref="CatchUpWarmupMax"/>
+    public static readonly TimeSpan CatchUpDuration = TimeSpan.FromSeconds(5);
+
     /// <summary>The longest a row's warm-up goes on waiting for the JIT to go quiet (<see cref="WarmUp.UntilJitQuiet"/>).</summary>
     public TimeSpan WarmupMax { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -102,6 +123,19 @@ internal sealed record BenchOptions(
                                 (akka.raft.reads; default read-index). Each (journal, client count) runs once
                                 per mode, on a fresh cluster, and the table gains a reads column; with both,
                                 a line per journal compares lease gets with ReadIndex gets at 64 clients
+          --catch-up            instead: a fourth peer (akka.raft.join = on, its own ActorSystem and SQLite file)
+                                joins the remote cluster as a learner (AddLearner). Peers snapshot every
+                                --snapshot-every entries. Catch-up: commit --catch-up-entries, add the learner, time from
+                                MembershipChanged until it has applied the add's index; per run, a fresh cluster.
+                                Throughput: 64 proposers (--proposers) measured --duration (default 5 s) on the
+                                three peers alone, then in a window in which fresh learners are added one after
+                                another, each removed once caught up; pairs alternate. Medians of --catch-up-runs
+          --catch-up-entries 100000  entries committed before each catch-up (default 100000)
+          --catch-up-runs 3     catch-up runs and throughput pairs (default 3)
+          --snapshot-bytes N    with --catch-up: size of the state the peers snapshot and a learner is sent
+                                (default: what the commands before the add wrote, 100,000 x 64 bytes = 6.4 MB,
+                                as a key-value store with a key per command; sent in chunks of 64 KiB)
+          --snapshot-every 10000  with --catch-up: the peers' akka.raft.snapshot.log-entries (default 10000)
           --help                this text
 
         Each row starts a fresh cluster and elects a leader; a row that fails (the leadership changed during it,
@@ -113,13 +147,18 @@ internal sealed record BenchOptions(
     {
         var options = args.Contains("--quick") ? QuickDefault : Default;
         error = null;
-        bool warmupGiven = false, warmupMaxGiven = false, durationGiven = false, proposersGiven = false;
+        bool warmupGiven = false, warmupMaxGiven = false, durationGiven = false, proposersGiven = false, catchUpGiven = false;
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
             if (name == "--kv")
             {
                 options = options with { KeyValue = true };
+                continue;
+            }
+            if (name == "--catch-up")
+            {
+                options = options with { CatchUpEntries = options.CatchUpEntries > 0 ? options.CatchUpEntries : 100_000 };
                 continue;
             }
             if (name == "--quick") continue;
@@ -193,6 +232,21 @@ internal sealed record BenchOptions(
                     }
                     options = options with { RestartCommands = restart };
                     break;
+                case "--catch-up-entries" or "--catch-up-runs" or "--snapshot-bytes" or "--snapshot-every":
+                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count < 1)
+                    {
+                        error = $"{name}: '{value}' is not a positive whole number";
+                        return null;
+                    }
+                    options = name switch
+                    {
+                        "--catch-up-entries" => options with { CatchUpEntries = count },
+                        "--catch-up-runs" => options with { CatchUpRuns = count },
+                        "--snapshot-every" => options with { SnapshotEvery = count },
+                        _ => options with { SnapshotBytes = count },
+                    };
+                    catchUpGiven = true;
+                    break;
                 case "--journal":
                     var journals = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                     var unknown = journals.FirstOrDefault(j => !KnownJournals.Contains(j));
@@ -256,6 +310,23 @@ internal sealed record BenchOptions(
             if (!warmupMaxGiven && !options.Quick) options = options with { WarmupMax = KeyValueWarmupMax };
             if (!durationGiven) options = options with { Duration = KeyValueDuration };
             if (!proposersGiven) options = options with { Proposers = [1, 64] };
+        }
+        if (catchUpGiven && !args.Contains("--catch-up"))
+        {
+            error = "--catch-up-entries, --catch-up-runs, --snapshot-bytes and --snapshot-every shape the --catch-up workload: give --catch-up too";
+            return null;
+        }
+        if (args.Contains("--catch-up"))
+        {
+            if (options.KeyValue || options.RestartCommands > 0)
+            {
+                error = "--catch-up, --kv and --restart are separate workloads: give one";
+                return null;
+            }
+            if (!warmupMaxGiven) options = options with { WarmupMax = CatchUpWarmupMax };
+            if (!durationGiven) options = options with { Duration = CatchUpDuration };
+            if (!proposersGiven) options = options with { Proposers = [64] };
+            if (options.SnapshotBytes == 0) options = options with { SnapshotBytes = (int)Math.Min(int.MaxValue, (long)options.CatchUpEntries * options.CommandBytes) };
         }
         if (options.Journals is not null && !options.KeyValue)
         {

@@ -2,7 +2,7 @@ using System.Runtime;
 using System.Runtime.InteropServices;
 using AkkaRaft.Bench;
 
-// AkkaRaft.Bench: every workload in one run (see BenchOptions.Usage), or --restart / --kv on their own.
+// AkkaRaft.Bench: every workload in one run (see BenchOptions.Usage), or --restart / --kv / --catch-up on their own.
 // Each row runs on a fresh cluster (empty logs, a new election) so rows do not inherit each other's log.
 
 // --election-probe N [W]: N failover trials that count terms and split votes, after W timed journal writes (docs/elections.md).
@@ -38,6 +38,8 @@ if (options.RestartCommands > 0)
     return await RestartWorkload.Run(options.RestartCommands, snapshotEvery: 1000);
 if (options.KeyValue)
     return await KvWorkload.Run(options);
+if (options.CatchUpEntries > 0)
+    return await CatchUpWorkload.Run(options);
 return await Suite.Run(options, header);
 
 static string Quote(string arg) => arg.Length > 0 && !arg.Any(char.IsWhiteSpace) && !arg.Contains('"') ? arg : $"\"{arg.Replace("\"", "\\\"")}\"";

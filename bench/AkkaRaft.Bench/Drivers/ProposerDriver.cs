@@ -15,6 +15,7 @@ namespace AkkaRaft.Bench;
 internal sealed class ProposerDriver : MeasuringDriver
 {
     private readonly int _commandBytes;
+    private readonly int _snapshotBytes;
     private IActorRef _leader = ActorRefs.Nobody;
     private string _leaderId = "";
     private long _leaderTerm;
@@ -29,11 +30,14 @@ internal sealed class ProposerDriver : MeasuringDriver
 
     /// <summary>
     /// Created before the peers, whose apply target it is; it ignores what they apply until
-    /// <see cref="StartProposing"/> names the leader.
+    /// <see cref="StartProposing"/> names the leader. With <paramref name="snapshotBytes"/> above 0 it also stands in for
+    /// the peers' state machine when they ask for a snapshot (<c>akka.raft.snapshot.log-entries</c>): it answers with a
+    /// state of that many bytes (<see cref="SyntheticState"/>).
     /// </summary>
-    public ProposerDriver(int commandBytes)
+    public ProposerDriver(int commandBytes, int snapshotBytes = 0)
     {
         _commandBytes = commandBytes;
+        _snapshotBytes = snapshotBytes;
 
         Receive<StartProposing>(s =>
         {
@@ -48,6 +52,19 @@ internal sealed class ProposerDriver : MeasuringDriver
         Receive<Applied>(OnApplied);
         Receive<NotLeader>(n => Fail($"{n.PeerId} refused a proposal: not the leader (it knows of {n.LeaderId ?? "none"})"));
         Receive<RaftRoleChanged>(OnRoleChanged);
+        // Every Applied up to r.LastApplied reached this actor before the request (one sender, one receiver).
+        Receive<SnapshotRequested>(r => { if (_snapshotBytes > 0) Sender.Tell(new Snapshot(r.LastApplied, SyntheticState(r.LastApplied, _snapshotBytes))); });
+    }
+
+    /// <summary>
+    /// The state a snapshot at <paramref name="index"/> holds: <paramref name="bytes"/> bytes, as a key-value store of a
+    /// fixed set of keys would (its size does not grow with the log); fresh each time, as a state machine serializes it.
+    /// </summary>
+    public static byte[] SyntheticState(long index, int bytes)
+    {
+        var state = new byte[bytes];
+        new Random(unchecked((int)index)).NextBytes(state); // incompressible, like values a client wrote
+        return state;
     }
 
     private void ProposeNext()

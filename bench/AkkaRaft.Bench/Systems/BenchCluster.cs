@@ -79,9 +79,11 @@ internal sealed class BenchCluster : IAsyncDisposable
     private readonly Dictionary<string, IActorRef> _peers;
     private readonly string? _dataDirectory;
     private readonly Dictionary<string, ActorSystem> _peerSystems;
+    private readonly Config _config;
 
-    private BenchCluster(ActorSystem system, RaftSettings settings, IActorRef driver, Dictionary<string, IActorRef> peers, string? dataDirectory, Dictionary<string, ActorSystem> peerSystems)
+    private BenchCluster(ActorSystem system, RaftSettings settings, IActorRef driver, Dictionary<string, IActorRef> peers, string? dataDirectory, Dictionary<string, ActorSystem> peerSystems, Config config)
     {
+        _config = config;
         _dataDirectory = dataDirectory;
         _peerSystems = peerSystems;
         System = system;
@@ -153,7 +155,28 @@ internal sealed class BenchCluster : IAsyncDisposable
                 peerProps(settings.WithPeerId(id), RaftPeers.FromRefs(proxies.Where(p => p.Key != id).ToDictionary(p => p.Key, p => p.Value)), target), id));
             foreach (var (id, proxy) in proxies) proxy.Tell(peers[id]);
         }
-        return new BenchCluster(system, settings, target, peers, dataDirectory, peerSystems);
+        return new BenchCluster(system, settings, target, peers, dataDirectory, peerSystems, config);
+    }
+
+    /// <summary>
+    /// Remote mode only: starts peer <paramref name="id"/> with <c>akka.raft.join = on</c> (no members; it waits to be
+    /// added) in an ActorSystem of its own, over Akka.Remote, with its own SQLite file, the other peers' settings
+    /// otherwise. <paramref name="applyTo"/> makes its apply target in that system. Returns the peer and its address,
+    /// the actor path to give <see cref="AddLearner"/>; <see cref="DisposeAsync"/> stops it with the rest.
+    /// </summary>
+    public (IActorRef Peer, string Address) StartJoiner(string id, Func<ActorSystem, IActorRef> applyTo)
+    {
+        if (_dataDirectory is null || _peerSystems.Values.All(s => s.Name != RemoteSystemName))
+            throw new InvalidOperationException("a joining peer needs the remote mode");
+        var joinConfig = ConfigurationFactory.ParseString("akka.raft { join = on, members = [] }");
+        var system = ActorSystem.Create(RemoteSystemName, ConfigurationFactory.ParseString(RemoteHocon)
+            .WithFallback(SqliteConfig(Path.Combine(_dataDirectory, id + ".db"))).WithFallback(joinConfig).WithFallback(_config));
+        _peerSystems[id] = system;
+        RaftExtension.Get(system); // as for the other peers: start the clock from this thread
+        var settings = RaftSettings.Create(system).WithPeerId(id);
+        var peer = system.ActorOf(RaftActor.Props(settings, RaftPeers.FromPaths(new Dictionary<string, ActorPath>()), new RaftActorOptions { ApplyTo = applyTo(system) }), id);
+        _peers[id] = peer;
+        return (peer, peer.Path.ToStringWithAddress(((ExtendedActorSystem)system).Provider.DefaultAddress));
     }
 
     /// <summary>Ids of the peers whose ActorSystem still runs.</summary>

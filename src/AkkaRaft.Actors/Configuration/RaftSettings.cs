@@ -167,10 +167,11 @@ public sealed class RaftSettings
     public RaftSettings WithMembers(IEnumerable<string> members) => Copy(members: members.ToImmutableArray());
 
     /// <summary>
-    /// A copy that starts empty and waits to be added to a running group (<paramref name="join"/>; then the members must
-    /// be empty), or whose learners get <paramref name="catchUpRounds"/> rounds to catch up before promotion.
+    /// A copy that starts empty and waits to be added to a running group (<paramref name="join"/>; its members are then
+    /// cleared), or whose learners get <paramref name="catchUpRounds"/> rounds to catch up before promotion.
     /// </summary>
-    public RaftSettings WithMembership(bool? join = null, int? catchUpRounds = null) => Copy(join: join, catchUpRounds: catchUpRounds);
+    public RaftSettings WithMembership(bool? join = null, int? catchUpRounds = null) =>
+        Copy(join: join, catchUpRounds: catchUpRounds, members: join == true ? ImmutableArray<string>.Empty : null);
 
     /// <summary>A copy with other election timeout bounds.</summary>
     public RaftSettings WithElectionTimeout(TimeSpan min, TimeSpan max) => Copy(electionTimeoutMin: min, electionTimeoutMax: max);
@@ -231,7 +232,7 @@ public sealed class RaftSettings
         var duplicate = Members.GroupBy(m => m, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
             throw Invalid("members", $"lists the peer id '{duplicate.Key}' more than once");
-        if (PeerId.Length > 0 && !Members.Contains(PeerId, StringComparer.Ordinal))
+        if (PeerId.Length > 0 && !Join && !Members.Contains(PeerId, StringComparer.Ordinal))
             throw Invalid("peer-id", $"'{PeerId}' is not one of members [{string.Join(", ", Members)}]");
         if (ElectionTimeoutMin <= TimeSpan.Zero)
             throw Invalid("election-timeout-min", $"must be positive, is {ElectionTimeoutMin}");

@@ -71,4 +71,24 @@ public sealed class LearnerTests(ITestOutputHelper output) : MembershipTest(outp
         Assert.Equal((RaftRole.Follower, true, RaftCluster.Id(l)), (joined.Role, joined.IsMember, joined.LeaderId));
         Cluster.ThrowIfApplyErrors();
     }
+
+    [Fact]
+    public async Task A_joined_peer_restarted_recovers_its_membership_from_its_own_journal()
+    {
+        // Reference: Raft thesis §4.1: the configuration is in the log, so a restarted server knows it without its
+        // start-up settings (this one started with none)
+        NewCluster(4, 3);
+        var l = await Leader();
+        await Commit(l, 1, 3);
+        var added = await Changed(Cluster.AddVoterRequest(3));
+        await RunUntil(async () => (await MembersOf(3)).ConfigurationIndex == added.Index, TimeSpan.FromSeconds(1), "n4 holds its promotion");
+
+        await Cluster.Crash(3);
+        Cluster.Start(3); // left disconnected: what it knows comes from its own journal
+        await Cluster.Settle();
+
+        var recovered = await MembersOf(3);
+        Assert.Equal((added.Index, true, 4), (recovered.ConfigurationIndex, recovered.IsVoter("n4"), recovered.List.Count(m => m.IsVoter)));
+        Assert.True((await Cluster.GetState(3))!.IsMember);
+    }
 }

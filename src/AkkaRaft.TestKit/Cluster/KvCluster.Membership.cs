@@ -17,10 +17,10 @@ public sealed partial class KvCluster
     private RaftSettings ServerSettings(int i) =>
         i < InitialMembers ? Settings.WithPeerId(Id(i)) : Settings.WithMembership(join: true).WithPeerId(Id(i));
 
-    /// <summary>An initial member gets its fellow initial members and resolves later ones to its links; a joining server gets every link.</summary>
+    /// <summary>An initial member gets its fellow initial members; anyone else, and everyone for a joining server, is resolved to its link.</summary>
     private RaftPeers ServerPeers(int i)
     {
-        var listed = i < InitialMembers ? InitialMembers : N;
+        var listed = i < InitialMembers ? InitialMembers : 0;
         var routes = Enumerable.Range(0, listed).Where(j => j != i).ToDictionary(Id, j => _serverLinks[i][j]);
         return RaftPeers.FromRefs(routes).WithResolver((id, _) =>
             id.Length > 1 && id[0] == 'n' && int.TryParse(id.AsSpan(1), out var k) && k >= 1 && k <= N && k - 1 != i ? _serverLinks[i][k - 1] : null);

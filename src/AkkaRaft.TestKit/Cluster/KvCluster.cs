@@ -54,7 +54,7 @@ public sealed partial class KvCluster : IDisposable
         _servers = new IActorRef?[servers];
         _incarnation = new int[servers];
         _serverLinks = Enumerable.Range(0, servers).Select(from => Enumerable.Range(0, servers)
-            .Select(to => system.ActorOf(Props.Create(() => new LinkActor(from, to, Network)), $"{Settings.ClusterId}-link-{from}-{to}"))
+            .Select(to => system.ActorOf(Props.Create(() => new LinkActor(from, to, Network, () => _serverLinks![to][from])), $"{Settings.ClusterId}-link-{from}-{to}"))
             .ToArray()).ToArray();
         for (var i = 0; i < servers; i++) StartServer(i);
     }

@@ -33,11 +33,12 @@ public sealed partial class RaftCluster
 
     /// <summary>
     /// Routes of peer <paramref name="i"/>: an initial member is given its fellow initial members (as its settings
-    /// require) and resolves anyone added later to its link; a joining peer is given a link to every other peer.
+    /// require); anyone else, and every member for a joining peer, is resolved to its link. Messages on resolved routes
+    /// carry a sender, which the link turns into the link back, so the receiver learns a route through the network.
     /// </summary>
     private RaftPeers PeersOf(int i)
     {
-        var listed = i < InitialMembers ? InitialMembers : N;
+        var listed = i < InitialMembers ? InitialMembers : 0;
         var routes = Enumerable.Range(0, listed).Where(j => j != i).ToDictionary(Id, j => _links[i][j]);
         return RaftPeers.FromRefs(routes).WithResolver((id, _) => PeerNumber(id) is { } j && j != i ? _links[i][j] : null);
     }

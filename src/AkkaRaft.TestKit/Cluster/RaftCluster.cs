@@ -71,7 +71,7 @@ public sealed partial class RaftCluster : IDisposable
         _applied = Enumerable.Range(0, peers).Select(_ => new Dictionary<long, byte[]>()).ToArray();
         _lastApplied = new long[peers];
         _links = Enumerable.Range(0, peers).Select(from => Enumerable.Range(0, peers)
-            .Select(to => system.ActorOf(Props.Create(() => new LinkActor(from, to, Network)), $"{Settings.ClusterId}-link-{from}-{to}"))
+            .Select(to => system.ActorOf(Props.Create(() => new LinkActor(from, to, Network, () => _links![to][from])), $"{Settings.ClusterId}-link-{from}-{to}"))
             .ToArray()).ToArray();
         for (var i = 0; i < peers; i++) Start(i);
     }

@@ -49,13 +49,13 @@ public sealed class KvMembershipTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public async Task Clients_stay_linearizable_and_lose_no_acknowledged_write_while_servers_are_added_promoted_removed_and_crashed()
+    public async Task Clients_stay_linearizable_and_lose_no_acknowledged_write_while_servers_are_added_promoted_removed_crashed_and_cut_off()
     {
-        // Reference: Raft thesis §4 (single-server changes) and §6.3 (linearizable semantics) under churn
+        // Reference: Raft thesis §4 (single-server changes) and §6.3 (linearizable semantics) under churn, crashes and partitions
         var seed = int.TryParse(Environment.GetEnvironmentVariable("AKKARAFT_MEMBERSHIP_SEED"), out var pinned) ? pinned : 20261206;
         _output.WriteLine($"seed {seed} (replay with AKKARAFT_MEMBERSHIP_SEED={seed})");
         var random = new Random(seed);
-        const int servers = 6, clients = 4, keys = 3;
+        const int servers = 6, clients = 4, keys = 10;
         using var cfg = new KvCluster(Sys, servers, unreliable: false, seed: seed, members: 3);
         await cfg.AwaitRecovered();
         var history = new HistoryRecorder();
@@ -79,6 +79,8 @@ public sealed class KvMembershipTests : Akka.TestKit.Xunit2.TestKit
         })).ToArray();
 
         var down = new Dictionary<int, Stopwatch>();
+        int? cutOff = null;
+        var cutSince = new Stopwatch();
         var clock = Stopwatch.StartNew();
         var changes = 0;
         while (clock.Elapsed < TimeSpan.FromSeconds(30))
@@ -90,6 +92,12 @@ public sealed class KvMembershipTests : Akka.TestKit.Xunit2.TestKit
                 down.Remove(i);
                 _output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: restarted {KvCluster.Id(i)}");
             }
+            if (cutOff is { } c && cutSince.Elapsed > TimeSpan.FromSeconds(1))
+            {
+                cfg.ConnectAll();
+                cutOff = null;
+                _output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: reconnected {KvCluster.Id(c)}");
+            }
             var leader = await LeaderMembers(cfg);
             if (leader is null) continue;
             var voters = leader.List.Where(m => m.IsVoter).Select(m => RaftCluster.IndexOf(m.Id)).ToArray();
@@ -97,7 +105,7 @@ public sealed class KvMembershipTests : Akka.TestKit.Xunit2.TestKit
             var outsiders = all.Except(voters).Except(learners).Where(i => !down.ContainsKey(i)).ToArray();
             var members = voters.Concat(learners).ToArray();
             object? request = null;
-            switch (random.Next(5))
+            switch (random.Next(6))
             {
                 case 0 when outsiders.Length > 0 && voters.Length < 5:
                     var added = Pick(outsiders);
@@ -115,6 +123,12 @@ public sealed class KvMembershipTests : Akka.TestKit.Xunit2.TestKit
                     down[crashed] = Stopwatch.StartNew();
                     _output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: crashed {KvCluster.Id(crashed)}");
                     break;
+                case 4 when cutOff is null:
+                    var cut = Pick(members);
+                    cfg.Partition([cut], all.Where(i => i != cut).ToArray());
+                    (cutOff, cutSince) = (cut, Stopwatch.StartNew());
+                    _output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: cut off {KvCluster.Id(cut)}");
+                    break;
             }
             if (request is null) continue;
             var answer = await cfg.ChangeMembership(request, TimeSpan.FromSeconds(10));
@@ -123,6 +137,7 @@ public sealed class KvMembershipTests : Akka.TestKit.Xunit2.TestKit
         }
         Volatile.Write(ref done, 1);
         await Task.WhenAll(running);
+        cfg.ConnectAll();
         foreach (var i in down.Keys) cfg.StartServer(i);
         await cfg.AwaitRecovered();
 

@@ -58,7 +58,7 @@ public sealed class ChangeRuleTests(ITestOutputHelper output) : MembershipTest(o
     [Fact]
     public async Task A_new_leader_refuses_a_change_until_an_entry_of_its_own_term_has_committed()
     {
-        // Reference: Ongaro, raft-dev 2015, "bug in single-server membership changes": leader L of four voters promotes a
+        // Reference: Raft thesis §4.1 with its 2015 correction for single-server changes: leader L of four voters promotes a
         // learner with only that learner reachable; the other three elect M. Were M to change the configuration it holds
         // before committing an entry of its term, L's promotion (a majority of five with the learner and one of M's
         // side that missed M's change) and M's change would have majorities that do not overlap.

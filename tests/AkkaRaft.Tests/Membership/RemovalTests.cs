@@ -114,4 +114,26 @@ public sealed class RemovalTests(ITestOutputHelper output) : MembershipTest(outp
         Assert.True((await Cluster.GetState(l))!.CommitIndex < accepted.Index);
         Assert.Equal(0, Cluster.NCommitted(accepted.Index).Count);
     }
+
+    [Fact]
+    public async Task A_removed_member_added_back_by_a_leader_it_never_knew_learns_the_route_from_it_and_becomes_a_voter()
+    {
+        // Reference: Raft thesis §4.1: a server added to the group is reached at the address in the configuration entry,
+        // and answers a leader it has no route for through the route its messages come with
+        NewCluster(4, 3);
+        var l = await Leader();
+        await Commit(l, 1, 3);
+        var (removed, other) = (Others(3, l)[0], Others(3, l)[1]);
+        await Changed(new RemoveMember(RaftCluster.Id(removed)));
+        await Changed(Cluster.AddVoterRequest(3));
+        Assert.IsType<TransferLeadershipStarted>(await AskNow(l, new TransferLeadership("n4")));
+        Assert.Equal(3, await Leader(among: [l, other, 3]));
+
+        var back = await Changed(Cluster.AddVoterRequest(removed));
+
+        Assert.Equal("n4", back.PeerId);
+        Assert.True(back.Members.IsVoter(RaftCluster.Id(removed)));
+        var index = await Commit(3, 2, 4);
+        Assert.Equal(4, Cluster.NCommitted(index).Count);
+    }
 }

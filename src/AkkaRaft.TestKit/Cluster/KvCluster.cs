@@ -11,7 +11,7 @@ namespace AkkaRaft.TestKit;
 /// requests and replies cross it too. Servers are endpoints 0..N-1 (ids n1..nN), clients N and up. Record what the
 /// clients see with a <see cref="HistoryRecorder"/> and check it with <see cref="LinearizabilityChecker"/>.
 /// </summary>
-public sealed class KvCluster : IDisposable
+public sealed partial class KvCluster : IDisposable
 {
     private const int MaxClients = 64;
     private static int _clusters;
@@ -31,8 +31,13 @@ public sealed class KvCluster : IDisposable
     /// <param name="seed">Seeds the network's drops and delays; 0 picks one per cluster.</param>
     /// <param name="kvOptions">The servers' key-value options (e.g. a small session bound); the defaults when null.</param>
     /// <param name="tune">Adjusts the servers' Raft settings (pre-vote, check-quorum, timeouts) before they start.</param>
-    public KvCluster(ActorSystem system, int servers, bool unreliable, long maxRaftState = -1, int seed = 0, KvServerOptions? kvOptions = null, Func<RaftSettings, RaftSettings>? tune = null)
+    /// <param name="members">How many of the servers form the initial group (servers 0..members-1); the others start with
+    /// <c>akka.raft.join = on</c> and wait to be added (see <see cref="ChangeMembership"/>). 0: every server is a member.</param>
+    public KvCluster(ActorSystem system, int servers, bool unreliable, long maxRaftState = -1, int seed = 0, KvServerOptions? kvOptions = null, Func<RaftSettings, RaftSettings>? tune = null,
+        int members = 0)
     {
+        if (members < 0 || members > servers) throw new ArgumentOutOfRangeException(nameof(members), $"must be between 0 and {servers}, is {members}");
+        InitialMembers = members == 0 ? servers : members;
         _kvOptions = kvOptions;
         _system = system;
         RaftExtension.Get(system); // unsupervised peers start at once: start the clock from this thread (see RaftExtension)
@@ -40,7 +45,7 @@ public sealed class KvCluster : IDisposable
         MaxRaftState = maxRaftState;
         var number = Interlocked.Increment(ref _clusters);
         var settings = RaftSettings.Create(ConfigurationFactory.ParseString(
-            $"akka.raft {{ cluster-id = \"kv{number}\", members = [{string.Join(",", Enumerable.Range(0, servers).Select(i => $"\"{Id(i)}\""))}] }}"));
+            $"akka.raft {{ cluster-id = \"kv{number}\", members = [{string.Join(",", Enumerable.Range(0, InitialMembers).Select(i => $"\"{Id(i)}\""))}] }}"));
         if (tune is not null) settings = tune(settings);
         Settings = maxRaftState > 0 ? settings.WithSnapshots(logBytes: maxRaftState) : settings;
         Network = new SimNetwork(servers + MaxClients, seed == 0 ? number * 7 : seed);
@@ -49,7 +54,7 @@ public sealed class KvCluster : IDisposable
         _servers = new IActorRef?[servers];
         _incarnation = new int[servers];
         _serverLinks = Enumerable.Range(0, servers).Select(from => Enumerable.Range(0, servers)
-            .Select(to => system.ActorOf(Props.Create(() => new LinkActor(from, to, Network)), $"{Settings.ClusterId}-link-{from}-{to}"))
+            .Select(to => system.ActorOf(Props.Create(() => new LinkActor(from, to, Network, () => _serverLinks![to][from])), $"{Settings.ClusterId}-link-{from}-{to}"))
             .ToArray()).ToArray();
         for (var i = 0; i < servers; i++) StartServer(i);
     }
@@ -78,8 +83,7 @@ public sealed class KvCluster : IDisposable
     public void StartServer(int i)
     {
         if (_servers[i] is not null) throw new InvalidOperationException($"{Id(i)} is already running");
-        var routes = Enumerable.Range(0, N).Where(j => j != i).ToDictionary(Id, j => _serverLinks[i][j]);
-        var server = _system.ActorOf(KvServer.Props(Settings.WithPeerId(Id(i)), RaftPeers.FromRefs(routes), kvOptions: _kvOptions), $"{Settings.ClusterId}-{Id(i)}-{++_incarnation[i]}");
+        var server = _system.ActorOf(KvServer.Props(ServerSettings(i), ServerPeers(i), kvOptions: _kvOptions), $"{Settings.ClusterId}-{Id(i)}-{++_incarnation[i]}");
         _servers[i] = server;
         Network.SetTarget(i, server);
     }

@@ -43,9 +43,16 @@ public sealed partial class RaftCluster : IDisposable
     /// <param name="snapshotEvery">After each index divisible by this, a peer's state machine hands the peer a snapshot
     /// (every command applied so far), so the log is compacted (Raft §7). 0: no snapshots.</param>
     /// <param name="tunePeer">Adjusts one peer's settings, given its number, after <paramref name="tune"/> (e.g. pre-vote off on one peer).</param>
+    /// <param name="members">How many of the peers form the initial group (peers 0..members-1); the others start with
+    /// <c>akka.raft.join = on</c> and wait to be added (see <see cref="ChangeMembership"/>). 0: every peer is a member.</param>
+    /// <param name="clock">The peers' clock (<see cref="RaftActorOptions.Clock"/>); on virtual time pass a
+    /// <see cref="SchedulerTimeProvider"/>, so catch-up rounds and leases follow the scheduler. Null: the system clock.</param>
     public RaftCluster(ActorSystem system, int peers, bool unreliable = false, Func<RaftSettings, RaftSettings>? tune = null, int seed = 0, int snapshotEvery = 0,
-        Func<int, RaftSettings, RaftSettings>? tunePeer = null)
+        Func<int, RaftSettings, RaftSettings>? tunePeer = null, int members = 0, TimeProvider? clock = null)
     {
+        if (members < 0 || members > peers) throw new ArgumentOutOfRangeException(nameof(members), $"must be between 0 and {peers}, is {members}");
+        InitialMembers = members == 0 ? peers : members;
+        _clock = clock;
         _tunePeer = tunePeer;
         _system = system;
         RaftExtension.Get(system); // unsupervised peers start at once: start the clock from this thread (see RaftExtension)
@@ -55,7 +62,7 @@ public sealed partial class RaftCluster : IDisposable
         // The checks here count indexes of the commands they submit (One), so a new leader appends no empty entry of its
         // own unless tune turns it on (WithLeaderNoOp(true)).
         var baseSettings = RaftSettings.Create(ConfigurationFactory.ParseString(
-            $"akka.raft {{ cluster-id = \"c{clusterNumber}\", members = [{string.Join(",", Enumerable.Range(0, peers).Select(i => $"\"{Id(i)}\""))}], leader-no-op = off }}"));
+            $"akka.raft {{ cluster-id = \"c{clusterNumber}\", members = [{string.Join(",", Enumerable.Range(0, InitialMembers).Select(i => $"\"{Id(i)}\""))}], leader-no-op = off }}"));
         Settings = tune is null ? baseSettings : tune(baseSettings);
         Network = new SimNetwork(peers, seed == 0 ? clusterNumber : seed);
         Network.SetUnreliable(unreliable);
@@ -64,7 +71,7 @@ public sealed partial class RaftCluster : IDisposable
         _applied = Enumerable.Range(0, peers).Select(_ => new Dictionary<long, byte[]>()).ToArray();
         _lastApplied = new long[peers];
         _links = Enumerable.Range(0, peers).Select(from => Enumerable.Range(0, peers)
-            .Select(to => system.ActorOf(Props.Create(() => new LinkActor(from, to, Network)), $"{Settings.ClusterId}-link-{from}-{to}"))
+            .Select(to => system.ActorOf(Props.Create(() => new LinkActor(from, to, Network, () => _links![to][from])), $"{Settings.ClusterId}-link-{from}-{to}"))
             .ToArray()).ToArray();
         for (var i = 0; i < peers; i++) Start(i);
     }
@@ -132,9 +139,8 @@ public sealed partial class RaftCluster : IDisposable
             _lastApplied[i] = 0;
         }
         var applier = _system.ActorOf(Props.Create(() => new ApplierActor(this, i, incarnation)), $"{Settings.ClusterId}-applier-{i}-{incarnation}");
-        var routes = Enumerable.Range(0, N).Where(j => j != i).ToDictionary(Id, j => _links[i][j]);
         var peer = _system.ActorOf(
-            RaftActor.Props(_tunePeer is null ? Settings.WithPeerId(Id(i)) : _tunePeer(i, Settings.WithPeerId(Id(i))), RaftPeers.FromRefs(routes), new RaftActorOptions { ApplyTo = applier, Random = new Random(Settings.ClusterId.GetHashCode() ^ (i * 7919) ^ incarnation) }),
+            RaftActor.Props(PeerSettings(i), PeersOf(i), new RaftActorOptions { ApplyTo = applier, Random = new Random(Settings.ClusterId.GetHashCode() ^ (i * 7919) ^ incarnation), Clock = _clock }),
             $"{Settings.ClusterId}-{Id(i)}-{incarnation}");
         _peers[i] = peer;
         Network.SetTarget(i, peer);

@@ -108,26 +108,31 @@ public sealed class SimNetwork
     private bool Enabled(int from, int to) => _connected[from] && _connected[to] && !_cut.Contains((from, to));
 }
 
-/// <summary>One direction of one link: peer <c>from</c> sends to peer <c>to</c> through it.</summary>
+/// <summary>
+/// One direction of one link: peer <c>from</c> sends to peer <c>to</c> through it. A message sent with a sender arrives
+/// with the link back (<c>reverse</c>) as its sender, so a peer that learns a route from a sender learns one
+/// through the network; a message sent without one arrives without one.
+/// </summary>
 internal sealed class LinkActor : ReceiveActor, IWithTimers
 {
-    private sealed record Deliver(object Message);
+    private sealed record Deliver(object Message, IActorRef? ReplyTo);
 
     private long _delayed;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public LinkActor(int from, int to, SimNetwork network)
+    public LinkActor(int from, int to, SimNetwork network, Func<IActorRef>? reverse = null)
     {
-        Receive<Deliver>(d => network.OnDeliver(from, to, d.Message)?.Tell(d.Message, ActorRefs.NoSender));
+        Receive<Deliver>(d => network.OnDeliver(from, to, d.Message)?.Tell(d.Message, d.ReplyTo));
         ReceiveAny(message =>
         {
+            var replyTo = reverse is null || Sender.IsNobody() || Sender.Equals(Context.System.DeadLetters) ? ActorRefs.NoSender : reverse();
             var delay = network.OnSend(from, to, message);
             if (delay is null) return;
             if (delay == TimeSpan.Zero)
-                network.OnDeliver(from, to, message)?.Tell(message, ActorRefs.NoSender);
+                network.OnDeliver(from, to, message)?.Tell(message, replyTo);
             else
-                Timers.StartSingleTimer(++_delayed, new Deliver(message), delay.Value); // one key per message: none replaces another
+                Timers.StartSingleTimer(++_delayed, new Deliver(message, replyTo), delay.Value); // one key per message: none replaces another
         });
     }
 }

@@ -144,6 +144,7 @@ public sealed partial class RaftActor
             SendAppend(peer, heartbeat: true);
         }
         ObserveCatchUp(); // a learner that went silent is given up on
+        ForgetDeparted();
     }
 
     /// <summary>
@@ -202,6 +203,11 @@ public sealed partial class RaftActor
         {
             if (progress.Acknowledged(r.MatchIndex)) MaybeCommit();
             if (r.From == _catchUp?.Id) ObserveCatchUp();
+            if (_departing.ContainsKey(r.From))
+            {
+                ForgetDeparted();
+                if (!_progress.ContainsKey(r.From)) return;
+            }
             if (r.From == _transferTarget && MaybeSendTimeoutNow()) return;
             SendAppend(r.From, heartbeat: false);
             return;

@@ -22,6 +22,13 @@ public sealed partial class RaftActor
     /// <summary>The address each route resolved from a configuration was made for, so a member that comes back elsewhere is reached there.</summary>
     private readonly Dictionary<string, string> _routeAddresses = new(StringComparer.Ordinal);
     private bool _saidNotAMember;
+    /// <summary>
+    /// On a leader, members the latest configuration removed, with the index of the entry that removed them. They are
+    /// still replicated to until they hold that entry, so they learn they were removed and stop campaigning; one that
+    /// does not answer is given up an election timeout after the removal commits.
+    /// </summary>
+    private readonly Dictionary<string, long> _departing = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TimeSpan> _departingSince = new(StringComparer.Ordinal);
     /// <summary>Some configuration in this peer's log listed it: one that no longer does means it was removed, not that it waits to be added.</summary>
     private bool _wasMember;
 
@@ -61,10 +68,9 @@ public sealed partial class RaftActor
     private void OnConfigurationChanged()
     {
         var members = Configuration;
-        _others = members.Others(_id).ToArray();
         _otherVoters = members.OtherVoters(_id).ToArray();
         _quorumNeeded = members.Majority + (members.IsVoter(_id) ? 0 : 1);
-        foreach (var id in _others)
+        foreach (var id in members.Others(_id))
         {
             var address = members.AddressOf(id)!;
             if (_peerDirectory.Lists(id) || (_routeAddresses.TryGetValue(id, out var known) && known == address)) continue;
@@ -74,11 +80,15 @@ public sealed partial class RaftActor
         }
         if (_role == RaftRole.Leader)
         {
-            foreach (var id in _others)
+            foreach (var id in members.Others(_id))
+            {
+                _departing.Remove(id); // added back
                 if (!_progress.ContainsKey(id)) _progress[id] = new FollowerProgress(_log.LastIndex + 1, _settings.MaxInflightMessages);
-            foreach (var id in _progress.Keys.Where(id => !members.Contains(id)).ToArray())
-                _progress.Remove(id);
+            }
+            foreach (var id in _progress.Keys.Where(id => !members.Contains(id) && !_departing.ContainsKey(id)).ToArray())
+                _departing[id] = _configs.Latest.Index;
         }
+        ComputeReplicationTargets();
         if (!IsRecovering) _logger.Info("{0} is in configuration {1}", _id, _configs.Latest);
         if (members.Contains(_id))
         {
@@ -91,6 +101,30 @@ public sealed partial class RaftActor
             if (_wasMember) _logger.Warning("{0} is no longer a member of the group ({1}): it will not campaign", _id, _configs.Latest);
             else _logger.Info("{0} is not a member yet ({1}): it waits to be added", _id, _configs.Latest);
         }
+    }
+
+    /// <summary>Whom a leader replicates to: the other members, and the members removed that do not know it yet.</summary>
+    private void ComputeReplicationTargets() =>
+        _others = _departing.Count == 0 ? Configuration.Others(_id).ToArray() : Configuration.Others(_id).Concat(_departing.Keys).ToArray();
+
+    /// <summary>Stops replicating to removed members that hold their removal, or that were given up on.</summary>
+    private void ForgetDeparted()
+    {
+        if (_departing.Count == 0) return;
+        var forgotten = false;
+        foreach (var (id, removedAt) in _departing.ToArray())
+        {
+            var holdsRemoval = _progress.TryGetValue(id, out var progress) && progress.Match >= removedAt;
+            if (!holdsRemoval && _commitIndex >= removedAt && !_departingSince.ContainsKey(id)) _departingSince[id] = Now;
+            var givenUp = _departingSince.TryGetValue(id, out var since) && Now - since >= _settings.ElectionTimeoutMax;
+            if (!holdsRemoval && !givenUp) continue;
+            _departing.Remove(id);
+            _departingSince.Remove(id);
+            _progress.Remove(id);
+            forgotten = true;
+            _logger.Info("{0} stops replicating to {1}, removed at index {2}: {3}", _id, id, removedAt, holdsRemoval ? "it holds its removal" : "it did not answer");
+        }
+        if (forgotten) ComputeReplicationTargets();
     }
 
     /// <summary>
@@ -276,6 +310,9 @@ public sealed partial class RaftActor
         _pendingChange = null;
         _catchUp = null;
         _leavingGroup = false;
+        _departing.Clear();
+        _departingSince.Clear();
+        ComputeReplicationTargets();
     }
 
     // ---- answers ----

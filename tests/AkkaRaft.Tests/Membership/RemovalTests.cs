@@ -10,7 +10,8 @@ public sealed class RemovalTests(ITestOutputHelper output) : MembershipTest(outp
     [Fact]
     public async Task A_removed_follower_is_no_longer_replicated_to_and_does_not_disturb_the_leader()
     {
-        // Reference: Raft thesis §4.1 and §4.2.3: once removed a server gets no entries, and its timeouts depose no one
+        // Reference: Raft thesis §4.1 and §4.2.3: once removed a server gets no new entries, only the one that removed it, and
+        // its timeouts depose no one
         NewCluster(3, 3);
         var l = await Leader();
         await Commit(l, 1, 3);
@@ -25,6 +26,9 @@ public sealed class RemovalTests(ITestOutputHelper output) : MembershipTest(outp
         Assert.Equal(2, Cluster.NCommitted(index).Count); // the removed follower never received it
         var leader = (await Cluster.GetState(l))!;
         Assert.Equal((RaftRole.Leader, term), (leader.Role, leader.Term));
+        var gone = (await Cluster.GetState(removed))!;
+        Assert.False(gone.IsMember); // it received the entry that removed it
+        Assert.Equal(RaftRole.Follower, gone.Role); // and, knowing, does not even pre-campaign
     }
 
     [Fact]

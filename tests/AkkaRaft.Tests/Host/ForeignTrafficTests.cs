@@ -86,8 +86,8 @@ public sealed class ForeignTrafficTests : IClassFixture<ForeignTrafficCluster>, 
         }
         foreach (var id in _cluster.Ids)
         {
-            await _cluster.LogLine(id, $"{id} dropped RequestVote from 'n9', which is not another member of", Bound);
-            await _cluster.LogLine(id, $"{id} dropped AppendEntries from 'n9', which is not another member of", Bound);
+            await _cluster.LogLine(id, $"{id} dropped RequestVote from 'n9', which it cannot reach: not a member of", Bound);
+            await _cluster.LogLine(id, $"{id} dropped AppendEntries from 'n9', which it cannot reach: not a member of", Bound);
         }
 
         await AssertUnmoved(before, term);

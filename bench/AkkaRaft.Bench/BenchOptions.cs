@@ -42,18 +42,19 @@ internal sealed record BenchOptions(
     public TimeSpan WarmupMax { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// AkkaRaft's modes: in-memory journal in one ActorSystem; SQLite, one ActorSystem each; SQLite over Akka.Remote;
-    /// three Host node processes with a remote key-value client.
+    /// AkkaRaft's modes: in-memory journal in one ActorSystem; RocksDB, then SQLite, one ActorSystem each; RocksDB,
+    /// then SQLite, over Akka.Remote; three Host node processes with a remote key-value client.
     /// </summary>
-    public static readonly string[] AkkaRaftModes = ["memory", "sqlite", "remote", "process"];
+    public static readonly string[] AkkaRaftModes = ["memory", "rocksdb", "sqlite", "remote", "remote-sqlite", "process"];
 
     /// <summary>dotNext's modes: its WAL on the disk our SQLite files are on, and on /dev/shm (memory).</summary>
     public static readonly string[] DotNextModes = ["dotnext-disk", "dotnext-shm"];
 
     /// <summary>Every mode, in the order the rows alternate between the two systems.</summary>
-    public static readonly string[] KnownModes = ["memory", "dotnext-shm", "sqlite", "remote", "process", "dotnext-disk"];
+    public static readonly string[] KnownModes = ["memory", "dotnext-shm", "rocksdb", "sqlite", "remote", "remote-sqlite", "process", "dotnext-disk"];
 
-    public static readonly string[] KnownJournals = ["memory", "sqlite"];
+    /// <summary>The journals the --kv rows run on, and (the first given) --restart's.</summary>
+    public static readonly string[] KnownJournals = ["memory", "rocksdb", "sqlite"];
 
     /// <summary>The peers' <c>akka.raft.reads</c> values the --kv rows can run with, in the order they run.</summary>
     public static readonly string[] KnownReads = ["read-index", "lease"];
@@ -89,20 +90,22 @@ internal sealed record BenchOptions(
 
         modes (--modes, default all, rows alternate between the systems):
           memory        AkkaRaft, Akka's in-memory journal, the three peers in one ActorSystem
+          rocksdb       AkkaRaft, a RocksDB database per peer, one ActorSystem each, in-process messaging
           sqlite        AkkaRaft, a SQLite file per peer, one ActorSystem each, in-process messaging
-          remote        AkkaRaft, a SQLite file per peer, three ActorSystems over Akka.Remote on loopback TCP
-                        (what the Host's node runs)
-          process       three processes of the Host's `node` program (key-value server, SQLite, Akka.Remote)
+          remote        AkkaRaft, a RocksDB database per peer, three ActorSystems over Akka.Remote on
+                        loopback TCP (what the Host's node runs)
+          remote-sqlite the same with a SQLite file per peer
+          process       three processes of the Host's `node` program (key-value server, RocksDB, Akka.Remote)
                         and the bench as a remote key-value client putting 64-byte values, one request
                         outstanding per client; 1 and 64 clients only
-          dotnext-disk  dotNext RaftCluster over TCP on loopback, WriteAheadLog on the disk of the SQLite files
+          dotnext-disk  dotNext RaftCluster over TCP on loopback, WriteAheadLog on the disk of the journals
           dotnext-shm   the same with the WriteAheadLog on /dev/shm, beside AkkaRaft's memory mode
 
         options:
           --quick               every workload briefly (warm-up 0.5 s, 1 s measured, 3 failover trials):
                                 the whole run in under two minutes
           --out DIR             results folder (default bench/results/<UTC timestamp> under the repository)
-          --modes LIST          modes to measure, comma-separated (default all six)
+          --modes LIST          modes to measure, comma-separated (default all eight)
           --proposers 1,16,64,256  proposer counts, one row each per mode (default 1,16,64,256)
           --duration 10         measured seconds per row (default 10)
           --warmup 2            seconds proposed but not measured before each row, at least (default 2)
@@ -111,11 +114,11 @@ internal sealed record BenchOptions(
                                 --quick: no wait). The rows compare steady states, not the runtime's tiering
           --command-bytes 64    size of each proposed command (default 64)
           --failover-trials 10  leader kills per system (default 10; 0 skips failover)
-          --restart 100000      instead: commit this many commands on three SQLite peers with snapshots every
-                                1000 entries, restart one follower from its file, and time how long until it
-                                has applied up to the commit index
+          --restart 100000      instead: commit this many commands on three peers with snapshots every 1000
+                                entries, restart one follower from its journal, and time how long until it
+                                has applied up to the commit index; --journal rocksdb (default) or sqlite
           --kv                  instead: the replicated key-value store (three KvServers, snapshots every 10000
-                                entries). Per journal (--journal memory,sqlite) and client count (--proposers,
+                                entries). Per journal (--journal memory,rocksdb,sqlite) and client count (--proposers,
                                 default 1,64), two rows: puts of a 64-byte value to each client's own key, then
                                 linearizable gets (ReadIndex) of that key. Per-row defaults: warm-up 2 s,
                                 measured 5 s (--warmup, --duration apply); --command-bytes does not apply
@@ -328,9 +331,14 @@ internal sealed record BenchOptions(
             if (!proposersGiven) options = options with { Proposers = [64] };
             if (options.SnapshotBytes == 0) options = options with { SnapshotBytes = (int)Math.Min(int.MaxValue, (long)options.CatchUpEntries * options.CommandBytes) };
         }
-        if (options.Journals is not null && !options.KeyValue)
+        if (options.Journals is not null && !options.KeyValue && options.RestartCommands == 0)
         {
-            error = "--journal chooses the --kv rows' journals; for the main run use --modes";
+            error = "--journal chooses the --kv rows' or --restart's journal; for the main run use --modes";
+            return null;
+        }
+        if (options.RestartCommands > 0 && options.Journals is { } restartJournals && (restartJournals.Count != 1 || restartJournals[0] == "memory"))
+        {
+            error = "--journal: --restart restarts a peer from one durable journal, rocksdb or sqlite";
             return null;
         }
         if (options.Reads is not null && !options.KeyValue)

@@ -35,7 +35,7 @@ Console.WriteLine("warning: Debug build; numbers are not representative (use -c 
 #endif
 
 if (options.RestartCommands > 0)
-    return await RestartWorkload.Run(options.RestartCommands, snapshotEvery: 1000);
+    return await RestartWorkload.Run(options.RestartCommands, snapshotEvery: 1000, store: options.Journals is [var journal] ? journal : "rocksdb");
 if (options.KeyValue)
     return await KvWorkload.Run(options);
 if (options.CatchUpEntries > 0)

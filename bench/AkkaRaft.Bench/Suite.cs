@@ -19,7 +19,7 @@ internal static class Suite
     {
         var clock = Stopwatch.StartNew();
         var outDirectory = Path.GetFullPath(options.OutDirectory ?? DefaultOutDirectory());
-        // The SQLite files (Directory.CreateTempSubdirectory) and dotNext's disk WAL share this disk; so does the fsync floor.
+        // The journals (Directory.CreateTempSubdirectory) and dotNext's disk WAL share this disk; so does the fsync floor.
         var disk = Path.GetTempPath();
         Describe(options, disk);
 

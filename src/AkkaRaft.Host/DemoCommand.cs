@@ -31,7 +31,7 @@ internal static class DemoCommand
         using var onHangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Interrupt);
         var program = HostProgram.Current();
         Console.WriteLine("AkkaRaft demo: a 3-node key-value cluster, each node a child process of this program with its own");
-        Console.WriteLine("SQLite file, on loopback. A client keeps writing while the leader is killed with kill -9 (SIGKILL).");
+        Console.WriteLine("RocksDB journal, on loopback. A client keeps writing while the leader is killed with kill -9 (SIGKILL).");
         LocalCluster? cluster = null;
         var passed = false;
         var failed = false;
@@ -75,7 +75,7 @@ internal static class DemoCommand
             {
                 cluster.Dispose(keepFiles: failed);
                 Console.WriteLine(failed
-                    ? $"stopped every node; kept {cluster.Directory} (cluster file and SQLite files)"
+                    ? $"stopped every node; kept {cluster.Directory} (cluster file and journals)"
                     : $"stopped every node; removed {cluster.Directory}");
             }
         }

@@ -1,13 +1,11 @@
 using System.Net.Sockets;
 using Akka.Configuration;
-using Akka.Persistence.Sql;
 using AkkaRaft.Actors;
 using AkkaRaft.KeyValue;
-using Microsoft.Data.Sqlite;
 
 namespace AkkaRaft.Host;
 
-/// <summary>`node`: one process, one ActorSystem on Akka.Remote, one key-value server (and its Raft peer), one SQLite file.</summary>
+/// <summary>`node`: one process, one ActorSystem on Akka.Remote, one key-value server (and its Raft peer), one journal (<see cref="NodeStorage"/>).</summary>
 internal static class NodeCommand
 {
     /// <summary>
@@ -64,7 +62,7 @@ internal static class NodeCommand
         }
     }
 
-    /// <summary>Runs one node until it is stopped: its ActorSystem on Akka.Remote, its SQLite file, its server at <c>/user/kv</c>.</summary>
+    /// <summary>Runs one node until it is stopped: its ActorSystem on Akka.Remote, its journal, its server at <c>/user/kv</c>.</summary>
     private static async Task<int> Serve(NodeAddress me, string directory, Config baseConfig, RaftSettings settings, TimeSpan linger,
         Func<ActorSystem, Props> serverProps, string who, string settingsLine)
     {
@@ -76,13 +74,11 @@ internal static class NodeCommand
         {
             throw new HostError($"cannot create the data directory {directory}: {e.Message}");
         }
-        var database = Path.GetFullPath(Path.Combine(directory, $"{me.Id}.db"));
-        PrepareDatabase(database);
+        var storage = NodeStorage.Prepare(baseConfig, directory, me.Id, AppContext.BaseDirectory);
+        var database = storage.Location;
         CheckPortFree(me.BindHost ?? me.Host, me.Port);
 
-        var config = JournalConfig(database, AppContext.BaseDirectory)
-            .WithFallback(ClusterFile.RemoteConfig(baseConfig, me.Host, me.Port, me.BindHost, "INFO"))
-            .WithFallback(SqlPersistence.DefaultConfiguration);
+        var config = storage.Config.WithFallback(ClusterFile.RemoteConfig(baseConfig, me.Host, me.Port, me.BindHost, "INFO"));
 
         ActorSystem system;
         try
@@ -120,34 +116,6 @@ internal static class NodeCommand
         return 0;
     }
 
-    /// <summary>
-    /// The node's journal and snapshot store: hocon/sqlite-journal.hocon as shipped (the build copies it into
-    /// <paramref name="programDirectory"/>), with the node's <paramref name="database"/> file and a longer recovery bound.
-    /// recovery-event-timeout bounds how long recovery waits for each answer from the journal; past it the peer stays
-    /// stopped for good. PrepareDatabase has already refused a file that is not a database, so the bound only has to
-    /// catch a journal that hangs, and must not catch a slow start: the plugin's first use took 11 s with three nodes
-    /// starting on a busy two-core machine, and a 10 s bound left a node running with no Raft peer.
-    /// </summary>
-    /// <exception cref="HostError">The shipped file cannot be read.</exception>
-    internal static Config JournalConfig(string database, string programDirectory)
-    {
-        var path = Path.Combine(programDirectory, "hocon", "sqlite-journal.hocon");
-        Config shipped;
-        try
-        {
-            shipped = ConfigurationFactory.ParseString(File.ReadAllText(path));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new HostError($"cannot read the journal settings {path} (the build puts them beside the program): {e.Message}");
-        }
-        return ConfigurationFactory.ParseString($$"""
-                akka.persistence.journal.sql { connection-string = "Data Source={{database}}", recovery-event-timeout = 60s }
-                akka.persistence.snapshot-store.sql.connection-string = "Data Source={{database}}"
-                """)
-            .WithFallback(shipped);
-    }
-
     /// <summary>A port already taken (most likely by this very node, started twice) stops the node before it starts.</summary>
     private static void CheckPortFree(string host, int port)
     {
@@ -163,44 +131,6 @@ internal static class NodeCommand
         catch (SocketException e)
         {
             throw new HostError($"cannot listen on {host}:{port}: {e.Message}");
-        }
-    }
-
-    /// <summary>An existing file that is not a readable SQLite database stops the node before it starts, with the reason.</summary>
-    /// <summary>
-    /// Refuses a file that is not a sound SQLite database, then puts it (or the new file) in write-ahead-log mode.
-    /// </summary>
-    /// <remarks>
-    /// In WAL mode with SQLite's default synchronous = FULL a commit appends to one log file and syncs it once,
-    /// where the default rollback journal syncs a journal, the database and the directory: measured with the
-    /// benchmark, 64 proposers went from 8,986 to 19,147 commits/s over Akka.Remote, and one proposer's median
-    /// from 5.2 to 1.8 ms, with every commit still on disk before it is acknowledged. The mode is stored in the
-    /// file, so the journal plugin's own connections use it.
-    /// </remarks>
-    internal static void PrepareDatabase(string file)
-    {
-        var existed = File.Exists(file);
-        try
-        {
-            // Read-write: a node killed in mid-write may leave a hot rollback journal (or a WAL) beside the file,
-            // and SQLite must roll it back or replay it before anything can be read, which read-only refuses to do.
-            using var connection = new SqliteConnection($"Data Source={file};Mode={(existed ? "ReadWrite" : "ReadWriteCreate")}");
-            connection.Open();
-            using var command = connection.CreateCommand();
-            if (existed)
-            {
-                command.CommandText = "PRAGMA quick_check";
-                var verdict = command.ExecuteScalar() as string;
-                if (verdict != "ok") throw new HostError($"{file} is damaged: {verdict}");
-            }
-            command.CommandText = "PRAGMA journal_mode=WAL";
-            var mode = command.ExecuteScalar() as string;
-            if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
-                throw new HostError($"{file} cannot be put in write-ahead-log mode (SQLite answered '{mode}')");
-        }
-        catch (SqliteException e)
-        {
-            throw new HostError($"{file} is not a readable SQLite database: {e.Message}");
         }
     }
 

@@ -15,7 +15,9 @@ internal static class Chart
     private static readonly Dictionary<string, Rgb> Colours = new()
     {
         ["akkaraft memory"] = new(31, 119, 180),
+        ["akkaraft rocksdb"] = new(23, 190, 207),
         ["akkaraft sqlite"] = new(44, 160, 44),
+        ["akkaraft remote-sqlite"] = new(255, 152, 150),
         ["akkaraft remote"] = new(214, 39, 40),
         ["akkaraft process"] = new(140, 86, 75),
         ["dotnext shm"] = new(148, 103, 189),

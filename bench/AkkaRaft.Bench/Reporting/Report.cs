@@ -20,7 +20,7 @@ internal sealed class Report(IReadOnlyList<RunResult> rows, IReadOnlyList<Failov
     public static string? ComparedWith(string system, string mode) => (system, mode) switch
     {
         (AkkaRaftThroughput.SystemName, "memory") => "shm",
-        (AkkaRaftThroughput.SystemName, "sqlite" or "remote") => "disk",
+        (AkkaRaftThroughput.SystemName, "rocksdb" or "sqlite" or "remote" or "remote-sqlite") => "disk",
         _ => null,
     };
 
@@ -36,23 +36,23 @@ internal sealed class Report(IReadOnlyList<RunResult> rows, IReadOnlyList<Failov
 
     private void AppendThroughput(StringBuilder sb)
     {
-        sb.AppendLine("| system   | mode    | proposers |  commits | commits/s |  p50 ms |  p99 ms |  max ms | vs dotNext: commits/s, p50 | alloc/commit | cpu/commit | warm-up s | jit ms |");
-        sb.AppendLine("|----------|---------|----------:|---------:|----------:|--------:|--------:|--------:|----------------------------|-------------:|-----------:|----------:|-------:|");
+        sb.AppendLine("| system   | mode          | proposers |  commits | commits/s |  p50 ms |  p99 ms |  max ms | vs dotNext: commits/s, p50 | alloc/commit | cpu/commit | warm-up s | jit ms |");
+        sb.AppendLine("|----------|---------------|----------:|---------:|----------:|--------:|--------:|--------:|----------------------------|-------------:|-----------:|----------:|-------:|");
         foreach (var r in rows)
         {
             var ratio = Ratio(r) is var (ops, p50, with) ? $"{ops,5:F2}x, {p50,5:F2}x ({with})" : "";
             var alloc = r.Latency.Count == 0 ? "-" : $"{r.Gc.AllocatedBytes / (double)r.Latency.Count / 1024:F1} KiB";
             var cpu = r.Latency.Count == 0 ? "-" : $"{r.Gc.Processor.TotalMicroseconds / r.Latency.Count:F1} µs";
             sb.AppendLine(string.Create(Ci,
-                $"| {r.System,-8} | {r.Mode,-7} | {r.Proposers,9} | {r.Latency.Count,8} | {r.Latency.PerSecond,9:F0} | {r.Latency.P50Ms,7:F3} | {r.Latency.P99Ms,7:F3} | {r.Latency.MaxMs,7:F2} | {ratio,-26} | {alloc,12} | {cpu,10} | {r.WarmedUp.TotalSeconds,9:F1} | {r.Gc.Jit.TotalMilliseconds,6:F0} |"));
+                $"| {r.System,-8} | {r.Mode,-13} | {r.Proposers,9} | {r.Latency.Count,8} | {r.Latency.PerSecond,9:F0} | {r.Latency.P50Ms,7:F3} | {r.Latency.P99Ms,7:F3} | {r.Latency.MaxMs,7:F2} | {ratio,-26} | {alloc,12} | {cpu,10} | {r.WarmedUp.TotalSeconds,9:F1} | {r.Gc.Jit.TotalMilliseconds,6:F0} |"));
             if (r.FirstAttemptFailure is not null) sb.AppendLine($"  ^ second attempt; the first failed: {r.FirstAttemptFailure}");
             if (r.Failure is not null) sb.AppendLine($"  ^ FAILED: {r.Failure}");
         }
-        sb.AppendLine("akkaraft memory: in-memory journal, one ActorSystem; sqlite: a SQLite file per peer, in-process messages; remote: SQLite over Akka.Remote (loopback TCP).");
+        sb.AppendLine("akkaraft memory: in-memory journal, one ActorSystem; rocksdb / sqlite: a RocksDB database / SQLite file per peer, in-process messages; remote / remote-sqlite: the same over Akka.Remote (loopback TCP).");
         if (rows.Any(r => r.Mode == HostProcessThroughput.Mode))
-            sb.AppendLine("akkaraft process: three Host node processes (key-value server, SQLite, Akka.Remote); proposers = remote key-value clients putting 64-byte values; its alloc, cpu and jit columns count the client alone, and its warm-up is --warmup.");
-        sb.AppendLine($"dotnext disk / shm: RaftCluster over TCP (loopback), WriteAheadLog ({DotNextCluster.ChunkSize >> 20} MiB chunks) on the disk of the SQLite files / on /dev/shm.");
-        sb.AppendLine("vs dotNext: AkkaRaft's commits/s and p50 divided by dotNext's at the same proposer count, on the same medium (memory vs shm, SQLite vs disk).");
+            sb.AppendLine("akkaraft process: three Host node processes (key-value server, RocksDB, Akka.Remote); proposers = remote key-value clients putting 64-byte values; its alloc, cpu and jit columns count the client alone, and its warm-up is --warmup.");
+        sb.AppendLine($"dotnext disk / shm: RaftCluster over TCP (loopback), WriteAheadLog ({DotNextCluster.ChunkSize >> 20} MiB chunks) on the disk of the journals / on /dev/shm.");
+        sb.AppendLine("vs dotNext: AkkaRaft's commits/s and p50 divided by dotNext's at the same proposer count, on the same medium (memory vs shm, RocksDB or SQLite vs disk).");
         sb.AppendLine("alloc, cpu: bytes allocated and processor time (all threads of this process, whatever their system) per commit over the measured window.");
         sb.AppendLine("warm-up: load before the window opened (at least --warmup, then until the JIT went quiet, at most --warmup-max); jit: time the JIT spent compiling during the window.");
         sb.AppendLine();
@@ -92,7 +92,9 @@ internal sealed class Report(IReadOnlyList<RunResult> rows, IReadOnlyList<Failov
         sb.AppendLine("Targets:");
         var budget = quick ? QuickBudget : FullBudget;
         sb.AppendLine(string.Create(Ci, $"- whole run {elapsed.TotalSeconds:F0} s (bar: under {budget.TotalSeconds:F0} s{(quick ? ", --quick" : "")}): {Verdict(elapsed < budget)}"));
-        Compare(sb, "remote", "disk", 64, 1.0, "over Akka.Remote with SQLite vs dotNext on the same disk");
+        Compare(sb, "remote", "disk", 64, 1.5, "over Akka.Remote with RocksDB vs dotNext on the same disk");
+        Compare(sb, "remote", "disk", 1, 1.0, "over Akka.Remote with RocksDB vs dotNext on the same disk");
+        AppendDurableBars(sb);
         Compare(sb, "memory", "shm", 64, 1.5, "in memory vs dotNext on /dev/shm");
         var memory1 = Row(AkkaRaftThroughput.SystemName, "memory", 1);
         var rtt = Floor(PhysicalFloor.AkkaRemoteRtt);
@@ -103,6 +105,34 @@ internal sealed class Report(IReadOnlyList<RunResult> rows, IReadOnlyList<Failov
         sb.AppendLine(failover is null
             ? "- failover median under 1 s: not measured by this run"
             : string.Create(Ci, $"- failover median {failover.MedianMs:F0} ms over {failover.TrialsMs.Count} trials (bar: under 1000 ms): {Verdict(failover.MedianMs < 1000)}"));
+    }
+
+    /// <summary>
+    /// The durable path's targets: one proposer over Akka.Remote within 2x the physical floor (Akka.Remote round trip
+    /// plus one fsync), at most 16 KiB allocated per commit at one proposer in one process, and the Host's three
+    /// processes at 64 clients at least half the remote row's rate, within 3x the floor at one client.
+    /// </summary>
+    private void AppendDurableBars(StringBuilder sb)
+    {
+        var floor = Floor(PhysicalFloor.AkkaRemoteRtt) is { } rtt && Floor(PhysicalFloor.Fsync) is { } fsync ? rtt + fsync : (double?)null;
+        var remote1 = Row(AkkaRaftThroughput.SystemName, "remote", 1);
+        sb.AppendLine(remote1 is null || floor is null
+            ? "- 1 proposer over Akka.Remote with RocksDB, p50 <= 2x (RTT + fsync): not measured by this run"
+            : string.Create(Ci, $"- 1 proposer over Akka.Remote with RocksDB, p50 {remote1.Latency.P50Ms:F3} ms vs RTT + fsync {floor:F3} ms = {remote1.Latency.P50Ms / floor:F2}x (bar: at most 2x): {Verdict(remote1.Latency.P50Ms <= 2 * floor)}"));
+        var local1 = Row(AkkaRaftThroughput.SystemName, "rocksdb", 1);
+        var perCommit = local1 is null || local1.Latency.Count == 0 ? (double?)null : local1.Gc.AllocatedBytes / (double)local1.Latency.Count / 1024;
+        sb.AppendLine(perCommit is null
+            ? "- 1 proposer in one process with RocksDB, allocated per commit <= 16 KiB: not measured by this run"
+            : string.Create(Ci, $"- 1 proposer in one process with RocksDB, {perCommit:F1} KiB allocated per commit (bar: at most 16 KiB): {Verdict(perCommit <= 16)}"));
+        var process64 = Row(AkkaRaftThroughput.SystemName, HostProcessThroughput.Mode, 64);
+        var remote64 = Row(AkkaRaftThroughput.SystemName, "remote", 64);
+        sb.AppendLine(process64 is null || remote64 is null
+            ? "- Host processes at 64 clients, at least half the remote row's rate: not measured by this run"
+            : string.Create(Ci, $"- Host processes at 64 clients, {process64.Latency.PerSecond:F0} vs remote {remote64.Latency.PerSecond:F0} commits/s = {process64.Latency.PerSecond / remote64.Latency.PerSecond:F2}x (bar: at least 0.5x): {Verdict(process64.Latency.PerSecond >= 0.5 * remote64.Latency.PerSecond)}"));
+        var process1 = Row(AkkaRaftThroughput.SystemName, HostProcessThroughput.Mode, 1);
+        sb.AppendLine(process1 is null || floor is null
+            ? "- Host processes at 1 client, p50 <= 3x (RTT + fsync): not measured by this run"
+            : string.Create(Ci, $"- Host processes at 1 client, p50 {process1.Latency.P50Ms:F3} ms = {process1.Latency.P50Ms / floor:F2}x RTT + fsync (bar: at most 3x): {Verdict(process1.Latency.P50Ms <= 3 * floor)}"));
     }
 
     private void Compare(StringBuilder sb, string akkaMode, string dotnextMode, int proposers, double factor, string what)

@@ -3,6 +3,7 @@ using Akka.Persistence.Sql;
 using AkkaRaft.Actors;
 using AkkaRaft.Actors.Protocol;
 using AkkaRaft.KeyValue;
+using AkkaRaft.Persistence.RocksDb;
 
 namespace AkkaRaft.Bench;
 
@@ -37,6 +38,35 @@ internal sealed class BenchCluster : IAsyncDisposable
         akka.raft.snapshot.log-entries = 10000
         """;
 
+    /// <summary>The durable store of a mode: "rocksdb" in the rocksdb and remote modes, "sqlite" in sqlite and remote-sqlite, none in memory.</summary>
+    public static string? StoreOf(string mode) => mode switch
+    {
+        "rocksdb" or "remote" => "rocksdb",
+        "sqlite" or "remote-sqlite" => "sqlite",
+        _ => null,
+    };
+
+    /// <summary>Whether the peers of a mode reach each other over Akka.Remote.</summary>
+    public static bool IsRemote(string mode) => mode is "remote" or "remote-sqlite";
+
+    /// <summary>Peer <paramref name="id"/>'s journal and snapshot store of kind <paramref name="store"/> in <paramref name="directory"/>.</summary>
+    public static Config StoreConfig(string store, string directory, string id) => store == "rocksdb"
+        ? RocksDbConfig(Path.Combine(directory, id + ".rocksdb"))
+        : SqliteConfig(Path.Combine(directory, id + ".db"));
+
+    /// <summary>
+    /// The RocksDB journal and snapshot store of one peer, in the database directory <paramref name="path"/>: the
+    /// shipped hocon/rocksdb-journal.hocon (copied beside the benchmark by its build), with the path replaced.
+    /// </summary>
+    public static Config RocksDbConfig(string path)
+    {
+        var shipped = ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "hocon", "rocksdb-journal.hocon")));
+        return ConfigurationFactory.ParseString($$"""
+            akka.persistence.journal.rocksdb.path = "{{path}}"
+            akka.persistence.snapshot-store.rocksdb.path = "{{path}}"
+            """).WithFallback(shipped).WithFallback(RocksDbPersistence.DefaultConfiguration);
+    }
+
     /// <summary>
     /// The SQLite journal and snapshot store of one peer, in <paramref name="file"/>: the shipped
     /// hocon/sqlite-journal.hocon (copied beside the benchmark by its build), with the file replaced.
@@ -51,7 +81,7 @@ internal sealed class BenchCluster : IAsyncDisposable
             """).WithFallback(shipped).WithFallback(SqlPersistence.DefaultConfiguration);
     }
 
-    /// <summary>As the Host's node does (NodeCommand.PrepareDatabase): one synced log append per commit instead of a rollback journal.</summary>
+    /// <summary>As the Host's node does (NodeStorage.PrepareSqlite): one synced log append per commit instead of a rollback journal.</summary>
     private static void UseWriteAheadLog(string file)
     {
         using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file}");
@@ -78,12 +108,14 @@ internal sealed class BenchCluster : IAsyncDisposable
 
     private readonly Dictionary<string, IActorRef> _peers;
     private readonly string? _dataDirectory;
+    private readonly string? _store;
     private readonly Dictionary<string, ActorSystem> _peerSystems;
     private readonly Config _config;
 
-    private BenchCluster(ActorSystem system, RaftSettings settings, IActorRef driver, Dictionary<string, IActorRef> peers, string? dataDirectory, Dictionary<string, ActorSystem> peerSystems, Config config)
+    private BenchCluster(ActorSystem system, RaftSettings settings, IActorRef driver, Dictionary<string, IActorRef> peers, string? dataDirectory, string? store, Dictionary<string, ActorSystem> peerSystems, Config config)
     {
         _config = config;
+        _store = store;
         _dataDirectory = dataDirectory;
         _peerSystems = peerSystems;
         System = system;
@@ -103,10 +135,11 @@ internal sealed class BenchCluster : IAsyncDisposable
     /// <summary>
     /// Starts bare peers; <paramref name="applyTo"/> makes their apply target, the driver, once the system exists.
     /// Modes (<see cref="BenchOptions.AkkaRaftModes"/>): "memory" puts the peers in the driver's ActorSystem with Akka's
-    /// in-memory journal; "sqlite" gives each peer an ActorSystem of its own with its own SQLite database file
-    /// (Akka.Persistence.Sql, Microsoft.Data.Sqlite) in a new temporary directory, removed on dispose, the peers
-    /// reaching each other in-process; "remote" does the same but the peers reach each other by path over Akka.Remote
-    /// on loopback TCP, as the Host's nodes do. In every mode the driver talks to the peers in-process.
+    /// in-memory journal; "rocksdb" gives each peer an ActorSystem of its own with its own RocksDB database
+    /// (AkkaRaft.Persistence.RocksDb) in a new temporary directory, removed on dispose, the peers reaching each other
+    /// in-process; "sqlite" the same with a SQLite file each (Akka.Persistence.Sql, Microsoft.Data.Sqlite); "remote"
+    /// and "remote-sqlite" do the same as rocksdb and sqlite but the peers reach each other by path over Akka.Remote on
+    /// loopback TCP, as the Host's nodes do. In every mode the driver talks to the peers in-process.
     /// <paramref name="extraHocon"/> goes on top of <see cref="Hocon"/> in every ActorSystem.
     /// </summary>
     public static BenchCluster Start(string mode, Func<ActorSystem, IActorRef> applyTo, string? extraHocon = null) =>
@@ -128,20 +161,21 @@ internal sealed class BenchCluster : IAsyncDisposable
         var target = driver(system);
         string? dataDirectory = null;
         var peerSystems = settings.Members.ToDictionary(id => id, _ => system);
-        if (mode is "sqlite" or "remote")
+        var store = StoreOf(mode);
+        if (store is not null)
         {
             dataDirectory = Directory.CreateTempSubdirectory("akkaraft-bench-").FullName;
             foreach (var id in settings.Members)
             {
-                var peerConfig = SqliteConfig(Path.Combine(dataDirectory, id + ".db"));
-                peerSystems[id] = mode == "remote"
+                var peerConfig = StoreConfig(store, dataDirectory, id);
+                peerSystems[id] = IsRemote(mode)
                     ? ActorSystem.Create(RemoteSystemName, ConfigurationFactory.ParseString(RemoteHocon).WithFallback(peerConfig).WithFallback(config))
                     : ActorSystem.Create($"akkaraft-bench-{id}", peerConfig.WithFallback(config));
             }
         }
         foreach (var peerSystem in peerSystems.Values.Distinct()) RaftExtension.Get(peerSystem); // unsupervised peers start at once: start the clock from this thread (see RaftExtension)
         Dictionary<string, IActorRef> peers;
-        if (mode == "remote")
+        if (IsRemote(mode))
         {
             // Each peer reaches the others by path, over TCP, exactly as a Host node does.
             var paths = settings.Members.ToDictionary(id => id, id => new RootActorPath(((ExtendedActorSystem)peerSystems[id]).Provider.DefaultAddress) / "user" / id);
@@ -155,22 +189,22 @@ internal sealed class BenchCluster : IAsyncDisposable
                 peerProps(settings.WithPeerId(id), RaftPeers.FromRefs(proxies.Where(p => p.Key != id).ToDictionary(p => p.Key, p => p.Value)), target), id));
             foreach (var (id, proxy) in proxies) proxy.Tell(peers[id]);
         }
-        return new BenchCluster(system, settings, target, peers, dataDirectory, peerSystems, config);
+        return new BenchCluster(system, settings, target, peers, dataDirectory, store, peerSystems, config);
     }
 
     /// <summary>
     /// Remote mode only: starts peer <paramref name="id"/> with <c>akka.raft.join = on</c> (no members; it waits to be
-    /// added) in an ActorSystem of its own, over Akka.Remote, with its own SQLite file, the other peers' settings
+    /// added) in an ActorSystem of its own, over Akka.Remote, with its own store of the cluster's kind, the other peers' settings
     /// otherwise. <paramref name="applyTo"/> makes its apply target in that system. Returns the peer and its address,
     /// the actor path to give <see cref="AddLearner"/>; <see cref="DisposeAsync"/> stops it with the rest.
     /// </summary>
     public (IActorRef Peer, string Address) StartJoiner(string id, Func<ActorSystem, IActorRef> applyTo)
     {
-        if (_dataDirectory is null || _peerSystems.Values.All(s => s.Name != RemoteSystemName))
+        if (_dataDirectory is null || _store is null || _peerSystems.Values.All(s => s.Name != RemoteSystemName))
             throw new InvalidOperationException("a joining peer needs the remote mode");
         var joinConfig = ConfigurationFactory.ParseString("akka.raft { join = on, members = [] }");
         var system = ActorSystem.Create(RemoteSystemName, ConfigurationFactory.ParseString(RemoteHocon)
-            .WithFallback(SqliteConfig(Path.Combine(_dataDirectory, id + ".db"))).WithFallback(joinConfig).WithFallback(_config));
+            .WithFallback(StoreConfig(_store, _dataDirectory, id)).WithFallback(joinConfig).WithFallback(_config));
         _peerSystems[id] = system;
         RaftExtension.Get(system); // as for the other peers: start the clock from this thread
         var settings = RaftSettings.Create(system).WithPeerId(id);
@@ -185,7 +219,7 @@ internal sealed class BenchCluster : IAsyncDisposable
     /// <summary>
     /// Kills peer <paramref name="id"/> the way a crash of its process would: its ActorSystem is terminated (its
     /// journal file stays). Returns the termination, which completes after the peer has already stopped answering.
-    /// Only where every peer has its own ActorSystem (the sqlite and remote modes).
+    /// Only where every peer has its own ActorSystem (every mode but memory).
     /// </summary>
     public Task Kill(string id)
     {
@@ -230,7 +264,7 @@ internal sealed class BenchCluster : IAsyncDisposable
         {
             foreach (var id in LivePeers)
             {
-                var state = await _peers[id].Ask<RaftState>(GetState.Instance, TimeSpan.FromSeconds(15)); // first start creates the SQLite tables
+                var state = await _peers[id].Ask<RaftState>(GetState.Instance, TimeSpan.FromSeconds(15)); // first start creates the database
                 if (state.IsLeader) return state;
             }
             await Task.Delay(20);

@@ -9,7 +9,7 @@ namespace AkkaRaft.Bench;
 
 /// <summary>
 /// The deployment itself: three processes of the Host's <c>node</c> program (a key-value server
-/// and its Raft peer each, SQLite, Akka.Remote on loopback ports) from a cluster file written for the row, and the
+/// and its Raft peer each, RocksDB, Akka.Remote on loopback ports) from a cluster file written for the row, and the
 /// bench as a remote client: one <see cref="KvDriver"/> in an ActorSystem of its own, each client putting a 64-byte
 /// value to its own key with one request outstanding. Unlike the other modes the load crosses a socket to reach the
 /// leader, and each command passes through the key-value state machine and its client sessions.

@@ -15,7 +15,7 @@ namespace AkkaRaft.Bench;
 internal static class KvWorkload
 {
     /// <summary>The row pair the read target compares: reads must be at least this many times faster than writes.</summary>
-    private const string BarJournal = "sqlite";
+    private const string BarJournal = "rocksdb";
     private const int BarClients = 64;
     private const double Bar = 3.0;
 

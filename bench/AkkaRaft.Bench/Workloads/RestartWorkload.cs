@@ -8,7 +8,7 @@ namespace AkkaRaft.Bench;
 
 /// <summary>
 /// How long a peer takes to be back after a restart with a long history: three peers, each in its own ActorSystem
-/// with its own SQLite file and snapshots every <c>snapshotEvery</c> entries (requested by the peer, taken by a small
+/// with its own journal (RocksDB or SQLite) and snapshots every <c>snapshotEvery</c> entries (requested by the peer, taken by a small
 /// state machine), commit <c>commands</c> commands; then one follower's ActorSystem is terminated and started again
 /// from its file, and the time until it has applied up to the leader's commit index is measured.
 /// </summary>
@@ -56,7 +56,7 @@ internal static class RestartWorkload
         }
     }
 
-    public static async Task<int> Run(int commands, int snapshotEvery)
+    public static async Task<int> Run(int commands, int snapshotEvery, string store)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("akkaraft-restart-").FullName;
         string[] ids = ["n1", "n2", "n3"];
@@ -68,8 +68,7 @@ internal static class RestartWorkload
 
         IActorRef StartPeer(string id)
         {
-            var file = Path.Combine(dataDirectory, id + ".db");
-            var system = ActorSystem.Create($"akkaraft-restart-{id}", ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(BenchCluster.SqliteConfig(file)));
+            var system = ActorSystem.Create($"akkaraft-restart-{id}", ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(BenchCluster.StoreConfig(store, dataDirectory, id)));
             systems[id] = system;
             RaftExtension.Get(system); // unsupervised peers start at once: start the clock from this thread (see RaftExtension)
             var stateMachine = system.ActorOf(Props.Create(() => new HashingStateMachine()), "state");
@@ -84,7 +83,7 @@ internal static class RestartWorkload
         {
             foreach (var id in ids) StartPeer(id);
             var leader = await WaitForLeader(peers);
-            Console.WriteLine($"restart: committing {commands:N0} commands through {leader.PeerId} (SQLite, snapshot every {snapshotEvery} entries) ...");
+            Console.WriteLine($"restart: committing {commands:N0} commands through {leader.PeerId} ({store}, snapshot every {snapshotEvery} entries) ...");
             var load = Stopwatch.StartNew();
             var command = new byte[64];
             for (var sent = 0; sent < commands;)

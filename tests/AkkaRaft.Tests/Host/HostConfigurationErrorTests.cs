@@ -75,13 +75,45 @@ public sealed class HostConfigurationErrorTests : IDisposable
         ExpectError("cannot read", "get", "k", "--config", Path.Combine(_dir, "nope.hocon"));
 
     [Fact]
-    public Task A_damaged_database_is_named()
+    public Task A_damaged_SQLite_database_is_named()
     {
         var data = Directory.CreateDirectory(Path.Combine(_dir, "damaged")).FullName;
         var garbage = new byte[4096];
         new Random(3).NextBytes(garbage);
         System.IO.File.WriteAllBytes(Path.Combine(data, "n1.db"), garbage);
-        return ExpectError("is not a readable SQLite database", "node", "--config", File("c.hocon", Cluster(47321)), "--id", "n1", "--data-dir", data);
+        return ExpectError("is not a readable SQLite database", "node", "--config", File("c.hocon", Cluster(47321) + "\nakkaraft.journal = sqlite"), "--id", "n1", "--data-dir", data);
+    }
+
+    [Fact]
+    public Task A_journal_path_that_is_not_a_RocksDB_database_is_named()
+    {
+        var data = Directory.CreateDirectory(Path.Combine(_dir, "not-a-db")).FullName;
+        System.IO.File.WriteAllText(Path.Combine(data, "n1.rocksdb"), "a file, not a database");
+        return ExpectError(Path.Combine(data, "n1.rocksdb"), "node", "--config", File("c.hocon", Cluster(47351)), "--id", "n1", "--data-dir", data);
+    }
+
+    [Fact]
+    public Task A_damaged_RocksDB_database_is_named()
+    {
+        var data = Directory.CreateDirectory(Path.Combine(_dir, "damaged-rocks")).FullName;
+        var path = Path.Combine(data, "n1.rocksdb");
+        AkkaRaft.Persistence.RocksDb.RocksDbPersistence.Check(path);
+        foreach (var manifest in Directory.GetFiles(path, "MANIFEST-*"))
+        {
+            var garbage = new byte[4096];
+            new Random(5).NextBytes(garbage);
+            System.IO.File.WriteAllBytes(manifest, garbage);
+        }
+        return ExpectError(path, "node", "--config", File("c.hocon", Cluster(47361)), "--id", "n1", "--data-dir", data);
+    }
+
+    [Fact]
+    public async Task A_RocksDB_database_in_use_by_another_process_is_named()
+    {
+        var data = Directory.CreateDirectory(Path.Combine(_dir, "locked")).FullName;
+        var path = Path.Combine(data, "n1.rocksdb");
+        using (var holder = RocksDbSharp.RocksDb.Open(new RocksDbSharp.DbOptions().SetCreateIfMissing(true), path))
+            await ExpectError(path, "node", "--config", File("c.hocon", Cluster(47371)), "--id", "n1", "--data-dir", data);
     }
 
     [Fact]

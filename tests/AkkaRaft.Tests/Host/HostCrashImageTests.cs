@@ -32,7 +32,7 @@ public sealed class HostCrashImageTests(ITestOutputHelper output) : IDisposable
               { id = n1, host = "127.0.0.1", port = {{ports[0]}} }
               { id = n2, host = "127.0.0.1", port = {{ports[1]}} }
               { id = n3, host = "127.0.0.1", port = {{ports[2]}} }
-            ] }
+            ], journal = sqlite }
             """);
         _node = new HostNodeProcess("n1", _dir, ["node", "--config", config, "--id", "n1", "--data-dir", data]);
         await HostCluster.Eventually(TimeSpan.FromSeconds(60), "n1 recovers its Raft state from the crash image", () =>

@@ -1,21 +1,42 @@
+using Akka.Configuration;
 using AkkaRaft.Host;
 
 namespace AkkaRaft.Tests.Host;
 
 /// <summary>
-/// The node's journal settings come from the shipped hocon/sqlite-journal.hocon, with only the node's own file and its
-/// recovery bound on top, so what users take from hocon/ is what the Host runs.
+/// The node's journal settings come from the shipped hocon/rocksdb-journal.hocon or hocon/sqlite-journal.hocon, with
+/// only the node's own store on top, so what users take from hocon/ is what the Host runs; and a node never starts on
+/// an empty store of one kind while its data sits in the other.
 /// </summary>
 public sealed class NodeJournalConfigTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("akkaraft-journal-config-").FullName;
 
-    [Fact]
-    public void The_node_runs_the_shipped_settings_with_its_own_file()
-    {
-        var database = Path.Combine(_dir, "n1.db");
-        var config = NodeCommand.JournalConfig(database, AppContext.BaseDirectory);
+    private static Config Journal(string? kind) =>
+        kind is null ? Config.Empty : ConfigurationFactory.ParseString($"akkaraft.journal = {kind}");
 
+    [Fact]
+    public void By_default_the_node_runs_the_shipped_RocksDB_settings_with_its_own_directory()
+    {
+        var storage = NodeStorage.Prepare(Journal(null), _dir, "n1", AppContext.BaseDirectory);
+
+        var path = Path.Combine(_dir, "n1.rocksdb");
+        Assert.Equal(path, storage.Location);
+        Assert.Equal("akka.persistence.journal.rocksdb", storage.Config.GetString("akka.persistence.journal.plugin"));
+        Assert.Equal("akka.persistence.snapshot-store.rocksdb", storage.Config.GetString("akka.persistence.snapshot-store.plugin"));
+        Assert.Equal(path, storage.Config.GetString("akka.persistence.journal.rocksdb.path"));
+        Assert.Equal(path, storage.Config.GetString("akka.persistence.snapshot-store.rocksdb.path"));
+        Assert.StartsWith("AkkaRaft.Persistence.RocksDb.RocksDbJournal", storage.Config.GetString("akka.persistence.journal.rocksdb.class"));
+    }
+
+    [Fact]
+    public void The_sqlite_journal_runs_the_shipped_settings_with_its_own_file()
+    {
+        var storage = NodeStorage.Prepare(Journal("sqlite"), _dir, "n1", AppContext.BaseDirectory);
+
+        var database = Path.Combine(_dir, "n1.db");
+        var config = storage.Config;
+        Assert.Equal(database, storage.Location);
         Assert.Equal("akka.persistence.journal.sql", config.GetString("akka.persistence.journal.plugin"));
         Assert.Equal("akka.persistence.snapshot-store.sql", config.GetString("akka.persistence.snapshot-store.plugin"));
         Assert.Equal($"Data Source={database}", config.GetString("akka.persistence.journal.sql.connection-string"));
@@ -26,12 +47,39 @@ public sealed class NodeJournalConfigTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(60), config.GetTimeSpan("akka.persistence.journal.sql.recovery-event-timeout"));
     }
 
-    [Fact]
-    public void Missing_shipped_settings_are_named_in_one_line()
+    [Theory]
+    [InlineData(null, "n1.db", "set akkaraft.journal = sqlite")]
+    [InlineData("sqlite", "n1.rocksdb", "remove akkaraft.journal = sqlite")]
+    public void Data_of_the_other_kind_is_refused_and_left_alone(string? kind, string existing, string advice)
     {
-        var error = Assert.Throws<HostError>(() => NodeCommand.JournalConfig(Path.Combine(_dir, "n1.db"), _dir));
+        var other = Path.Combine(_dir, existing);
+        if (existing.EndsWith(".db", StringComparison.Ordinal)) File.WriteAllText(other, "the old journal");
+        else Directory.CreateDirectory(other);
 
-        Assert.Contains(Path.Combine(_dir, "hocon", "sqlite-journal.hocon"), error.Message);
+        var error = Assert.Throws<HostError>(() => NodeStorage.Prepare(Journal(kind), _dir, "n1", AppContext.BaseDirectory));
+
+        Assert.Contains(other, error.Message);
+        Assert.Contains(advice, error.Message);
+        Assert.Equal([other], Directory.GetFileSystemEntries(_dir)); // nothing created beside it
+        if (File.Exists(other)) Assert.Equal("the old journal", File.ReadAllText(other));
+    }
+
+    [Fact]
+    public void An_unknown_journal_is_named()
+    {
+        var error = Assert.Throws<HostError>(() => NodeStorage.Prepare(Journal("leveldb"), _dir, "n1", AppContext.BaseDirectory));
+
+        Assert.Contains("akkaraft.journal = 'leveldb'", error.Message);
+    }
+
+    [Theory]
+    [InlineData("rocksdb", "rocksdb-journal.hocon")]
+    [InlineData("sqlite", "sqlite-journal.hocon")]
+    public void Missing_shipped_settings_are_named_in_one_line(string kind, string file)
+    {
+        var error = Assert.Throws<HostError>(() => NodeStorage.Prepare(Journal(kind), _dir, "n1", _dir));
+
+        Assert.Contains(Path.Combine(_dir, "hocon", file), error.Message);
         Assert.DoesNotContain('\n', error.Message);
     }
 

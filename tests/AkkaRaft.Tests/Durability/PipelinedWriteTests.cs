@@ -76,7 +76,7 @@ public sealed class PipelinedWriteTests(ITestOutputHelper output) : TestJournalK
         peer.Tell(new Snapshot(3, [3])); // as the state machine would, with entry 4 still being written
         N1.N2.ExpectMsg<AppendEntriesResult>(r => Assert.True(r.Success && r.MatchIndex == 4), TimeSpan.FromSeconds(10));
         await Journal.OnWrite.Pass();
-        var store = Persistence.Instance.Apply(Sys).SnapshotStoreFor(null);
+        var store = Akka.Persistence.Persistence.Instance.Apply(Sys).SnapshotStoreFor(null);
         await AwaitAssertAsync(async () =>
         {
             var loaded = await store.Ask<LoadSnapshotResult>(new LoadSnapshot(RaftActor.PersistenceIdFor(SinglePeer.ClusterId, "n1"), SnapshotSelectionCriteria.Latest, long.MaxValue));

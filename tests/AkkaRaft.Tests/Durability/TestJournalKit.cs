@@ -30,7 +30,7 @@ public abstract class TestJournalKit : Akka.TestKit.Xunit2.TestKit
     private protected TestJournalKit(ITestOutputHelper output) : base(Config, output: output)
     {
         N1 = new SinglePeer(this);
-        Journal = TestJournal.FromRef(Persistence.Instance.Apply(Sys).JournalFor(null));
+        Journal = TestJournal.FromRef(Akka.Persistence.Persistence.Instance.Apply(Sys).JournalFor(null));
     }
 
     /// <summary>Peer n1's settings and the probes standing in for n2 and n3.</summary>

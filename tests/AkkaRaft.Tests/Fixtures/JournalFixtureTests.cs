@@ -83,11 +83,11 @@ public sealed class JournalFixtureTests(ITestOutputHelper output) : SqliteFileKi
 
         // The state machine's snapshot at 3; the journal events before it are deleted once it is stored.
         p.Ref.Tell(new Snapshot(3, SnapshotState));
-        var store = Persistence.Persistence.Instance.Apply(p.System).SnapshotStoreFor(null);
+        var store = Akka.Persistence.Persistence.Instance.Apply(p.System).SnapshotStoreFor(null);
         await AwaitAssertAsync(async () =>
         {
-            var loaded = await store.Ask<Persistence.LoadSnapshotResult>(new Persistence.LoadSnapshot(
-                RaftActor.PersistenceIdFor(ClusterId, "n1"), Persistence.SnapshotSelectionCriteria.Latest, long.MaxValue), TimeSpan.FromSeconds(5));
+            var loaded = await store.Ask<Akka.Persistence.LoadSnapshotResult>(new Akka.Persistence.LoadSnapshot(
+                RaftActor.PersistenceIdFor(ClusterId, "n1"), Akka.Persistence.SnapshotSelectionCriteria.Latest, long.MaxValue), TimeSpan.FromSeconds(5));
             Assert.NotNull(loaded.Snapshot);
         }, TimeSpan.FromSeconds(15));
         await State(p);

@@ -28,7 +28,7 @@ internal static class StoredState
     /// <summary>Replays the peer's whole journal (every event not deleted) and counts the events and the entries they carry.</summary>
     public static async Task<JournalContents> Journal(ActorSystem system, TestProbe probe, RaftCluster cfg, int peer)
     {
-        var journal = Persistence.Instance.Apply(system).JournalFor(null);
+        var journal = Akka.Persistence.Persistence.Instance.Apply(system).JournalFor(null);
         journal.Tell(new ReplayMessages(0, long.MaxValue, long.MaxValue, PersistenceId(cfg, peer), probe.Ref));
         var events = 0;
         var entries = 0;
@@ -56,7 +56,7 @@ internal static class StoredState
     /// <summary>The last index covered by the newest snapshot in the peer's snapshot store (0 when there is none).</summary>
     public static async Task<long> SnapshotIndex(ActorSystem system, TestProbe probe, RaftCluster cfg, int peer)
     {
-        var store = Persistence.Instance.Apply(system).SnapshotStoreFor(null);
+        var store = Akka.Persistence.Persistence.Instance.Apply(system).SnapshotStoreFor(null);
         store.Tell(new LoadSnapshot(PersistenceId(cfg, peer), SnapshotSelectionCriteria.Latest, long.MaxValue), probe.Ref);
         return await probe.ExpectMsgAsync<object>(Timeout) switch
         {

@@ -15,6 +15,9 @@ internal static class RocksDbTestSupport
     /// <summary>Both plugins on <paramref name="path"/>, with a serializer that refuses <see cref="Unserializable"/>.</summary>
     public static Config ConfigFor(string path) => ConfigurationFactory.ParseString($$"""
         akka.loglevel = WARNING
+        # The first reply waits for the database to open and the plugin to be compiled; on a loaded machine that
+        # takes seconds. Nothing here depends on a reply coming fast, only on it coming.
+        akka.test.single-expect-default = 20s
         akka.persistence.journal.plugin = "akka.persistence.journal.rocksdb"
         akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.rocksdb"
         akka.persistence.journal.rocksdb.path = "{{path}}"

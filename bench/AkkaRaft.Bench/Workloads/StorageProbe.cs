@@ -74,11 +74,14 @@ internal static partial class StorageProbe
 
     /// <summary>
     /// <paramref name="writers"/> threads, each writing its share of <paramref name="writes"/> one at a time after its
-    /// warm-up; the window runs from when all have warmed up until the last is done.
+    /// warm-up; the window runs from the first writer's first measured write until the last writer is done (each
+    /// writer's own clock: the timing thread may be scheduled only after a fast writer has finished).
     /// </summary>
     private static StorageResult Drive(ISyncedStore store, int writers, int writes)
     {
         var recorders = new LatencyRecorder[writers];
+        var starts = new long[writers];
+        var ends = new long[writers];
         using var warmedUp = new Barrier(writers + 1);
         using var go = new Barrier(writers + 1);
         Exception? failure = null;
@@ -97,12 +100,14 @@ internal static partial class StorageProbe
                 phase = 1;
                 go.SignalAndWait();
                 phase = 2;
+                starts[w] = Stopwatch.GetTimestamp();
                 for (var i = 0; i < share; i++)
                 {
                     var t = Stopwatch.GetTimestamp();
                     Write(writer, record, ++sequence);
                     recorder.Add(Stopwatch.GetTimestamp() - t);
                 }
+                ends[w] = Stopwatch.GetTimestamp();
             }
             catch (Exception e)
             {
@@ -116,11 +121,10 @@ internal static partial class StorageProbe
         warmedUp.SignalAndWait();
         var before = store.Counters();
         go.SignalAndWait();
-        var start = Stopwatch.GetTimestamp();
         foreach (var t in threads) t.Join();
-        var elapsed = Stopwatch.GetElapsedTime(start);
         if (failure is not null) throw new InvalidOperationException($"a {store.GetType().Name} writer failed: {failure.Message}", failure);
         var after = store.Counters();
+        var elapsed = Stopwatch.GetElapsedTime(starts.Min(), ends.Max());
         var all = new LatencyRecorder();
         foreach (var r in recorders) all.Add(r);
         double? syncsPerWrite = before is { } b && after is { } a && a.Writes > b.Writes ? (double)(a.Syncs - b.Syncs) / (a.Writes - b.Writes) : null;

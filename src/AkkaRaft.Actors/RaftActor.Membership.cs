@@ -45,20 +45,20 @@ public sealed partial class RaftActor
 
     // ---- keeping the peer's view in step with the configuration in effect ----
 
-    /// <summary>Feeds the configuration history what an event did to the log; true when the latest configuration changed.</summary>
+    /// <summary>
+    /// Feeds the configuration history what an event did to the log, which has applied it already; true when the latest
+    /// configuration changed.
+    /// </summary>
     private bool TrackConfigurations(IRaftEvent e)
     {
         switch (e)
         {
-            case EntriesAppended a:
-                var changed = false;
+            case EntriesAppended { Entries.Count: > 0 } a:
+                // Nearly every batch holds commands alone, which the log can tell without looking at each entry.
+                if (!_log.HoldsConfiguration(a.Entries[0].Index, a.Entries[^1].Index)) return false;
                 foreach (var entry in a.Entries)
-                {
-                    if (entry.Kind != LogEntryKind.Configuration) continue;
-                    _configs.Appended(entry.Index, MembershipCodec.Decode(entry.Command));
-                    changed = true;
-                }
-                return changed;
+                    if (entry.Kind == LogEntryKind.Configuration) _configs.Appended(entry.Index, MembershipCodec.Decode(entry.Command));
+                return true;
             case LogTruncated t:
                 return _configs.TruncatedFrom(t.FromIndex);
             default:

@@ -32,6 +32,21 @@ internal sealed record BenchOptions(
     /// <summary>With --catch-up: the peers' <c>akka.raft.snapshot.log-entries</c>.</summary>
     public int SnapshotEvery { get; init; } = 10_000;
 
+    /// <summary>--storage: measure synced writes (file, RocksDB, SQLite) instead of a cluster.</summary>
+    public bool Storage { get; init; }
+
+    /// <summary>With --storage: the directory whose disk is measured; null for the temporary directory.</summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>With --storage: measured synced writes per row, shared among its writers.</summary>
+    public int StorageWrites { get; init; } = 2000;
+
+    /// <summary>With --storage: writer threads of the concurrent RocksDB and SQLite rows (1: no such rows).</summary>
+    public int StorageWriters { get; init; } = 8;
+
+    /// <summary>With --storage: rounds of every row, alternating; the table gives medians over them.</summary>
+    public int StorageRounds { get; init; } = 5;
+
     /// <summary>--catch-up's per-row defaults: warm-up at least 2 s, at most 5 s, 5 s measured.</summary>
     public static readonly TimeSpan CatchUpWarmupMax = TimeSpan.FromSeconds(5);
 
@@ -139,6 +154,19 @@ internal sealed record BenchOptions(
                                 (default: what the commands before the add wrote, 100,000 x 64 bytes = 6.4 MB,
                                 as a key-value store with a key per command; sent in chunks of 64 KiB)
           --snapshot-every 10000  with --catch-up: the peers' akka.raft.snapshot.log-entries (default 10000)
+          --storage             instead: synced 64-byte writes on the disk under --data-dir, each row a fresh
+                                file or database: a FileStream append + Flush(true) (fsync); a RocksDB Put with
+                                sync = true, by one writer and by --writers threads at once (its WAL syncs per
+                                write from RocksDB's statistics show whether writes share an fsync); a SQLite
+                                insert per transaction in WAL mode with synchronous=FULL, by one writer and by
+                                --writers connections. Rows alternate within each round; the table gives each
+                                row's medians over the rounds
+          --data-dir DIR        with --storage: where the files go (default the temporary directory, where the
+                                main run's SQLite files go; /dev/shm shows the cost without the disk)
+          --writes 2000         with --storage: measured writes per row, shared among its writers (default 2000;
+                                a tenth more, at least 20, are written first unmeasured)
+          --writers 8           with --storage: threads of the concurrent rows (default 8; 1 leaves them out)
+          --rounds 5            with --storage: rounds of every row (default 5)
           --help                this text
 
         Each row starts a fresh cluster and elects a leader; a row that fails (the leadership changed during it,
@@ -150,7 +178,7 @@ internal sealed record BenchOptions(
     {
         var options = args.Contains("--quick") ? QuickDefault : Default;
         error = null;
-        bool warmupGiven = false, warmupMaxGiven = false, durationGiven = false, proposersGiven = false, catchUpGiven = false;
+        bool warmupGiven = false, warmupMaxGiven = false, durationGiven = false, proposersGiven = false, catchUpGiven = false, storageGiven = false;
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
@@ -162,6 +190,11 @@ internal sealed record BenchOptions(
             if (name == "--catch-up")
             {
                 options = options with { CatchUpEntries = options.CatchUpEntries > 0 ? options.CatchUpEntries : 100_000 };
+                continue;
+            }
+            if (name == "--storage")
+            {
+                options = options with { Storage = true };
                 continue;
             }
             if (name == "--quick") continue;
@@ -250,6 +283,29 @@ internal sealed record BenchOptions(
                     };
                     catchUpGiven = true;
                     break;
+                case "--writes" or "--writers" or "--rounds":
+                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var storageCount) || storageCount < 1)
+                    {
+                        error = $"{name}: '{value}' is not a positive whole number";
+                        return null;
+                    }
+                    options = name switch
+                    {
+                        "--writes" => options with { StorageWrites = storageCount },
+                        "--writers" => options with { StorageWriters = storageCount },
+                        _ => options with { StorageRounds = storageCount },
+                    };
+                    storageGiven = true;
+                    break;
+                case "--data-dir":
+                    if (string.IsNullOrWhiteSpace(value))
+                    {
+                        error = "--data-dir: give a folder";
+                        return null;
+                    }
+                    options = options with { DataDirectory = value };
+                    storageGiven = true;
+                    break;
                 case "--journal":
                     var journals = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                     var unknown = journals.FirstOrDefault(j => !KnownJournals.Contains(j));
@@ -330,6 +386,16 @@ internal sealed record BenchOptions(
             if (!durationGiven) options = options with { Duration = CatchUpDuration };
             if (!proposersGiven) options = options with { Proposers = [64] };
             if (options.SnapshotBytes == 0) options = options with { SnapshotBytes = (int)Math.Min(int.MaxValue, (long)options.CatchUpEntries * options.CommandBytes) };
+        }
+        if (storageGiven && !options.Storage)
+        {
+            error = "--data-dir, --writes, --writers and --rounds shape the --storage workload: give --storage too";
+            return null;
+        }
+        if (options.Storage && (options.KeyValue || options.RestartCommands > 0 || options.CatchUpEntries > 0))
+        {
+            error = "--storage, --catch-up, --kv and --restart are separate workloads: give one";
+            return null;
         }
         if (options.Journals is not null && !options.KeyValue && options.RestartCommands == 0)
         {

@@ -2,7 +2,7 @@ using System.Runtime;
 using System.Runtime.InteropServices;
 using AkkaRaft.Bench;
 
-// AkkaRaft.Bench: every workload in one run (see BenchOptions.Usage), or --restart / --kv / --catch-up on their own.
+// AkkaRaft.Bench: every workload in one run (see BenchOptions.Usage), or --restart / --kv / --catch-up / --storage on their own.
 // Each row runs on a fresh cluster (empty logs, a new election) so rows do not inherit each other's log.
 
 // --election-probe N [W]: N failover trials that count terms and split votes, after W timed journal writes (docs/elections.md).
@@ -34,6 +34,8 @@ Console.WriteLine(header);
 Console.WriteLine("warning: Debug build; numbers are not representative (use -c Release)");
 #endif
 
+if (options.Storage)
+    return StorageProbe.Run(options);
 if (options.RestartCommands > 0)
     return await RestartWorkload.Run(options.RestartCommands, snapshotEvery: 1000, store: options.Journals is [var journal] ? journal : "rocksdb");
 if (options.KeyValue)

@@ -23,12 +23,17 @@ public sealed partial class RaftActor
     private readonly Dictionary<string, string> _routeAddresses = new(StringComparer.Ordinal);
     private bool _saidNotAMember;
     /// <summary>
-    /// On a leader, members the latest configuration removed, with the index of the entry that removed them. They are
-    /// still replicated to until they hold that entry, so they learn they were removed and stop campaigning; one that
-    /// does not answer is given up an election timeout after the removal commits.
+    /// A member the latest configuration removed, with the index of the entry that removed it and, once that entry
+    /// committed while the member did not hold it, when that was first seen.
     /// </summary>
-    private readonly Dictionary<string, long> _departing = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, TimeSpan> _departingSince = new(StringComparer.Ordinal);
+    private sealed record Departing(long RemovedAt, TimeSpan? CommittedWithoutIt = null);
+
+    /// <summary>
+    /// On a leader, members the latest configuration removed. They are still replicated to until they hold the entry
+    /// that removed them, so they learn they were removed and stop campaigning; one that does not answer is given up an
+    /// election timeout after the removal commits.
+    /// </summary>
+    private readonly Dictionary<string, Departing> _departing = new(StringComparer.Ordinal);
     /// <summary>Some configuration in this peer's log listed it: one that no longer does means it was removed, not that it waits to be added.</summary>
     private bool _wasMember;
 
@@ -40,20 +45,20 @@ public sealed partial class RaftActor
 
     // ---- keeping the peer's view in step with the configuration in effect ----
 
-    /// <summary>Feeds the configuration history what an event did to the log; true when the latest configuration changed.</summary>
+    /// <summary>
+    /// Feeds the configuration history what an event did to the log, which has applied it already; true when the latest
+    /// configuration changed.
+    /// </summary>
     private bool TrackConfigurations(IRaftEvent e)
     {
         switch (e)
         {
-            case EntriesAppended a:
-                var changed = false;
+            case EntriesAppended { Entries.Count: > 0 } a:
+                // Nearly every batch holds commands alone, which the log can tell without looking at each entry.
+                if (!_log.HoldsConfiguration(a.Entries[0].Index, a.Entries[^1].Index)) return false;
                 foreach (var entry in a.Entries)
-                {
-                    if (entry.Kind != LogEntryKind.Configuration) continue;
-                    _configs.Appended(entry.Index, MembershipCodec.Decode(entry.Command));
-                    changed = true;
-                }
-                return changed;
+                    if (entry.Kind == LogEntryKind.Configuration) _configs.Appended(entry.Index, MembershipCodec.Decode(entry.Command));
+                return true;
             case LogTruncated t:
                 return _configs.TruncatedFrom(t.FromIndex);
             default:
@@ -86,7 +91,7 @@ public sealed partial class RaftActor
                 if (!_progress.ContainsKey(id)) _progress[id] = new FollowerProgress(_log.LastIndex + 1, _settings.MaxInflightMessages);
             }
             foreach (var id in _progress.Keys.Where(id => !members.Contains(id) && !_departing.ContainsKey(id)).ToArray())
-                _departing[id] = _configs.Latest.Index;
+                _departing[id] = new Departing(_configs.Latest.Index);
         }
         ComputeReplicationTargets();
         if (!IsRecovering) _logger.Info("{0} is in configuration {1}", _id, _configs.Latest);
@@ -112,14 +117,15 @@ public sealed partial class RaftActor
     {
         if (_departing.Count == 0) return;
         var forgotten = false;
-        foreach (var (id, removedAt) in _departing.ToArray())
+        foreach (var (id, departing) in _departing.ToArray())
         {
+            var removedAt = departing.RemovedAt;
             var holdsRemoval = _progress.TryGetValue(id, out var progress) && progress.Match >= removedAt;
-            if (!holdsRemoval && _commitIndex >= removedAt && !_departingSince.ContainsKey(id)) _departingSince[id] = Now;
-            var givenUp = _departingSince.TryGetValue(id, out var since) && Now - since >= _settings.ElectionTimeoutMax;
+            var since = departing.CommittedWithoutIt;
+            if (!holdsRemoval && _commitIndex >= removedAt && since is null) _departing[id] = departing with { CommittedWithoutIt = since = Now };
+            var givenUp = since is { } s && Now - s >= _settings.ElectionTimeoutMax;
             if (!holdsRemoval && !givenUp) continue;
             _departing.Remove(id);
-            _departingSince.Remove(id);
             _progress.Remove(id);
             forgotten = true;
             _logger.Info("{0} stops replicating to {1}, removed at index {2}: {3}", _id, id, removedAt, holdsRemoval ? "it holds its removal" : "it did not answer");
@@ -311,7 +317,6 @@ public sealed partial class RaftActor
         _catchUp = null;
         _leavingGroup = false;
         _departing.Clear();
-        _departingSince.Clear();
         ComputeReplicationTargets();
     }
 

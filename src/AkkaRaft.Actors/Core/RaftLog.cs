@@ -198,6 +198,24 @@ internal sealed class RaftLog
     }
 
     /// <summary>
+    /// Whether any entry from <paramref name="from"/> to <paramref name="to"/> (both held) is a configuration: a segment
+    /// that never held one answers without looking at its entries.
+    /// </summary>
+    public bool HoldsConfiguration(long from, long to)
+    {
+        if (from < FirstIndex || to > LastIndex || from > to)
+            throw new ArgumentOutOfRangeException(nameof(from), $"{from}..{to} is not within the held indices {FirstIndex}..{LastIndex}");
+        for (var i = from; i <= to;)
+        {
+            var (segment, slot) = Locate(i);
+            var lastSlot = (int)Math.Min(to - segment.FirstIndex, segment.Count - 1);
+            if (segment.HoldsConfiguration(slot, lastSlot)) return true;
+            i = segment.FirstIndex + lastSlot + 1;
+        }
+        return false;
+    }
+
+    /// <summary>
     /// Entries from <paramref name="from"/> (≥ <see cref="FirstIndex"/>) on, at most <paramref name="maxCount"/> of them
     /// and at most <paramref name="maxBytes"/> command bytes, but always at least one when any exists.
     /// </summary>
@@ -298,6 +316,15 @@ internal sealed class RaftLog
         public long Term(int slot) => _terms[slot];
 
         public LogEntryKind Kind(int slot) => _kinds is null ? LogEntryKind.Command : _kinds[slot];
+
+        /// <summary>Whether a slot from <paramref name="first"/> to <paramref name="last"/>, both included, holds a configuration.</summary>
+        public bool HoldsConfiguration(int first, int last)
+        {
+            if (_kinds is null) return false;
+            for (var slot = first; slot <= last; slot++)
+                if (_kinds[slot] == LogEntryKind.Configuration) return true;
+            return false;
+        }
 
         public ReadOnlySpan<byte> Command(int slot) => _data.AsSpan(Start(slot), _ends[slot] - Start(slot));
 

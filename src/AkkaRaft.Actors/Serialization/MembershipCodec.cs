@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Serialization;
 using System.Text;
 using AkkaRaft.Actors.Core;
@@ -28,21 +29,37 @@ internal static class MembershipCodec
         return stream.ToArray();
     }
 
+    /// <summary>
+    /// Configurations decoded, by the very array they were decoded from: a configuration entry's command is checked when
+    /// it is read from the wire or the journal, again before a peer obeys the AppendEntries that carries it, and read
+    /// when the peer appends it, always the same array, so only the first of these decodes. Commands are never mutated
+    /// once proposed; an array collected takes its entry with it.
+    /// </summary>
+    private static readonly ConditionalWeakTable<byte[], Membership> Decoded = new();
+
     /// <summary>The configuration <paramref name="bytes"/> encode, all of them.</summary>
     /// <exception cref="SerializationException">They do not encode a valid configuration; the message says why in one line.</exception>
     public static Membership Decode(byte[] bytes)
     {
         try
         {
-            var r = new WireReader(bytes);
-            var membership = Read(r);
-            r.End();
-            return membership;
+            return DecodeAll(bytes);
         }
         catch (Exception e) when (WireReader.IsDecodeError(e))
         {
             throw new SerializationException($"cannot decode an AkkaRaft configuration from {bytes.Length} bytes: {e.Message}", e);
         }
+    }
+
+    /// <summary>Like <see cref="Decode"/>, but throws the reader's decode errors, for a caller that says where the bytes were.</summary>
+    public static Membership DecodeAll(byte[] bytes)
+    {
+        if (Decoded.TryGetValue(bytes, out var known)) return known;
+        var r = new WireReader(bytes);
+        var membership = Read(r);
+        r.End();
+        Decoded.AddOrUpdate(bytes, membership);
+        return membership;
     }
 
     /// <summary>Writes <paramref name="membership"/> inside a larger message.</summary>

@@ -111,14 +111,15 @@ internal sealed partial class RaftSerializer
         return entries;
     }
 
-    /// <summary>A configuration entry from the wire or the journal must hold a valid configuration, all of its bytes.</summary>
+    /// <summary>
+    /// A configuration entry from the wire or the journal must hold a valid configuration, all of its bytes; the one
+    /// decoded is remembered for this command, so the peer that checks and appends the entry does not decode it again.
+    /// </summary>
     private static void CheckConfiguration(long index, byte[] command)
     {
-        var payload = new WireReader(command);
         try
         {
-            MembershipCodec.Read(payload);
-            payload.End();
+            MembershipCodec.DecodeAll(command);
         }
         catch (Exception e) when (WireReader.IsDecodeError(e))
         {

@@ -25,7 +25,7 @@ public sealed class MultiProcessKvTests(ITestOutputHelper output) : IAsyncLifeti
     private static readonly string[] MixedKeys = ["m0", "m1"];
 
     /// <summary>How long the clients run at least in each phase: before the kill, while the node is down, after its restart.</summary>
-    private static readonly TimeSpan Phase = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan Phase = TimeSpan.FromSeconds(1);
 
     /// <summary>How many writes each phase must see acknowledged (called within it) before it ends.</summary>
     private const int WritesPerPhase = 20;

@@ -12,18 +12,9 @@ namespace AkkaRaft.Tests.Lab;
 /// </summary>
 public sealed class DisruptionTests : Akka.TestKit.Xunit2.TestKit
 {
-    private const string VirtualTime = """
-        akka.loglevel = WARNING
-        akka.stdout-loglevel = WARNING
-        akka.actor.serialize-messages = off
-        akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit"
-        akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
-        akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
-        """;
-
     private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(10);
 
-    public DisruptionTests(ITestOutputHelper output) : base(VirtualTime, output: output) { }
+    public DisruptionTests(ITestOutputHelper output) : base(HarnessConfig.VirtualTime, output: output) { }
 
     /// <summary>Runs virtual time for <paramref name="span"/>, letting each step's messages be handled.</summary>
     private async Task<RaftState[]> Run(RaftCluster cluster, TimeSpan span)

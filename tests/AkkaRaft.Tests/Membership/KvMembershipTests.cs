@@ -15,6 +15,15 @@ public sealed class KvMembershipTests : Akka.TestKit.Xunit2.TestKit
 
     public KvMembershipTests(ITestOutputHelper output) : base(HarnessConfig.RealTime, output: output) => _output = output;
 
+    /// <summary>
+    /// How long the churn runs at least: a change, a crash or a cut is tried about every half second, and on a quiet
+    /// machine about ten changes commit in this time. On a busy one it goes on until <see cref="EnoughChanges"/> have,
+    /// for at most three times as long.
+    /// </summary>
+    private static readonly TimeSpan ChurnTime = TimeSpan.FromSeconds(15);
+
+    private const int EnoughChanges = 8;
+
     private static readonly KvClientOptions ClientOptions = new() { AttemptTimeout = TimeSpan.FromMilliseconds(500), OperationTimeout = TimeSpan.FromSeconds(30) };
 
     [Fact]
@@ -83,7 +92,7 @@ public sealed class KvMembershipTests : Akka.TestKit.Xunit2.TestKit
         var cutSince = new Stopwatch();
         var clock = Stopwatch.StartNew();
         var changes = 0;
-        while (clock.Elapsed < TimeSpan.FromSeconds(30))
+        while ((clock.Elapsed < ChurnTime || changes < EnoughChanges) && clock.Elapsed < ChurnTime * 3)
         {
             await Task.Delay(random.Next(200, 700));
             foreach (var (i, since) in down.Where(d => d.Value.Elapsed > TimeSpan.FromSeconds(1)).ToArray())

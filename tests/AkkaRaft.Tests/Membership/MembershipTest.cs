@@ -12,22 +12,13 @@ namespace AkkaRaft.Tests.GroupMembership;
 /// </summary>
 public abstract class MembershipTest : Akka.TestKit.Xunit2.TestKit
 {
-    private const string VirtualTime = """
-        akka.loglevel = WARNING
-        akka.stdout-loglevel = WARNING
-        akka.actor.serialize-messages = off
-        akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit"
-        akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
-        akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
-        """;
-
     /// <summary>One step of virtual time.</summary>
     protected static readonly TimeSpan Step = TimeSpan.FromMilliseconds(10);
 
     /// <summary>The reference.conf election timeout bounds.</summary>
     protected static readonly TimeSpan ElectionTimeout = TimeSpan.FromMilliseconds(600);
 
-    protected MembershipTest(ITestOutputHelper output) : base(VirtualTime, output: output) { }
+    protected MembershipTest(ITestOutputHelper output) : base(HarnessConfig.VirtualTime, output: output) { }
 
     /// <summary>The cluster under test; set by <see cref="NewCluster"/>.</summary>
     protected RaftCluster Cluster { get; private set; } = null!;

@@ -83,4 +83,29 @@ public sealed class RaftLogEntryKindTests
         Assert.Equal(entries.Skip(from - 1).Take(300).Select(e => (e.Index, e.Kind)), slice.Select(e => (e.Index, e.Kind)));
         Assert.Contains(slice, e => e.Kind == LogEntryKind.Configuration);
     }
+
+    [Fact]
+    public void The_log_says_whether_a_range_holds_a_configuration_within_and_across_segments_and_after_truncation()
+    {
+        var log = new RaftLog();
+        var entries = Entries(1, RaftLog.SegmentEntries + 200, 1);
+        log.Append(entries);
+        foreach (var (from, to) in new (long, long)[] { (1, 1), (1, 96), (97, 97), (90, 100), (98, 193), (98, 194), (RaftLog.SegmentEntries - 10, RaftLog.SegmentEntries + 10), (RaftLog.SegmentEntries - 60, RaftLog.SegmentEntries + 60), (1, log.LastIndex) })
+            Assert.Equal(entries.Skip((int)from - 1).Take((int)(to - from + 1)).Any(e => e.Kind == LogEntryKind.Configuration), log.HoldsConfiguration(from, to));
+
+        log.TruncateFrom(97);
+        log.Append(Enumerable.Range(97, 5).Select(i => Entry(i, 2, configuration: i == 99)).ToList());
+        Assert.False(log.HoldsConfiguration(97, 98)); // a command now where a configuration was
+        Assert.True(log.HoldsConfiguration(97, 101));
+        Assert.False(log.HoldsConfiguration(100, 101));
+        Assert.Throws<ArgumentOutOfRangeException>(() => log.HoldsConfiguration(100, 102));
+    }
+
+    [Fact]
+    public void A_log_of_commands_alone_holds_no_configuration()
+    {
+        var log = new RaftLog();
+        log.Append(Enumerable.Range(1, RaftLog.SegmentEntries + 5).Select(i => Entry(i, 1)).ToList());
+        Assert.False(log.HoldsConfiguration(1, log.LastIndex));
+    }
 }

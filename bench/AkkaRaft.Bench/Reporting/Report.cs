@@ -50,7 +50,7 @@ internal sealed class Report(IReadOnlyList<RunResult> rows, IReadOnlyList<Failov
         }
         sb.AppendLine("akkaraft memory: in-memory journal, one ActorSystem; rocksdb / sqlite: a RocksDB database / SQLite file per peer, in-process messages; remote / remote-sqlite: the same over Akka.Remote (loopback TCP).");
         if (rows.Any(r => r.Mode == HostProcessThroughput.Mode))
-            sb.AppendLine("akkaraft process: three Host node processes (key-value server, RocksDB, Akka.Remote); proposers = remote key-value clients putting 64-byte values; its alloc, cpu and jit columns count the client alone, and its warm-up is --warmup.");
+            sb.AppendLine("akkaraft process: three Host node processes (key-value server, RocksDB, Akka.Remote); proposers = remote key-value clients putting 64-byte values; its cpu column counts the client and the three nodes, its alloc and jit columns the client alone, and its warm-up also waits for the nodes' tiered compiler to go quiet.");
         sb.AppendLine($"dotnext disk / shm: RaftCluster over TCP (loopback), WriteAheadLog ({DotNextCluster.ChunkSize >> 20} MiB chunks) on the disk of the journals / on /dev/shm.");
         sb.AppendLine("vs dotNext: AkkaRaft's commits/s and p50 divided by dotNext's at the same proposer count, on the same medium (memory vs shm, RocksDB or SQLite vs disk).");
         sb.AppendLine("alloc, cpu: bytes allocated and processor time (all threads of this process, whatever their system) per commit over the measured window.");

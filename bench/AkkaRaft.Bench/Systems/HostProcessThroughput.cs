@@ -52,18 +52,28 @@ internal static class HostProcessThroughput
                 nodes.Add(($"n{i + 1}", ports[i], Start(host, clusterFile, $"n{i + 1}", log), log));
             }
 
+            // The store's serializer binding too: the requests and answers cross the socket in its binary format,
+            // and an answer the client cannot decode is dropped.
             client = ActorSystem.Create("akkaraft-bench-client",
-                ConfigurationFactory.ParseString(BenchCluster.RemoteHocon + "\nakka.loglevel = WARNING").WithFallback(RaftSettings.DefaultConfig()));
+                ConfigurationFactory.ParseString(BenchCluster.RemoteHocon + "\nakka.loglevel = WARNING")
+                    .WithFallback(KvConfig.DefaultConfig()).WithFallback(RaftSettings.DefaultConfig()));
             var servers = nodes.ToDictionary(n => n.Id, n => string.Create(CultureInfo.InvariantCulture, $"akka.tcp://akkaraft@127.0.0.1:{n.Port}/user/kv"));
             var (leaderId, term) = await WaitForLeader(client, servers, nodes.Select(n => n.Process).ToArray(), TimeSpan.FromSeconds(60));
             var leader = await client.ActorSelection(servers[leaderId]).ResolveOne(TimeSpan.FromSeconds(10));
             var driver = client.ActorOf(Props.Create(() => new KvDriver()), "clients");
             await driver.Ask<Done>(new StartKv(leader, KvOperation.Put, clients), TimeSpan.FromSeconds(10));
-            // The nodes' JIT runs in their own processes, out of this one's sight: a fixed warm-up.
-            await Task.Delay(options.Warmup);
+            // As the other rows: past --warmup, the load goes on until the JIT has gone quiet, here in the nodes too.
+            var warmedUp = await WarmUpNodes(nodes.Select(n => n.Process).ToArray(), options.Warmup, options.WarmupMax);
+            var nodesBefore = NodesProcessorTime(nodes.Select(n => n.Process));
             driver.Tell(BeginMeasurement.Instance);
             await Task.Delay(options.Duration);
-            var measurement = await driver.Ask<Measurement>(EndMeasurement.Instance, TimeSpan.FromSeconds(30)) with { WarmedUp = options.Warmup };
+            var measurement = await driver.Ask<Measurement>(EndMeasurement.Instance, TimeSpan.FromSeconds(30)) with { WarmedUp = warmedUp };
+            // The row's cpu column counts the whole deployment, as the remote row's counts its three peers and driver.
+            var nodesCpu = NodesProcessorTime(nodes.Select(n => n.Process)) - nodesBefore;
+            if (measurement.Latency.Count > 0)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  processor time per put: the three nodes {nodesCpu.TotalMicroseconds / measurement.Latency.Count:F1} µs, the client {measurement.Gc.Processor.TotalMicroseconds / measurement.Latency.Count:F1} µs"));
+            measurement = measurement with { Gc = measurement.Gc with { Processor = measurement.Gc.Processor + nodesCpu } };
             var after = await leader.Ask<RaftState>(GetState.Instance, TimeSpan.FromSeconds(15));
             if (!after.IsLeader || after.Term != term)
                 measurement = measurement with { Failure = measurement.Failure ?? $"{leaderId} lost leadership during the row (now {after.Role} at term {after.Term})" };
@@ -93,6 +103,69 @@ internal static class HostProcessThroughput
                 // a node's file still open as it exits: it is under the temporary folder
             }
         }
+    }
+
+    /// <summary>
+    /// Waits <paramref name="minimum"/>, then until this process's JIT and each node's tiered compiler have gone quiet
+    /// (<see cref="WarmUp.QuietJitTime"/> in a second), or <paramref name="maximum"/> has passed in all. A node's JIT
+    /// is out of this process's sight; on Linux its background compiler is a thread of its own (".NET Tiered Com")
+    /// whose processor time /proc gives, elsewhere only the fixed minimum is waited.
+    /// </summary>
+    private static async Task<TimeSpan> WarmUpNodes(IReadOnlyList<Process> processes, TimeSpan minimum, TimeSpan maximum)
+    {
+        var start = Stopwatch.GetTimestamp();
+        await Task.Delay(minimum);
+        if (!OperatingSystem.IsLinux()) return Stopwatch.GetElapsedTime(start);
+        var sample = TimeSpan.FromSeconds(1);
+        var compiling = System.Runtime.JitInfo.GetCompilationTime();
+        var before = processes.Select(TieredCompilerTicks).ToArray();
+        while (Stopwatch.GetElapsedTime(start) + sample <= maximum)
+        {
+            await Task.Delay(sample);
+            var now = processes.Select(TieredCompilerTicks).ToArray();
+            var jit = System.Runtime.JitInfo.GetCompilationTime();
+            var busiest = now.Select((threads, i) => threads.Sum(t => t.Value - before[i].GetValueOrDefault(t.Key))).Max();
+            if (jit - compiling < WarmUp.QuietJitTime && TimeSpan.FromSeconds(busiest / (double)ClockTicksPerSecond) < WarmUp.QuietJitTime) break;
+            (before, compiling) = (now, jit);
+        }
+        return Stopwatch.GetElapsedTime(start);
+    }
+
+    /// <summary>The kernel's USER_HZ, the unit of a thread's times in /proc (100 on Linux on every common platform).</summary>
+    private const long ClockTicksPerSecond = 100;
+
+    /// <summary>Processor time (user and system, in clock ticks) of each tiered-compilation thread of <paramref name="process"/>, by thread id.</summary>
+    private static Dictionary<string, long> TieredCompilerTicks(Process process)
+    {
+        var ticks = new Dictionary<string, long>();
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{process.Id}/task"))
+            {
+                if (!File.ReadAllText(Path.Combine(task, "comm")).StartsWith(".NET Tiered Com", StringComparison.Ordinal)) continue;
+                // Fields after the parenthesised name: state is field 3, utime 14 and stime 15.
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                ticks[Path.GetFileName(task)] = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            }
+        }
+        catch (IOException)
+        {
+            // the thread (or the process) ended while being read: it compiles nothing any more
+        }
+        return ticks;
+    }
+
+    /// <summary>Processor time the node processes have used so far, every thread of each.</summary>
+    private static TimeSpan NodesProcessorTime(IEnumerable<Process> processes)
+    {
+        var total = TimeSpan.Zero;
+        foreach (var process in processes)
+        {
+            process.Refresh();
+            total += process.TotalProcessorTime;
+        }
+        return total;
     }
 
     private static Process Start(string host, string clusterFile, string id, StreamWriter log)

@@ -38,8 +38,9 @@ internal static class RestartWorkload
         {
             Receive<Applied>(a =>
             {
-                _hash = unchecked(_hash * 31 + BinaryPrimitives.ReadInt64LittleEndian(a.Command));
                 _lastApplied = a.Index;
+                if (a.Command.Length < 8) return; // a leader's no-op or a configuration entry: no command of ours
+                _hash = unchecked(_hash * 31 + BinaryPrimitives.ReadInt64LittleEndian(a.Command));
             });
             Receive<SnapshotRequested>(_ =>
             {

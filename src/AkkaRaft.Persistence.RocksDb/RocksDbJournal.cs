@@ -33,10 +33,8 @@ public sealed class RocksDbJournal : AsyncWriteJournal
     /// <param name="config">The plugin's configuration section.</param>
     public RocksDbJournal(Config config)
     {
-        var settings = RocksDbSettings.Create(config.WithFallback(RocksDbPersistence.DefaultConfiguration
-            .GetConfig("akka.persistence.journal.rocksdb")), "akka.persistence.journal.rocksdb");
         _codec = new PayloadCodec((ExtendedActorSystem)Context.System);
-        _store = RocksDbStore.Acquire(settings);
+        _store = RocksDbStore.Acquire(RocksDbSettings.ForPlugin(config, "akka.persistence.journal.rocksdb"));
     }
 
     /// <inheritdoc />

@@ -10,6 +10,10 @@ internal sealed record RocksDbSettings(string Path, Recovery WalRecoveryMode, in
     public static RocksDbSettings ForPath(string path) =>
         new(System.IO.Path.GetFullPath(path), Recovery.TolerateCorruptedTailRecords, 4);
 
+    /// <summary>A plugin's section as Akka hands it to the plugin, over that section's defaults in reference.conf.</summary>
+    public static RocksDbSettings ForPlugin(Config section, string sectionPath) =>
+        Create(section.WithFallback(RocksDbPersistence.DefaultConfiguration.GetConfig(sectionPath)), sectionPath);
+
     public static RocksDbSettings Create(Config section, string sectionPath)
     {
         var path = section.GetString("path", "");

@@ -27,10 +27,8 @@ public sealed class RocksDbSnapshotStore : SnapshotStore
     /// <param name="config">The plugin's configuration section.</param>
     public RocksDbSnapshotStore(Config config)
     {
-        var settings = RocksDbSettings.Create(config.WithFallback(RocksDbPersistence.DefaultConfiguration
-            .GetConfig("akka.persistence.snapshot-store.rocksdb")), "akka.persistence.snapshot-store.rocksdb");
         _codec = new PayloadCodec((ExtendedActorSystem)Context.System);
-        _store = RocksDbStore.Acquire(settings);
+        _store = RocksDbStore.Acquire(RocksDbSettings.ForPlugin(config, "akka.persistence.snapshot-store.rocksdb"));
     }
 
     /// <inheritdoc />

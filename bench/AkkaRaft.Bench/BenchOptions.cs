@@ -167,6 +167,8 @@ internal sealed record BenchOptions(
                                 a tenth more, at least 20, are written first unmeasured)
           --writers 8           with --storage: threads of the concurrent rows (default 8; 1 leaves them out)
           --rounds 5            with --storage: rounds of every row (default 5)
+          --chart-from FILE     instead: redraw chart.png and latency.png from a results.json, beside it or in
+                                --out DIR; nothing is measured
           --help                this text
 
         Each row starts a fresh cluster and elects a leader; a row that fails (the leadership changed during it,

@@ -8,6 +8,9 @@ using AkkaRaft.Bench;
 // --election-probe N [W]: N failover trials that count terms and split votes, after W timed journal writes (docs/elections.md).
 if (args.Length > 0 && args[0] == "--election-probe")
     return await ElectionProbe.Run(int.Parse(args[1]), args.Length > 2 ? int.Parse(args[2]) : 200);
+// --chart-from FILE [--out DIR]: redraw the charts of an existing results.json (beside it, or in DIR); nothing is run.
+if (args.Length > 0 && args[0] == "--chart-from")
+    return Redraw(args);
 if (args is ["--help"] or ["-h"] or ["help"])
 {
     Console.WriteLine(BenchOptions.Usage);
@@ -45,3 +48,23 @@ if (options.CatchUpEntries > 0)
 return await Suite.Run(options, header);
 
 static string Quote(string arg) => arg.Length > 0 && !arg.Any(char.IsWhiteSpace) && !arg.Contains('"') ? arg : $"\"{arg.Replace("\"", "\\\"")}\"";
+
+static int Redraw(string[] args)
+{
+    if (args is not ["--chart-from", var file, ..] || args.Length is not (2 or 4) || (args.Length == 4 && args[2] != "--out"))
+    {
+        Console.Error.WriteLine("error: usage: --chart-from FILE [--out DIR]");
+        return 2;
+    }
+    var rows = ResultsJson.Read(file, out var error);
+    if (rows is null)
+    {
+        Console.Error.WriteLine($"error: --chart-from: {error}");
+        return 2;
+    }
+    var directory = Path.GetFullPath(args.Length == 4 ? args[3] : Path.GetDirectoryName(Path.GetFullPath(file))!);
+    var (written, skipped) = Chart.WriteAll(directory, rows);
+    foreach (var path in written) Console.WriteLine($"written: {path}");
+    if (skipped is not null) Console.WriteLine($"not written: {skipped}");
+    return 0;
+}

@@ -59,8 +59,9 @@ internal static class Suite
         Console.WriteLine();
         Console.Write(report.Text());
         Console.WriteLine($"peak working set: {Process.GetCurrentProcess().PeakWorkingSet64 >> 20} MiB");
-        report.Write(outDirectory, header);
-        Console.WriteLine($"written: {Path.Combine(outDirectory, "results.json")}, table.md, chart.png");
+        var (written, skipped) = report.Write(outDirectory, header);
+        foreach (var path in written) Console.WriteLine($"written: {path}");
+        if (skipped is not null) Console.WriteLine($"not written: {skipped}");
         return rows.Any(r => r.Failure is not null) || failovers.Any(f => f.Failure is not null) ? 1 : 0;
     }
 

@@ -34,10 +34,31 @@ internal sealed class LatencyRecorder
                 _histogram.TotalCount / elapsed.TotalSeconds,
                 Ms(_histogram.GetValueAtPercentile(50)),
                 Ms(_histogram.GetValueAtPercentile(99)),
-                Ms(_histogram.GetMaxValue()));
+                Ms(_histogram.GetMaxValue()))
+            {
+                Percentiles = LatencySummary.Reported
+                    .Select(p => new LatencyPercentile(p, Ms(p >= 100 ? _histogram.GetMaxValue() : _histogram.GetValueAtPercentile(p))))
+                    .ToArray(),
+            };
 
     private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 }
 
 /// <summary>Operations completed in a window, their rate, and their latency percentiles in milliseconds.</summary>
-internal readonly record struct LatencySummary(long Count, double PerSecond, double P50Ms, double P99Ms, double MaxMs);
+internal readonly record struct LatencySummary(long Count, double PerSecond, double P50Ms, double P99Ms, double MaxMs)
+{
+    /// <summary>
+    /// The percentiles a recorder reports in <see cref="Percentiles"/>: tenfold steps into the tail and the halfway
+    /// points between them; 100 is the maximum.
+    /// </summary>
+    public static readonly double[] Reported = [50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.995, 99.999, 100];
+
+    /// <summary>
+    /// The latency at each of <see cref="Reported"/>, ascending; null for a summary with nothing recorded or read from
+    /// a results file written before percentiles were kept.
+    /// </summary>
+    public IReadOnlyList<LatencyPercentile>? Percentiles { get; init; }
+}
+
+/// <summary>The latency (ms) that <paramref name="Percentile"/> percent of the operations did not exceed.</summary>
+internal readonly record struct LatencyPercentile(double Percentile, double Ms);

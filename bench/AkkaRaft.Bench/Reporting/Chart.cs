@@ -1,112 +1,152 @@
 using System.Globalization;
+using ScottPlot;
 
 namespace AkkaRaft.Bench;
 
 /// <summary>
 /// The run at a glance: median commit latency (y) against commits per second (x), both on log scales, one line per
 /// system and mode through its proposer counts (each point labelled with its count). Up and to the left is worse.
+/// <see cref="WriteAll"/> draws it with <see cref="LatencyChart"/> beside it.
 /// </summary>
 internal static class Chart
 {
-    private const int W = 1100, H = 700, Left = 90, Right = 250, Top = 50, Bottom = 70;
+    public const int Width = 1200, Height = 720;
 
-    private static readonly Rgb Background = new(255, 255, 255), Ink = new(30, 30, 30), Grid = new(225, 225, 225), MinorGrid = new(242, 242, 242);
+    public const string FileName = "chart.png";
 
-    private static readonly Dictionary<string, Rgb> Colours = new()
+    private const float LabelSize = 14;
+
+    /// <summary>
+    /// Writes <see cref="FileName"/> and <see cref="LatencyChart.FileName"/> for the measured rows of
+    /// <paramref name="rows"/> into <paramref name="directory"/>; returns the paths written, and for an image not
+    /// written, why.
+    /// </summary>
+    public static (IReadOnlyList<string> Written, string? Skipped) WriteAll(string directory, IEnumerable<RunResult> rows)
     {
-        ["akkaraft memory"] = new(31, 119, 180),
-        ["akkaraft rocksdb"] = new(23, 190, 207),
-        ["akkaraft sqlite"] = new(44, 160, 44),
-        ["akkaraft remote-sqlite"] = new(255, 152, 150),
-        ["akkaraft remote"] = new(214, 39, 40),
-        ["akkaraft process"] = new(140, 86, 75),
-        ["dotnext shm"] = new(148, 103, 189),
-        ["dotnext disk"] = new(255, 127, 14),
-    };
-
-    private static readonly Rgb[] Spare = [new(227, 119, 194), new(127, 127, 127), new(188, 189, 34)];
+        Directory.CreateDirectory(directory);
+        var measured = rows.Where(r => r.Failure is null && r.Latency.Count > 0).ToList();
+        var written = new List<string> { Path.Combine(directory, FileName) };
+        Write(written[0], measured);
+        var latency = Path.Combine(directory, LatencyChart.FileName);
+        if (!LatencyChart.Write(latency, measured)) return (written, $"{LatencyChart.FileName}: no row carries latency percentiles (a results file from before they were kept)");
+        written.Add(latency);
+        return (written, null);
+    }
 
     public static void Write(string path, IReadOnlyList<RunResult> rows)
     {
-        var canvas = new PngCanvas(W, H, Background);
-        var title = "P50 COMMIT LATENCY VS THROUGHPUT: 3 NODES, 64-BYTE COMMANDS, CLOSED-LOOP PROPOSERS";
-        canvas.Text((W - PngCanvas.TextWidth(title, 2)) / 2, 16, title, Ink, 2);
-        int plotW = W - Left - Right, plotH = H - Top - Bottom;
-        if (rows.Count == 0)
-        {
-            canvas.Text(Left, Top + plotH / 2, "NO ROWS MEASURED", Ink, 2);
-            canvas.Save(path);
-            return;
-        }
+        var plot = new Plot();
+        ChartStyle.Fonts(plot);
+        plot.Title("Median commit latency against throughput\n3 nodes, 64-byte commands, closed-loop proposers (number at each point)");
+        plot.XLabel("commits per second (log scale)");
+        plot.YLabel("p50 commit latency, ms (log scale)");
 
-        var (x0, x1) = Decades(rows.Select(r => r.Latency.PerSecond));
-        var (y0, y1) = Decades(rows.Select(r => r.Latency.P50Ms));
-        int X(double v) => Left + (int)Math.Round((Math.Log10(v) - x0) / (x1 - x0) * plotW);
-        int Y(double v) => Top + plotH - (int)Math.Round((Math.Log10(v) - y0) / (y1 - y0) * plotH);
+        var points = rows.Where(r => r.Latency.PerSecond > 0 && r.Latency.P50Ms > 0).ToList();
+        var (x0, x1) = ChartStyle.Decades(points.Select(r => r.Latency.PerSecond));
+        var (y0, y1) = ChartStyle.Decades(points.Select(r => r.Latency.P50Ms));
+        ChartStyle.LogAxis(plot.Axes.Bottom, x0, x1);
+        ChartStyle.LogAxis(plot.Axes.Left, y0, y1);
 
-        // Grid: a line at every decade, lighter ones at 2 and 5 times it.
-        for (var d = x0; d <= x1; d++)
-        {
-            foreach (var m in new[] { 2, 5 })
-                if (d < x1) canvas.Line(X(m * Math.Pow(10, d)), Top, X(m * Math.Pow(10, d)), Top + plotH, MinorGrid);
-            var x = X(Math.Pow(10, d));
-            canvas.Line(x, Top, x, Top + plotH, Grid);
-            var label = Format(Math.Pow(10, d));
-            canvas.Text(x - PngCanvas.TextWidth(label, 2) / 2, Top + plotH + 10, label, Ink, 2);
-        }
-        for (var d = y0; d <= y1; d++)
-        {
-            foreach (var m in new[] { 2, 5 })
-                if (d < y1) canvas.Line(Left, Y(m * Math.Pow(10, d)), Left + plotW, Y(m * Math.Pow(10, d)), MinorGrid);
-            var y = Y(Math.Pow(10, d));
-            canvas.Line(Left, y, Left + plotW, y, Grid);
-            var label = Format(Math.Pow(10, d));
-            canvas.Text(Left - 10 - PngCanvas.TextWidth(label, 2), y - 7, label, Ink, 2);
-        }
-        canvas.Line(Left, Top, Left, Top + plotH, Ink);
-        canvas.Line(Left, Top + plotH, Left + plotW, Top + plotH, Ink);
-        const string xTitle = "COMMITS PER SECOND (LOG)";
-        canvas.Text(Left + (plotW - PngCanvas.TextWidth(xTitle, 2)) / 2, H - 30, xTitle, Ink, 2);
-        const string yTitle = "P50 COMMIT LATENCY, MS (LOG)";
-        canvas.TextUp(14, Top + (plotH + PngCanvas.TextWidth(yTitle, 2)) / 2, yTitle, Ink, 2);
-
-        var series = rows.GroupBy(r => $"{r.System} {r.Mode}").ToList();
-        var legendY = Top + 10;
-        var spare = 0;
+        var series = points.GroupBy(r => $"{r.System} {r.Mode}").OrderBy(s => ChartStyle.Rank(s.Key)).ThenBy(s => s.Key, StringComparer.Ordinal).ToList();
+        var colours = ChartStyle.ColoursFor(series.Select(s => s.Key));
+        var labels = new List<(Coordinates At, string Text, Color Colour)>();
+        var lines = new List<Coordinates[]>();
         foreach (var s in series)
         {
-            var colour = Colours.TryGetValue(s.Key, out var c) ? c : Spare[spare++ % Spare.Length];
-            var points = s.OrderBy(r => r.Proposers).Select(r => (X: X(r.Latency.PerSecond), Y: Y(r.Latency.P50Ms), r.Proposers)).ToArray();
-            for (var i = 1; i < points.Length; i++) canvas.Line(points[i - 1].X, points[i - 1].Y, points[i].X, points[i].Y, colour, 3);
-            foreach (var p in points)
-            {
-                canvas.Dot(p.X, p.Y, 5, colour);
-                canvas.Text(p.X + 8, p.Y - 12, p.Proposers.ToString(CultureInfo.InvariantCulture), colour, 1);
-            }
-            canvas.FillRect(Left + plotW + 20, legendY + 3, 24, 8, colour);
-            canvas.Text(Left + plotW + 52, legendY, s.Key, Ink, 2);
-            legendY += 26;
+            var ordered = s.OrderBy(r => r.Proposers).ToArray();
+            var line = plot.Add.Scatter(
+                ordered.Select(r => Math.Log10(r.Latency.PerSecond)).ToArray(),
+                ordered.Select(r => Math.Log10(r.Latency.P50Ms)).ToArray(),
+                colours[s.Key]);
+            line.LegendText = ChartStyle.Display(s.Key);
+            line.LineWidth = 2.5f;
+            line.MarkerSize = 9;
+            lines.Add(ordered.Select(r => new Coordinates(Math.Log10(r.Latency.PerSecond), Math.Log10(r.Latency.P50Ms))).ToArray());
+            labels.AddRange(ordered.Select(r => (new Coordinates(Math.Log10(r.Latency.PerSecond), Math.Log10(r.Latency.P50Ms)), r.Proposers.ToString(CultureInfo.InvariantCulture), colours[s.Key])));
         }
-        canvas.Text(Left + plotW + 20, legendY + 10, "POINT LABELS:", Ink, 1);
-        canvas.Text(Left + plotW + 20, legendY + 22, "PROPOSER COUNT", Ink, 1);
-        canvas.Save(path);
+        if (points.Count == 0)
+        {
+            var empty = plot.Add.Text("no rows measured", (x0 + x1) / 2.0, (y0 + y1) / 2.0);
+            empty.LabelFontSize = 20;
+            empty.LabelAlignment = Alignment.MiddleCenter;
+        }
+        // Outside the frame, so the legend never hides a point and shows every name in full.
+        plot.ShowLegend(Edge.Right);
+
+        // Lay the plot out once to learn where each point lands, then put each count where it hides nothing.
+        plot.RenderInMemory(Width, Height);
+        PlaceLabels(plot, labels, lines);
+        plot.SavePng(path, Width, Height);
     }
 
-    /// <summary>The whole decades that contain every positive value.</summary>
-    private static (int Low, int High) Decades(IEnumerable<double> values)
+    /// <summary>
+    /// Adds each label beside its point, at the first of eight positions around it whose box covers no point, no
+    /// line and no label already placed (the first position when all do).
+    /// </summary>
+    private static void PlaceLabels(Plot plot, IReadOnlyList<(Coordinates At, string Text, Color Colour)> labels, IEnumerable<Coordinates[]> lines)
     {
-        var positive = values.Where(v => v > 0 && double.IsFinite(v)).ToArray();
-        if (positive.Length == 0) return (0, 1);
-        var low = (int)Math.Floor(Math.Log10(positive.Min()));
-        var high = (int)Math.Ceiling(Math.Log10(positive.Max()));
-        return (low, Math.Max(high, low + 1));
+        const float gap = 7;
+        var taken = labels.Select(l => plot.GetPixel(l.At)).Select(p => new PixelRect(p.X - 6, p.X + 6, p.Y + 6, p.Y - 6)).ToList();
+        // The lines, as small boxes every few pixels along each segment.
+        foreach (var line in lines)
+        {
+            for (var i = 1; i < line.Length; i++)
+            {
+                Pixel a = plot.GetPixel(line[i - 1]), b = plot.GetPixel(line[i]);
+                var steps = (int)Math.Ceiling(Math.Max(Math.Abs(b.X - a.X), Math.Abs(b.Y - a.Y)) / 4);
+                for (var k = 0; k <= steps; k++)
+                {
+                    float x = a.X + (b.X - a.X) * k / Math.Max(steps, 1), y = a.Y + (b.Y - a.Y) * k / Math.Max(steps, 1);
+                    taken.Add(new PixelRect(x - 2, x + 2, y + 2, y - 2));
+                }
+            }
+        }
+        (float Dx, float Dy, Alignment Align)[] around =
+        [
+            (gap, -gap, Alignment.LowerLeft), (gap, gap, Alignment.UpperLeft), (-gap, -gap, Alignment.LowerRight), (-gap, gap, Alignment.UpperRight),
+            (gap + 4, 0, Alignment.MiddleLeft), (-gap - 4, 0, Alignment.MiddleRight), (0, -gap - 4, Alignment.LowerCenter), (0, gap + 4, Alignment.UpperCenter),
+        ];
+        foreach (var (at, text, colour) in labels)
+        {
+            var p = plot.GetPixel(at);
+            var w = text.Length * LabelSize * 0.62f;
+            var h = LabelSize * 1.1f;
+            var choice = around[0];
+            foreach (var c in around)
+            {
+                if (taken.Any(t => Overlaps(t, Box(p, c, w, h)))) continue;
+                choice = c;
+                break;
+            }
+            taken.Add(Box(p, choice, w, h));
+            var label = plot.Add.Text(text, at.X, at.Y);
+            label.LabelFontSize = LabelSize;
+            label.LabelBold = true;
+            label.LabelFontColor = colour;
+            label.LabelAlignment = choice.Align;
+            label.OffsetX = choice.Dx;
+            label.OffsetY = choice.Dy;
+        }
     }
 
-    private static string Format(double v) => v switch
+    /// <summary>The pixels a label of <paramref name="w"/> by <paramref name="h"/> covers when put at <paramref name="c"/> from <paramref name="p"/>.</summary>
+    private static PixelRect Box(Pixel p, (float Dx, float Dy, Alignment Align) c, float w, float h)
     {
-        >= 1e6 => FormattableString.Invariant($"{v / 1e6:0.##}M"),
-        >= 1e3 => FormattableString.Invariant($"{v / 1e3:0.##}K"),
-        >= 1 => v.ToString("0", CultureInfo.InvariantCulture),
-        _ => v.ToString("0.###", CultureInfo.InvariantCulture),
-    };
+        float x = p.X + c.Dx, y = p.Y + c.Dy;
+        var left = c.Align switch
+        {
+            Alignment.LowerLeft or Alignment.UpperLeft or Alignment.MiddleLeft => x,
+            Alignment.LowerRight or Alignment.UpperRight or Alignment.MiddleRight => x - w,
+            _ => x - w / 2,
+        };
+        var top = c.Align switch
+        {
+            Alignment.UpperLeft or Alignment.UpperRight or Alignment.UpperCenter => y,
+            Alignment.LowerLeft or Alignment.LowerRight or Alignment.LowerCenter => y - h,
+            _ => y - h / 2,
+        };
+        return new PixelRect(left, left + w, top + h, top);
+    }
+
+    private static bool Overlaps(PixelRect a, PixelRect b) => a.Left < b.Right && b.Left < a.Right && a.Top < b.Bottom && b.Top < a.Bottom;
 }

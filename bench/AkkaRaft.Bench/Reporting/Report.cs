@@ -7,7 +7,7 @@ namespace AkkaRaft.Bench;
 
 /// <summary>
 /// Everything one run measured: the throughput rows, the failover trials and the physical floor. Prints them as one
-/// text (tables, the targets) and writes the same figures as JSON, the text, and the chart.
+/// text (tables, the targets) and writes the same figures as JSON, the text, and the charts.
 /// </summary>
 internal sealed class Report(IReadOnlyList<RunResult> rows, IReadOnlyList<FailoverResult> failovers, IReadOnlyList<FloorResult> floor, TimeSpan elapsed, bool quick)
 {
@@ -160,13 +160,19 @@ internal sealed class Report(IReadOnlyList<RunResult> rows, IReadOnlyList<Failov
         return theirs is null ? null : (r.Latency.PerSecond / theirs.Latency.PerSecond, r.Latency.P50Ms / theirs.Latency.P50Ms, with);
     }
 
-    /// <summary>Writes results.json, table.md and chart.png to <paramref name="directory"/>.</summary>
-    public void Write(string directory, string header)
+    /// <summary>
+    /// Writes results.json, table.md and the charts (<see cref="Chart.WriteAll"/>) to <paramref name="directory"/>;
+    /// returns the paths written, and for a chart not written, why.
+    /// </summary>
+    public (IReadOnlyList<string> Written, string? Skipped) Write(string directory, string header)
     {
         Directory.CreateDirectory(directory);
-        File.WriteAllText(Path.Combine(directory, "results.json"), Json());
-        File.WriteAllText(Path.Combine(directory, "table.md"), header + Environment.NewLine + Text());
-        Chart.Write(Path.Combine(directory, "chart.png"), rows.Where(r => r.Failure is null && r.Latency.Count > 0).ToList());
+        var results = Path.Combine(directory, "results.json");
+        var table = Path.Combine(directory, "table.md");
+        File.WriteAllText(results, Json());
+        File.WriteAllText(table, header + Environment.NewLine + Text());
+        var (charts, skipped) = Chart.WriteAll(directory, rows);
+        return ([results, table, .. charts], skipped);
     }
 
     public string Json()
@@ -183,6 +189,7 @@ internal sealed class Report(IReadOnlyList<RunResult> rows, IReadOnlyList<Failov
                 P50Ms = Finite(r.Latency.P50Ms),
                 P99Ms = Finite(r.Latency.P99Ms),
                 MaxMs = Finite(r.Latency.MaxMs),
+                PercentilesMs = r.Latency.Percentiles?.ToDictionary(p => p.Percentile.ToString(Ci), p => Math.Round(p.Ms, 4)),
                 ComparedWith = ratio?.With is { } with ? $"{DotNextThroughput.SystemName}/{with}" : null,
                 OpsRatio = ratio is { } a ? Finite(a.Ops) : null,
                 P50Ratio = ratio is { } b ? Finite(b.P50) : null,
@@ -217,52 +224,8 @@ internal sealed class Report(IReadOnlyList<RunResult> rows, IReadOnlyList<Failov
                 MaxMs = Finite(f.Latency.MaxMs),
             });
         }
-        return JsonSerializer.Serialize(json, JsonOptions);
+        return JsonSerializer.Serialize(json, ResultsJson.Options);
     }
 
     private static double? Finite(double value) => double.IsFinite(value) ? Math.Round(value, 4) : null;
-
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
-    /// <summary>
-    /// One JSON row. Kind "throughput": a proposer count's commits (ops_per_sec, p50/p99/max commit latency in ms, and
-    /// for AkkaRaft the ratio to dotNext on the same medium); "failover": failover_median_ms and failover_max_ms over
-    /// the trials; "floor": a physical floor measurement (system "floor").
-    /// </summary>
-    private sealed record JsonRow(string System, string Mode, string Kind)
-    {
-        public int? Proposers { get; init; }
-        public long? Commits { get; init; }
-        public double? OpsPerSec { get; init; }
-        public double? P50Ms { get; init; }
-        public double? P99Ms { get; init; }
-        public double? MaxMs { get; init; }
-        public string? ComparedWith { get; init; }
-        public double? OpsRatio { get; init; }
-        public double? P50Ratio { get; init; }
-        public long? AllocatedBytesPerCommit { get; init; }
-        public double? CpuMicrosecondsPerCommit { get; init; }
-
-        public double? WarmupSeconds { get; init; }
-
-        public double? JitMsInWindow { get; init; }
-
-        /// <summary>Time the garbage collector held every thread of the process still, in the window.</summary>
-        public double? GcPauseMsInWindow { get; init; }
-
-        /// <summary>Collections in the window of generations 0, 1 and 2 (each count includes the higher ones').</summary>
-        public int[]? GcCollectionsInWindow { get; init; }
-        public int? Trials { get; init; }
-        public double? FailoverMedianMs { get; init; }
-        public double? FailoverMaxMs { get; init; }
-        public double[]? FailoverTrialsMs { get; init; }
-        public long? Samples { get; init; }
-        public string? Failure { get; init; }
-        public string? FirstAttemptFailure { get; init; }
-    }
 }

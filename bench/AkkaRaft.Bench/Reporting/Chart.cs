@@ -86,7 +86,7 @@ internal static class Chart
     private static void PlaceLabels(Plot plot, IReadOnlyList<(Coordinates At, string Text, Color Colour)> labels, IEnumerable<Coordinates[]> lines)
     {
         const float gap = 7;
-        var taken = labels.Select(l => plot.GetPixel(l.At)).Select(p => new PixelRect(p.X - 6, p.X + 6, p.Y + 6, p.Y - 6)).ToList();
+        var taken = labels.Select(l => plot.GetPixel(l.At)).Select(p => new Area(p.X - 6, p.X + 6, p.Y - 6, p.Y + 6)).ToList();
         // The lines, as small boxes every few pixels along each segment.
         foreach (var line in lines)
         {
@@ -97,7 +97,7 @@ internal static class Chart
                 for (var k = 0; k <= steps; k++)
                 {
                     float x = a.X + (b.X - a.X) * k / Math.Max(steps, 1), y = a.Y + (b.Y - a.Y) * k / Math.Max(steps, 1);
-                    taken.Add(new PixelRect(x - 2, x + 2, y + 2, y - 2));
+                    taken.Add(new Area(x - 2, x + 2, y - 2, y + 2));
                 }
             }
         }
@@ -130,7 +130,7 @@ internal static class Chart
     }
 
     /// <summary>The pixels a label of <paramref name="w"/> by <paramref name="h"/> covers when put at <paramref name="c"/> from <paramref name="p"/>.</summary>
-    private static PixelRect Box(Pixel p, (float Dx, float Dy, Alignment Align) c, float w, float h)
+    private static Area Box(Pixel p, (float Dx, float Dy, Alignment Align) c, float w, float h)
     {
         float x = p.X + c.Dx, y = p.Y + c.Dy;
         var left = c.Align switch
@@ -145,8 +145,11 @@ internal static class Chart
             Alignment.LowerLeft or Alignment.LowerRight or Alignment.LowerCenter => y - h,
             _ => y - h / 2,
         };
-        return new PixelRect(left, left + w, top + h, top);
+        return new Area(left, left + w, top, top + h);
     }
 
-    private static bool Overlaps(PixelRect a, PixelRect b) => a.Left < b.Right && b.Left < a.Right && a.Top < b.Bottom && b.Top < a.Bottom;
+    private static bool Overlaps(Area a, Area b) => a.Left < b.Right && b.Left < a.Right && a.Top < b.Bottom && b.Top < a.Bottom;
+
+    /// <summary>A rectangle of the image in pixels (y grows downwards, so <see cref="Top"/> is the smaller).</summary>
+    private readonly record struct Area(float Left, float Right, float Top, float Bottom);
 }

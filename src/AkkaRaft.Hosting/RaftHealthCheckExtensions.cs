@@ -5,7 +5,7 @@ namespace AkkaRaft.Hosting;
 /// <summary>
 /// Registers <see cref="RaftHealthCheck{TKey}"/> through Akka.Hosting's health checks
 /// (<see cref="AkkaConfigurationBuilder.WithHealthCheck(AkkaHealthCheckRegistration)"/>): Akka.Hosting adds it to the
-/// application's <c>Microsoft.Extensions.Diagnostics.HealthChecks</c> checks, tagged <c>akka.net</c> and <c>raft</c>, so
+/// application's <c>Microsoft.Extensions.Diagnostics.HealthChecks</c> checks, tagged <c>akka</c> and <c>raft</c>, so
 /// <c>services.AddHealthChecks()</c> and ASP.NET Core's <c>MapHealthChecks</c> report it.
 /// </summary>
 public static class RaftHealthCheckExtensions

@@ -35,7 +35,7 @@ public class RaftOptionsTests
         var settings = RaftSettings.Create(ConfigurationFactory.ParseString(hocon));
         var defaults = RaftSettings.DefaultConfig().GetConfig(RaftSettings.ConfigPath);
         Assert.Equal("n1", settings.PeerId);
-        Assert.Equal(["n1", "n2", "n3"], settings.Members);
+        Assert.Equal(["n1", "n2", "n3"], settings.Members.ToArray());
         Assert.Equal(defaults.GetTimeSpan("election-timeout-min"), settings.ElectionTimeoutMin);
         Assert.Equal(defaults.GetString("cluster-id"), settings.ClusterId);
         Assert.Equal(defaults.GetBoolean("pre-vote"), settings.PreVote);

@@ -6,7 +6,10 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace AkkaRaft.Tests.Hosting;
 
-/// <summary>A lone peer started by WithRaft in a generic host elects itself, and is found through the registry and DI.</summary>
+/// <summary>
+/// A lone peer started by WithRaft in a generic host, writing to a journal given as Akka.Persistence.Hosting options,
+/// elects itself, and is found through the registry and DI.
+/// </summary>
 [Collection(TimingCollection.Name)]
 public sealed class WithRaftTests : IAsyncLifetime
 {
@@ -19,7 +22,7 @@ public sealed class WithRaftTests : IAsyncLifetime
                 o.PeerId = "n1";
                 o.ClusterId = "hosting-lone";
                 o.Members["n1"] = null;
-                o.Journal = RaftJournal.InMemory;
+                o.Journal = RaftJournal.FromOptions(new TestMemoryJournalOptions());
             })
             .WithRaftHealthCheck());
 
@@ -39,6 +42,9 @@ public sealed class WithRaftTests : IAsyncLifetime
         }, () => $"n1 is {state?.Role} in term {state?.Term}");
         var accepted = await peer.Ask<ProposeAccepted>(new Propose([1, 2, 3]), TimeSpan.FromSeconds(3));
         Assert.True(accepted.Index > 0);
+        // The journal options reached the system's configuration, under their own plugin id.
+        Assert.Equal("Akka.Persistence.Journal.MemoryJournal, Akka.Persistence",
+            _host.System.Settings.Config.GetString("akka.persistence.journal.hosting-test-memory.class"));
     }
 
     [Fact]

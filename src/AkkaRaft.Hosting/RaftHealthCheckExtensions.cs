@@ -17,14 +17,19 @@ public static class RaftHealthCheckExtensions
     /// <summary>The health check of the peer or key-value server registered under <typeparamref name="TKey"/>.</summary>
     /// <param name="builder">The builder.</param>
     /// <param name="options">Thresholds; null means the defaults.</param>
-    /// <param name="name">Name of the check; null means <c>raft</c> for <see cref="RaftPeer"/>, else <c>raft-</c> and the key's name.</param>
+    /// <param name="name">
+    /// Name of the check; null means <c>raft</c> for <see cref="RaftPeer"/>, <c>raft-kv</c> for
+    /// <see cref="RaftKeyValueStore"/>, else <c>raft-</c> and the key type's name in lower case.
+    /// </param>
     /// <param name="tags">Tags besides <c>raft</c>.</param>
     /// <exception cref="ArgumentException">A value of <paramref name="options"/> is out of range; the message names it.</exception>
     public static AkkaConfigurationBuilder WithRaftHealthCheck<TKey>(this AkkaConfigurationBuilder builder, RaftHealthCheckOptions? options = null, string? name = null, IEnumerable<string>? tags = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var check = new RaftHealthCheck<TKey>(options);
-        name ??= typeof(TKey) == typeof(RaftPeer) ? "raft" : $"raft-{typeof(TKey).Name.ToLowerInvariant()}";
+        name ??= typeof(TKey) == typeof(RaftPeer) ? "raft"
+            : typeof(TKey) == typeof(RaftKeyValueStore) ? "raft-kv"
+            : $"raft-{typeof(TKey).Name.ToLowerInvariant()}";
         return builder.WithHealthCheck(name, check, HealthStatus.Unhealthy, new[] { "raft" }.Concat(tags ?? []));
     }
 }

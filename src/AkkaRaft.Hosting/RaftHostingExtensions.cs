@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AkkaRaft.KeyValue;
 
 namespace AkkaRaft.Hosting;
@@ -11,6 +12,9 @@ namespace AkkaRaft.Hosting;
 /// </summary>
 public static class RaftHostingExtensions
 {
+    /// <summary>The registry keys and actor names each builder has been given, to refuse a second use at build time.</summary>
+    private static readonly ConditionalWeakTable<AkkaConfigurationBuilder, HashSet<string>> Claimed = new();
+
     /// <summary>Starts a Raft peer, registered under <see cref="RaftPeer"/>.</summary>
     /// <exception cref="ArgumentException">An option is missing or invalid; the one-line message names it.</exception>
     public static AkkaConfigurationBuilder WithRaft(this AkkaConfigurationBuilder builder, RaftOptions options) =>
@@ -65,7 +69,7 @@ public static class RaftHostingExtensions
         {
             throw new ArgumentException($"{e.Message.Split('\n')[0].Trim()}", e);
         }
-        builder.AddHocon(KvConfig.DefaultConfig(), HoconAddMode.Append);
+        AppendOnce(builder, "AkkaRaft.KeyValue", KvConfig.DefaultConfig());
         return builder.WithHostedPeer<TKey>(options, "kv", (_, _, settings, peers, actorOptions) =>
             KvServer.Props(settings, peers, actorOptions, kv));
     }
@@ -79,7 +83,17 @@ public static class RaftHostingExtensions
         options.Resolve(RaftSettings.DefaultConfig()); // fail now, while the host is being built
         var journal = options.Journal ?? RaftJournal.SystemDefault;
         var name = options.ActorName ?? defaultName;
-        builder.AddHocon(RaftSettings.DefaultConfig(), HoconAddMode.Append);
+        var claimed = Claimed.GetOrCreateValue(builder);
+        lock (claimed)
+        {
+            if (claimed.Contains("key:" + typeof(TKey).FullName))
+                throw new ArgumentException($"a Raft peer is registered under {typeof(TKey).Name} already: give each peer of this ActorSystem its own key type (WithRaft<TKey>, WithRaftKeyValueStore<TKey>)");
+            if (claimed.Contains("name:" + name))
+                throw new ArgumentException($"RaftOptions.ActorName '{name}' is taken by another peer of this ActorSystem: give each one its own name");
+            claimed.Add("key:" + typeof(TKey).FullName);
+            claimed.Add("name:" + name);
+        }
+        AppendOnce(builder, "AkkaRaft.Actors", RaftSettings.DefaultConfig());
         journal.Configure(builder);
         return builder.WithActors((system, registry) =>
         {
@@ -94,6 +108,18 @@ public static class RaftHostingExtensions
             RaftHostingRegistry.Get(system).Add(typeof(TKey), new HostedPeer(settings, paths, actor, leaders));
             registry.Register<TKey>(actor);
         });
+    }
+
+    /// <summary>
+    /// Appends a module's defaults to the builder's configuration, once: Akka.Hosting refuses a configuration that would
+    /// become its own fallback, and a second copy would add nothing.
+    /// </summary>
+    internal static void AppendOnce(AkkaConfigurationBuilder builder, string module, Akka.Configuration.Config defaults)
+    {
+        var claimed = Claimed.GetOrCreateValue(builder);
+        lock (claimed)
+            if (!claimed.Add("defaults:" + module)) return;
+        builder.AddHocon(defaults, HoconAddMode.Append);
     }
 
     private static RaftOptions Configured(Action<RaftOptions> configure)

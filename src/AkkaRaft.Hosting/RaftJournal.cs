@@ -88,7 +88,7 @@ public sealed class RaftJournal
         return new("akka.persistence.journal.rocksdb", "akka.persistence.snapshot-store.rocksdb", $"rocksdb at {path}", builder =>
         {
             builder.AddHocon(config, HoconAddMode.Prepend);
-            builder.AddHocon(RocksDbPersistence.DefaultConfiguration, HoconAddMode.Append);
+            RaftHostingExtensions.AppendOnce(builder, "AkkaRaft.Persistence.RocksDb", RocksDbPersistence.DefaultConfiguration);
         });
     }
 

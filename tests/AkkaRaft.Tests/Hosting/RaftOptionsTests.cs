@@ -136,6 +136,26 @@ public class RaftOptionsTests
             Assert.Throws<ArgumentException>(() => Builder().WithRaftHealthCheck(new RaftHealthCheckOptions { UnhealthyAfterElectionTimeouts = 0 })).Message);
     }
 
+    /// <summary>Registry key of a second peer in one system.</summary>
+    private sealed class Second;
+
+    [Fact]
+    public void A_second_peer_on_one_builder_needs_its_own_key_and_name()
+    {
+        var first = Three();
+        first.Journal = RaftJournal.RocksDb("/tmp/hosting-unused");
+        var builder = Builder().WithRaft(first);
+        var sameKey = Assert.Throws<ArgumentException>(() => builder.WithRaft(Three()));
+        Assert.StartsWith("a Raft peer is registered under RaftPeer already", sameKey.Message);
+        var sameName = Assert.Throws<ArgumentException>(() => builder.WithRaft<Second>(Three()));
+        Assert.StartsWith("RaftOptions.ActorName 'raft' is taken", sameName.Message);
+        var other = Three();
+        other.ActorName = "raft-2";
+        other.Journal = first.Journal;
+        builder.WithRaft<Second>(other); // the defaults of AkkaRaft and of the RocksDB store are added once
+        builder.WithRaftKeyValueStore(Three()); // the store's own key and name
+    }
+
     [Fact]
     public void RocksDb_journal_names_its_plugins_and_quotes_the_path()
     {

@@ -20,14 +20,19 @@ internal static class CommandLineErrors
         // Help, --version and completion requests clear the errors and run in place of the command.
         if (result.Errors.Count == 0 && result.Action != command.Action) return null;
 
-        // An unknown option may have been taken as an operand or as another option's value: the old parser called any
-        // word starting with -- an option, and so does this one.
-        if (StrayOption(result) is { } stray)
-            return isRoot ? $"no command given before '{stray}' (the command comes first, e.g. status --config FILE); {hint}" : UnknownOption(command, stray, hint);
+        if (isRoot)
+        {
+            var first = result.Tokens.FirstOrDefault(t => t.Type == TokenType.Argument)?.Value;
+            if (first is null) return $"no command given; {hint}";
+            return first.StartsWith('-')
+                ? $"no command given before '{first}' (the command comes first, e.g. status --config FILE); {hint}"
+                : $"unknown command '{first}'{Suggest(first, command.Subcommands.Select(c => c.Name))}; {hint}";
+        }
+        // An unknown option may have been taken as an operand or as another option's value: any word starting with --
+        // is taken for an option.
+        if (StrayOption(result) is { } stray) return UnknownOption(command, stray, hint);
         if (result.UnmatchedTokens.FirstOrDefault() is { } unmatched)
         {
-            if (isRoot && unmatched.StartsWith('-')) return $"no command given before '{unmatched}' (the command comes first, e.g. status --config FILE); {hint}";
-            if (isRoot) return $"unknown command '{unmatched}'{Suggest(unmatched, command.Subcommands.Select(c => c.Name))}; {hint}";
             if (unmatched.StartsWith('-') && unmatched.Length > 1) return UnknownOption(command, unmatched, hint);
             return command.Arguments.Count == 0
                 ? $"{command.Name} takes no operands, found '{unmatched}'; {hint}"
@@ -43,7 +48,6 @@ internal static class CommandLineErrors
             if (option.Required && given is null or { Implicit: true })
                 return $"{option.Name} {option.HelpName} is required" + (HostOptions.RequiredExamples.TryGetValue(option.Name, out var example) ? $" ({example})" : "");
         }
-        if (isRoot) return $"no command given; {hint}";
         // What remains are the errors of the Host's own parsers and validators, already one line each.
         return result.Errors.Count == 0 ? null : OneLine(result.Errors[0].Message);
     }

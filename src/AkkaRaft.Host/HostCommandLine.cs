@@ -69,6 +69,8 @@ internal static class HostCommandLine
         {
             Demo(), Node(), Put(), Append(), Get(), Status(), Members(), Add(), Promote(), Remove(), Transfer(), Shell(),
         };
+        // The same name in the usage lines however it was started (the apphost, `dotnet AkkaRaft.Host.dll`, a test).
+        root.HelpName = "AkkaRaft.Host";
         var help = root.Options.OfType<HelpOption>().Single();
         help.Action = new HelpWithFooter((HelpAction)help.Action!);
         return root;

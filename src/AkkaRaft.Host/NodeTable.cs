@@ -58,7 +58,7 @@ internal static class NodeTable
         string Number(long? n) => n?.ToString(CultureInfo.InvariantCulture) ?? "";
         var s = row.State;
         return s is null
-            ? [row.Node.Id, row.Address, row.Role, "", "", "", "", "", ""]
+            ? [row.Node.Id, row.Address, row.Role, "", "", "", "", "", row.Heard ?? ""]
             : [row.Node.Id, row.Address, row.Role, Number(s.Term), s.LeaderId ?? "-", Number(s.CommitIndex), Number(s.LastApplied),
                 row.Lag is null ? "-" : Number(row.Lag), s.IsLeader ? "(leader)" : row.Heard ?? "-"];
     }

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
-using System.Globalization;
 using AkkaRaft.Actors;
 using AkkaRaft.KeyValue;
 
@@ -21,7 +20,8 @@ internal static class HostCommandLine
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
         var root = Build();
-        var result = root.Parse(Normalise(args));
+        // A word starting with @ is a key or a value like any other, never a file of more arguments.
+        var result = root.Parse(Normalise(args), new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (CommandLineErrors.Describe(result) is { } problem)
         {
             error.WriteLine($"error: {problem}");
@@ -84,10 +84,23 @@ internal static class HostCommandLine
         public HelpWithFooter(HelpAction generated)
         {
             _generated = generated;
-            _generated.MaxWidth = Console.IsOutputRedirected ? 120 : Math.Clamp(Console.WindowWidth, 60, 120);
+            _generated.MaxWidth = Width();
         }
 
         public override bool ClearsParseErrors => true;
+
+        /// <summary>The terminal's width within 60-120 columns; 120 for a file or a pipe.</summary>
+        private static int Width()
+        {
+            try
+            {
+                return Console.IsOutputRedirected ? 120 : Math.Clamp(Console.WindowWidth, 60, 120);
+            }
+            catch (IOException)
+            {
+                return 120;
+            }
+        }
 
         public override int Invoke(ParseResult parseResult)
         {

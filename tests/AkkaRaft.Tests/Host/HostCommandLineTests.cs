@@ -87,6 +87,15 @@ public sealed class HostCommandLineTests
     }
 
     [Fact]
+    public async Task A_value_starting_with_an_at_sign_is_a_value_not_a_response_file()
+    {
+        // The command runs (and fails on the missing cluster file): the value was taken as it is.
+        var (code, _, stderr) = await Run("put", "k", "@home", "--config", "/nonexistent/c.hocon");
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: cannot read /nonexistent/c.hocon", stderr);
+    }
+
+    [Fact]
     public async Task Interval_without_watch_is_refused()
     {
         var (code, _, stderr) = await Run("status", "--config", "c.hocon", "--interval", "2");

@@ -63,19 +63,28 @@ internal static class ClientCommands
         using var system = ClientSystem(cluster);
         try
         {
-            // The file's nodes and the members the group reports: nodes added later, and those removed, are shown too.
-            var view = await ClusterView.Discover(system, cluster.Nodes, TimeSpan.FromSeconds(2));
-            var states = await QueryStates(system, view.Nodes, TimeSpan.FromSeconds(3));
-            // A removed node is often not told (its leader stops replicating to it): the group's answer says it too.
-            var members = view.Members?.List.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
-            var marked = states.Select(s => (s.Node, s.State is { } state && members is not null && !members.Contains(s.Node.Id) ? state with { IsMember = false } : s.State));
-            foreach (var line in StatusTable(marked)) Console.WriteLine(line);
+            var states = await Survey(system, cluster.Nodes, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(3));
+            foreach (var line in StatusTable(states)) Console.WriteLine(line);
             return states.Any(s => s.State is not null) ? 0 : NotCompleted;
         }
         finally
         {
             await system.Terminate();
         }
+    }
+
+    /// <summary>
+    /// The state of every node worth asking: <paramref name="places"/> and the members the group reports (nodes added
+    /// later, and those removed, are shown too), each asked within <paramref name="askBound"/>; a node the latest
+    /// configuration does not list is marked as not a member.
+    /// </summary>
+    public static async Task<(NodeAddress Node, RaftState? State)[]> Survey(ActorSystem system, IReadOnlyList<NodeAddress> places, TimeSpan discoverBound, TimeSpan askBound)
+    {
+        var view = await ClusterView.Discover(system, places, discoverBound);
+        var states = await QueryStates(system, view.Nodes, askBound);
+        // A removed node is often not told (its leader stops replicating to it): the group's answer says it too.
+        var members = view.Members?.List.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+        return states.Select(s => (s.Node, s.State is { } state && members is not null && !members.Contains(s.Node.Id) ? state with { IsMember = false } : s.State)).ToArray();
     }
 
     /// <summary>Each node's <see cref="RaftState"/>, asked for at once; null for a node that did not answer in <paramref name="timeout"/>.</summary>
@@ -91,8 +100,6 @@ internal static class ClientCommands
                 return (node, (RaftState?)null);
             }
         }));
-
-    private static string RoleName(RaftRole role) => role == RaftRole.PreCandidate ? "pre-candidate" : role.ToString().ToLowerInvariant();
 
     /// <summary>
     /// On a leader's line, how long ago it heard from each follower ("n2 12 ms, n3 never"); on a node its latest
@@ -113,7 +120,7 @@ internal static class ClientCommands
             var address = $"{node.Host}:{node.Port}";
             yield return state is null
                 ? $"{node.Id,-6} {address,-22} unreachable"
-                : $"{node.Id,-6} {address,-22} {RoleName(state.Role),-13} {state.Term,6} {state.LeaderId ?? "-",-7} {state.CommitIndex,8} {state.LastApplied,8}  {Heard(state)}";
+                : $"{node.Id,-6} {address,-22} {NodeRow.RoleName(state.Role),-13} {state.Term,6} {state.LeaderId ?? "-",-7} {state.CommitIndex,8} {state.LastApplied,8}  {Heard(state)}";
         }
     }
 }

@@ -16,6 +16,9 @@ internal static class DemoCommand
     private static readonly TimeSpan StatusTimeout = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>Tables start under the text of a step's line, after its "[ 12.3 s] ".</summary>
+    private const string Indent = "           ";
+
     public static async Task<int> Run()
     {
         var clock = Stopwatch.StartNew();
@@ -90,6 +93,12 @@ internal static class DemoCommand
             var states = await ClientCommands.QueryStates(system, which.Select(Address), StatusTimeout);
             return states.Select(s => s.State).ToArray();
         }
+        // The table of nodes after a step, indented under its line; a node not in `which` did not answer.
+        void Table(IReadOnlyList<string> which, RaftState?[] states)
+        {
+            var answers = which.Zip(states, (id, state) => (Id: id, State: state)).ToDictionary(p => p.Id, p => p.State);
+            NodeTable.Print(NodeRow.Of(ids.Select(id => (Address(id), answers.GetValueOrDefault(id)))), Indent);
+        }
 
         // Every node must answer before the leader is killed: with one of three silent (a peer whose journal recovery
         // failed stays stopped inside a running process), killing the leader would leave no majority.
@@ -101,6 +110,7 @@ internal static class DemoCommand
             return seen.All(s => s is not null) ? Leader(seen) : null;
         }, () => Silent(ids, seen));
         step.Say($"{first.PeerId} is the leader at term {first.Term}; every node answers");
+        Table(ids, seen);
 
         var servers = RaftPeers.FromPaths(cluster.Cluster.Nodes.ToDictionary(n => n.Id, n => ActorPath.Parse(n.ServerPath)));
         var client = new KvClient(system, servers);
@@ -134,6 +144,7 @@ internal static class DemoCommand
             return Leader(seen) is { } next && next.Term > leader.Term ? next : null;
         }, () => Silent(survivors, seen));
         step.Say($"{second.PeerId} is the new leader at term {second.Term}, seen {(step.Clock.Elapsed - killedAt).TotalSeconds:0.00} s after the kill");
+        Table(survivors, seen);
         var resumed = await WaitFor("write acknowledged after the kill", TimeSpan.FromSeconds(15), interrupt, () =>
         {
             writer.ThrowIfFailed();
@@ -165,6 +176,7 @@ internal static class DemoCommand
         });
         var catchUp = step.Clock.Elapsed - restartedAt;
         step.Say($"{leader.PeerId} caught up: applied index {caughtUp.LastApplied} reached the leader's {target}, {catchUp.TotalSeconds:0.00} s after its restart");
+        Table(ids, await Query(ids));
 
         await writer.StopAsync();
         var writes = writer.Writes;
@@ -177,7 +189,7 @@ internal static class DemoCommand
             return states.All(s => s is not null && s.CommitIndex == commit && s.LastApplied == commit) ? states : null;
         });
         step.Say($"every node has applied the whole log, up to index {settled[0]!.CommitIndex}:");
-        foreach (var line in ClientCommands.StatusTable(cluster.Cluster.Nodes.Zip(settled))) Console.WriteLine($"           {line}");
+        Table(ids, settled);
 
         var read = await client.GetAsync(DemoWriter.Key, interrupt);
         if (!read.IsOk) throw new DemoFailure($"the final read of \"{DemoWriter.Key}\" timed out");

@@ -20,6 +20,10 @@ public sealed class DemoCommandTests : IDisposable
         Assert.True(summary.Success, $"no success summary; {context}");
         Assert.True(int.Parse(summary.Groups[1].Value) > 0, context);
         Assert.Matches(@"failover \(kill -9 of the leader .*\): \d+\.\d\d s", stdout);
+        // A table of the nodes after the first election, after the kill (the killed leader unreachable), after the
+        // catch-up and at the end.
+        Assert.True(Regex.Matches(stdout, @"(?m)^ +node +address +role +term +leader +commit +applied +lag +heard$").Count == 4, context);
+        Assert.Matches(@"is the new leader at term \d+, seen .*\n(?: +.*\n)*? +n\d +\S+ +unreachable", stdout);
         Assert.True(exitCode == 0, $"exit code {exitCode}; {context}");
     }
 

@@ -40,6 +40,9 @@ internal sealed class HostChild : IDisposable
         return child;
     }
 
+    /// <summary>The process id, for signals.</summary>
+    public int Pid => _process.Id;
+
     /// <summary>What the process has written on stderr so far.</summary>
     public string Stderr
     {

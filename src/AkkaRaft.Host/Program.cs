@@ -13,14 +13,18 @@ const string usage = """
                                                        client writes, the leader is killed with kill -9, a new
                                                        one takes over, the killed node restarts and catches up,
                                                        and every acknowledged write is checked (exit 0: all found)
-      node --config FILE --id ID [--data-dir DIR]      run one node of the cluster in FILE in the foreground; FILE's
+      node --config FILE --id ID [--data-dir DIR] [--metrics-port M]
+                                                       run one node of the cluster in FILE in the foreground; FILE's
                                                        nodes are its first configuration only: after changes it
                                                        recovers its configuration from its own journal
-      node --id ID --host H --port P --join [--data-dir DIR] [--cluster-id C] [--config FILE]
+      node --id ID --host H --port P --join [--data-dir DIR] [--cluster-id C] [--config FILE] [--metrics-port M]
                                                        run an empty node that waits to be added with `add`; it
                                                        never campaigns on its own, learns the cluster id from the
                                                        leader that adds it (or takes C) and records it in DIR, so
                                                        the same command restarts it; FILE gives only settings
+                                                       --metrics-port M: serve Prometheus metrics at
+                                                       http://localhost:M/metrics; with OTEL_EXPORTER_OTLP_ENDPOINT
+                                                       set, a node also exports them over OTLP
       put KEY VALUE --config FILE [--timeout SECONDS]  set KEY; prints ok
       append KEY VALUE --config FILE [--timeout S]     append to KEY's value; prints ok
       get KEY --config FILE [--timeout SECONDS]        print KEY's value (linearizable read)
@@ -84,13 +88,14 @@ static async Task<int> RunCommand(string[] args)
             options[args[i]] = "on";
             continue;
         }
-        if (args[i] is not ("--config" or "--id" or "--data-dir" or "--timeout" or "--to" or "--host" or "--port" or "--cluster-id"))
+        if (args[i] is not ("--config" or "--id" or "--data-dir" or "--timeout" or "--to" or "--host" or "--port" or "--cluster-id" or "--metrics-port"))
             throw new HostError($"unknown option '{args[i]}'; try --help");
         if (i + 1 >= args.Length) throw new HostError($"{args[i]} needs a value");
         options[args[i]] = args[++i];
     }
     if (positional.Count == 0) throw new HostError("no command given; try --help");
     var command = positional[0];
+    if (options.ContainsKey("--metrics-port") && command != "node") throw new HostError($"--metrics-port goes with node, not {command}");
     var operands = positional.Skip(1).ToArray();
     var timeout = TimeSpan.FromSeconds(command is "add" or "promote" or "remove" ? 30 : 10);
     if (options.TryGetValue("--timeout", out var seconds) && (!double.TryParse(seconds, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s) || s <= 0 || s > 3600))
@@ -102,6 +107,9 @@ static async Task<int> RunCommand(string[] args)
         if (operands.Length != count) throw new HostError($"{command} takes {shape}; try --help");
     }
     ClusterFile Cluster() => ClusterFile.Load(options.GetValueOrDefault("--config"));
+    int? metricsPort = null;
+    if (options.TryGetValue("--metrics-port", out var metricsText))
+        metricsPort = int.TryParse(metricsText, out var m) && m is >= 1 and <= 65535 ? m : throw new HostError($"--metrics-port '{metricsText}' is not a TCP port (1-65535)");
 
     Task<int> Join()
     {
@@ -113,7 +121,7 @@ static async Task<int> RunCommand(string[] args)
         if (clusterId is not null && string.IsNullOrWhiteSpace(clusterId)) throw new HostError("--cluster-id must not be empty");
         var file = options.ContainsKey("--config") ? Cluster() : null;
         var directory = options.GetValueOrDefault("--data-dir") ?? file?.DataDirectory ?? "raft-data";
-        return NodeCommand.RunJoin(file?.Config ?? Akka.Configuration.Config.Empty, new NodeAddress(id, host, port, null), directory, clusterId);
+        return NodeCommand.RunJoin(file?.Config ?? Akka.Configuration.Config.Empty, new NodeAddress(id, host, port, null), directory, clusterId, metricsPort);
     }
 
     switch (command)
@@ -123,7 +131,7 @@ static async Task<int> RunCommand(string[] args)
             if (options.ContainsKey("--join")) return await Join();
             if (new[] { "--host", "--port", "--cluster-id" }.FirstOrDefault(options.ContainsKey) is { } joinOnly)
                 throw new HostError($"{joinOnly} goes with --join (a node of the cluster file listens where the file says)");
-            return await NodeCommand.Run(Cluster(), options.GetValueOrDefault("--id"), options.GetValueOrDefault("--data-dir"));
+            return await NodeCommand.Run(Cluster(), options.GetValueOrDefault("--id"), options.GetValueOrDefault("--data-dir"), metricsPort);
         case "members":
             Expect(0, "no operands, only --config FILE");
             return await MembershipCommands.Members(Cluster());

@@ -32,6 +32,13 @@ public sealed partial class RaftActor
     /// <summary>A leader's previous heartbeat tick: a follower not heard from since missed a heartbeat.</summary>
     private TimeSpan _lastHeartbeatAt;
 
+    /// <summary>
+    /// When each journal write in flight began (0: not timed), oldest first. Akka.Persistence completes writes in the order
+    /// they were issued, so the oldest entry is always the write that completes next; kept here rather than in the write's
+    /// callback, which would grow the closure every write allocates.
+    /// </summary>
+    private readonly Queue<long> _writeStarts = new();
+
     /// <summary>When the state machine's snapshot arrived, and the sequence number its save is answered with (0: none).</summary>
     private long _snapshotCreateStartedAt;
     private long _snapshotCreateAwaited = -1;
@@ -146,6 +153,13 @@ public sealed partial class RaftActor
         change switch { AddLearnerChange => "add_learner", PromoteLearnerChange => "promote_learner", _ => "remove_member" };
 
     // ---- durations ----
+
+    private void BeginWriteTiming() => _writeStarts.Enqueue(StartTiming(RaftInstruments.JournalWriteDuration));
+
+    private void EndWriteTiming()
+    {
+        if (_writeStarts.TryDequeue(out var startedAt)) RecordSince(RaftInstruments.JournalWriteDuration, startedAt);
+    }
 
     /// <summary>A timestamp for a duration, or 0 when nobody listens to <paramref name="histogram"/>.</summary>
     private long StartTiming(System.Diagnostics.Metrics.Histogram<double> histogram) => histogram.Enabled ? Math.Max(1, _clock.GetTimestamp()) : 0;

@@ -1,7 +1,6 @@
 using AkkaRaft.Actors.Protocol;
 using AkkaRaft.Actors.Persistence;
 using AkkaRaft.Actors.Core;
-using AkkaRaft.Actors.Metrics;
 
 namespace AkkaRaft.Actors;
 
@@ -68,12 +67,12 @@ public sealed partial class RaftActor
     {
         var pipelined = step.Write == StepWrite.Pipelined && step.Events.Count == 1;
         var ticket = _durability.Begin(pipelined);
-        var startedAt = StartTiming(RaftInstruments.JournalWriteDuration); // one more field of the closure, not one more allocation
+        BeginWriteTiming();
         if (pipelined)
         {
             PersistAsync(step.Events[0], e =>
             {
-                RecordSince(RaftInstruments.JournalWriteDuration, startedAt);
+                EndWriteTiming();
                 MarkDurable(e, ticket);
                 Complete(step, then);
             });
@@ -85,7 +84,7 @@ public sealed partial class RaftActor
             MarkDurable(e, ticket);
             if (--remaining == 0)
             {
-                RecordSince(RaftInstruments.JournalWriteDuration, startedAt);
+                EndWriteTiming();
                 Complete(step, then);
             }
         });

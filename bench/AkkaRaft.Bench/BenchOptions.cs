@@ -32,6 +32,9 @@ internal sealed record BenchOptions(
     /// <summary>With --catch-up: the peers' <c>akka.raft.snapshot.log-entries</c>.</summary>
     public int SnapshotEvery { get; init; } = 10_000;
 
+    /// <summary>--metrics: a listener subscribed to every AkkaRaft instrument for the whole run (<see cref="BenchMetrics"/>).</summary>
+    public bool Metrics { get; init; }
+
     /// <summary>--storage: measure synced writes (file, RocksDB, SQLite) instead of a cluster.</summary>
     public bool Storage { get; init; }
 
@@ -129,6 +132,9 @@ internal sealed record BenchOptions(
                                 --quick: no wait). The rows compare steady states, not the runtime's tiering
           --command-bytes 64    size of each proposed command (default 64)
           --failover-trials 10  leader kills per system (default 10; 0 skips failover)
+          --metrics             subscribe a MeterListener to every instrument of the AkkaRaft meter for the whole
+                                run and collect its gauges every second, as an exporter would: the allocation
+                                column then includes what recording the metrics costs
           --restart 100000      instead: commit this many commands on three peers with snapshots every 1000
                                 entries, restart one follower from its journal, and time how long until it
                                 has applied up to the commit index; --journal rocksdb (default) or sqlite
@@ -197,6 +203,11 @@ internal sealed record BenchOptions(
             if (name == "--storage")
             {
                 options = options with { Storage = true };
+                continue;
+            }
+            if (name == "--metrics")
+            {
+                options = options with { Metrics = true };
                 continue;
             }
             if (name == "--quick") continue;

@@ -37,6 +37,7 @@ Console.WriteLine(header);
 Console.WriteLine("warning: Debug build; numbers are not representative (use -c Release)");
 #endif
 
+using var metrics = options.Metrics ? BenchMetrics.Listen() : null;
 if (options.Storage)
     return StorageProbe.Run(options);
 if (options.RestartCommands > 0)

@@ -16,6 +16,7 @@ public sealed partial class RaftActor
     /// <summary>Once its vote for itself in the new term is durable: a candidate of that term, with one vote.</summary>
     private void EnterCandidacy()
     {
+        StartCampaign(preVote: false);
         ResetLeaderState();
         _role = RaftRole.Candidate;
         _leaderId = null;

@@ -9,6 +9,7 @@ public sealed partial class RaftActor
     private void BecomeFollower(long term, string? leaderId)
     {
         var wasRole = _role;
+        EndCampaign("lost");
         ResetLeaderState();
         _votes = null;
         _role = RaftRole.Follower;
@@ -36,7 +37,11 @@ public sealed partial class RaftActor
     /// </summary>
     private void NotLeadingCommands()
     {
-        Command<Propose>(_ => Sender.Tell(new NotLeader(_id, _leaderId)));
+        Command<Propose>(_ =>
+        {
+            CountProposal(_metrics.ProposalNotLeader);
+            Sender.Tell(new NotLeader(_id, _leaderId));
+        });
         Command<TransferLeadership>(_ => Sender.Tell(new NotLeader(_id, _leaderId)));
         Command<TransferTimeout>(_ => { }); // a stale timer from when it led
         Command<ReadIndex>(r => Sender.Tell(new ReadIndexRejected(r.RequestId, _id, _leaderId)));

@@ -11,8 +11,11 @@ public sealed partial class RaftActor
     private void ResetLeaderState()
     {
         RejectPendingReads(null);
+        ProposalsDropped();
+        if (_transferTarget is not null) CountTransfer(_timeoutNowSent ? "handed_over" : "abandoned");
         _lease.Clear();
         _progress.Clear();
+        _metrics.ClearFollowers();
         _proposed.Clear();
         _flushScheduled = false;
         EndTransfer();
@@ -29,6 +32,9 @@ public sealed partial class RaftActor
         _leaseForfeited = false;
         foreach (var peer in _others)
             _progress[peer] = new FollowerProgress(_log.LastIndex + 1, _settings.MaxInflightMessages);
+        ObserveFollowers();
+        EndCampaign("won");
+        _lastHeartbeatAt = Now;
         Timers.Cancel(ElectionTimerKey);
         Timers.StartPeriodicTimer(HeartbeatTimerKey, HeartbeatTick.Instance, _settings.HeartbeatInterval);
         StartQuorumChecks();
@@ -93,11 +99,13 @@ public sealed partial class RaftActor
         if (_transferTarget is { } target)
         {
             // Thesis §3.10: an entry appended now could be lost to the target's term; the client retries after.
+            CountProposal(_metrics.ProposalTransferring);
             Sender.Tell(new TransferInProgress(_id, target, propose));
             return;
         }
         var entry = new LogEntry(_log.LastIndex + _proposed.Count + 1, _currentTerm, propose.Command);
         _proposed.Add(entry);
+        TrackProposal(entry.Index);
         Sender.Tell(new ProposeAccepted(entry.Index, entry.Term));
         ScheduleFlush();
     }
@@ -138,6 +146,7 @@ public sealed partial class RaftActor
     private void OnHeartbeat()
     {
         StartLeaseRound();
+        CountHeartbeatFailures();
         foreach (var peer in _others)
         {
             _progress[peer].HeartbeatElapsed();

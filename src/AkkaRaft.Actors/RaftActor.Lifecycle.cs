@@ -9,6 +9,7 @@ public sealed partial class RaftActor
     /// </summary>
     protected override void PostStop()
     {
+        UnregisterMetrics(); // a stopped peer's gauges disappear
         // HasExtension first: creating the extension while the system terminates would be a side effect of logging.
         var reason = Context.System.HasExtension<CoordinatedShutdown>() ? CoordinatedShutdown.Get(Context.System).ShutdownReason : null;
         if (reason is CoordinatedShutdown.ClusterDowningReason)

@@ -90,6 +90,7 @@ public sealed partial class RaftActor
                 _departing.Remove(id); // added back
                 if (!_progress.ContainsKey(id)) _progress[id] = new FollowerProgress(_log.LastIndex + 1, _settings.MaxInflightMessages);
             }
+            ObserveFollowers();
             foreach (var id in _progress.Keys.Where(id => !members.Contains(id) && !_departing.ContainsKey(id)).ToArray())
                 _departing[id] = new Departing(_configs.Latest.Index);
         }
@@ -130,7 +131,9 @@ public sealed partial class RaftActor
             forgotten = true;
             _logger.Info("{0} stops replicating to {1}, removed at index {2}: {3}", _id, id, removedAt, holdsRemoval ? "it holds its removal" : "it did not answer");
         }
-        if (forgotten) ComputeReplicationTargets();
+        if (!forgotten) return;
+        ComputeReplicationTargets();
+        ObserveFollowers();
     }
 
     /// <summary>
@@ -177,6 +180,7 @@ public sealed partial class RaftActor
     {
         if (_pendingChange is not { } pending || _commitIndex < pending.Index) return;
         _pendingChange = null;
+        CountMembershipChange(KindOf(pending.Change), "committed");
         if (pending.ThenCatchUp)
         {
             StartCatchUp(pending.Change.Id, pending.ReplyTo);
@@ -213,7 +217,7 @@ public sealed partial class RaftActor
         var latest = _configs.Latest;
         if (latest.Membership.IsVoter(request.Id ?? ""))
         {
-            Refuse(Sender, MembershipRefusalReason.AlreadyMember, $"cannot add voter {request.Id}: it is a voter already");
+            Refuse(Sender, "add_voter", MembershipRefusalReason.AlreadyMember, $"cannot add voter {request.Id}: it is a voter already");
             return;
         }
         if (!latest.Membership.IsLearner(request.Id ?? ""))
@@ -224,7 +228,7 @@ public sealed partial class RaftActor
         // Already a learner: only the catch-up and the promotion are left, under the same conditions as a change.
         if (BusyReason(latest.Index, request.ExpectedConfigurationIndex, $"add voter {request.Id}") is { } busy)
         {
-            Refuse(Sender, busy.Reason, busy.Message);
+            Refuse(Sender, "add_voter", busy.Reason, busy.Message);
             return;
         }
         StartCatchUp(request.Id!, Sender);
@@ -253,7 +257,7 @@ public sealed partial class RaftActor
         if (refusal is not null)
         {
             _logger.Info("{0} refused to {1}: {2}", _id, change.Describe(), refusal.Message);
-            Refuse(replyTo, refusal.Reason, refusal.Message);
+            Refuse(replyTo, thenCatchUp ? "add_voter" : KindOf(change), refusal.Reason, refusal.Message);
             return;
         }
         var entry = new LogEntry(_log.LastIndex + _proposed.Count + 1, _currentTerm, MembershipCodec.Encode(next!)) { Kind = LogEntryKind.Configuration };
@@ -263,8 +267,11 @@ public sealed partial class RaftActor
         Flush(); // in effect from its append (thesis §4.1), so the next request sees it
     }
 
-    private void Refuse(IActorRef replyTo, MembershipRefusalReason reason, string message) =>
+    private void Refuse(IActorRef replyTo, string change, MembershipRefusalReason reason, string message)
+    {
+        CountMembershipChange(change, "refused");
         replyTo.Tell(new MembershipChangeRefused(_id, reason, message), Self);
+    }
 
     // ---- a learner's catch-up before promotion (thesis §4.2.1) ----
 
@@ -282,7 +289,7 @@ public sealed partial class RaftActor
         if (!_progress.TryGetValue(c.Id, out var progress))
         {
             _catchUp = null;
-            Refuse(c.ReplyTo, MembershipRefusalReason.UnknownMember, $"cannot add voter {c.Id}: it is no longer a member ({_configs.Latest})");
+            Refuse(c.ReplyTo, "add_voter", MembershipRefusalReason.UnknownMember, $"cannot add voter {c.Id}: it is no longer a member ({_configs.Latest})");
             return;
         }
         switch (c.Rounds.Observe(progress.Match, _log.LastIndex, Now, progress.LastHeard))
@@ -294,12 +301,12 @@ public sealed partial class RaftActor
                 break;
             case CatchUpState.DidNotCatchUp:
                 _catchUp = null;
-                Refuse(c.ReplyTo, MembershipRefusalReason.NotCaughtUp,
+                Refuse(c.ReplyTo, "add_voter", MembershipRefusalReason.NotCaughtUp,
                     $"learner {c.Id} did not catch up in {c.Rounds.MaxRounds} rounds of at most {(long)_settings.ElectionTimeoutMin.TotalMilliseconds} ms (holds {progress.Match} of {_log.LastIndex}); it stays a learner");
                 break;
             case CatchUpState.Unavailable:
                 _catchUp = null;
-                Refuse(c.ReplyTo, MembershipRefusalReason.NotCaughtUp,
+                Refuse(c.ReplyTo, "add_voter", MembershipRefusalReason.NotCaughtUp,
                     $"learner {c.Id} did not answer for {(long)_settings.ElectionTimeoutMin.TotalMilliseconds} ms (holds {progress.Match} of {_log.LastIndex}); it stays a learner");
                 break;
         }
@@ -309,10 +316,10 @@ public sealed partial class RaftActor
     private void AbandonMembershipWork()
     {
         if (_pendingChange is { } p)
-            Refuse(p.ReplyTo, MembershipRefusalReason.LeadershipLost,
+            Refuse(p.ReplyTo, p.ThenCatchUp ? "add_voter" : KindOf(p.Change), MembershipRefusalReason.LeadershipLost,
                 $"'{p.Change.Describe()}' appended at index {p.Index} was not committed before {_id} stopped leading; it may still take effect: look with GetMembers");
         if (_catchUp is { } c)
-            Refuse(c.ReplyTo, MembershipRefusalReason.LeadershipLost, $"{_id} stopped leading while learner {c.Id} was catching up; it stays a learner");
+            Refuse(c.ReplyTo, "add_voter", MembershipRefusalReason.LeadershipLost, $"{_id} stopped leading while learner {c.Id} was catching up; it stays a learner");
         _pendingChange = null;
         _catchUp = null;
         _leavingGroup = false;

@@ -22,6 +22,7 @@ public sealed partial class RaftActor
     /// <summary>An election timeout: a pre-vote round when pre-vote is on, else an election at once (§5.2).</summary>
     private void StartElection()
     {
+        EndCampaign("timed_out"); // a (pre-)candidate whose round got no majority in time
         if (!MayCampaign()) return;
         if (_settings.PreVote) BeginPreVote();
         else BecomeCandidate();
@@ -41,6 +42,7 @@ public sealed partial class RaftActor
     /// </summary>
     private void EnterPreCandidacy()
     {
+        StartCampaign(preVote: true);
         ResetLeaderState();
         _role = RaftRole.PreCandidate;
         _leaderId = null;
@@ -52,7 +54,9 @@ public sealed partial class RaftActor
         Become(PreCampaigning);
         _logger.Info("{0} became pre-candidate at term {1}", _id, _currentTerm);
         PublishIfChanged();
-        if (_votes.Won) BecomeCandidate(); // a group of one, which has nobody to ask
+        if (!_votes.Won) return;
+        EndCampaign("won"); // a group of one, which has nobody to ask
+        BecomeCandidate();
     }
 
     private void PreCampaigning()
@@ -71,6 +75,7 @@ public sealed partial class RaftActor
                 if (_votes.Won)
                 {
                     _logger.Info("{0} received pre-votes from a majority at term {1}", _id, _currentTerm);
+                    EndCampaign("won");
                     BecomeCandidate();
                 }
                 break;

@@ -1,4 +1,5 @@
 using AkkaRaft.Actors.Core;
+using AkkaRaft.Actors.Metrics;
 using AkkaRaft.Actors.Protocol;
 
 namespace AkkaRaft.Actors;
@@ -14,7 +15,7 @@ public sealed partial class RaftActor
             (_applyTo ?? Sender).Tell(new ReadIndexReady(read.RequestId, _commitIndex), Sender);
             return;
         }
-        _reads.Admit(read.RequestId, Sender, termCommitted, _commitIndex);
+        _reads.Admit(read.RequestId, Sender, termCommitted, _commitIndex, StartTiming(RaftInstruments.ReadIndexDuration));
         // A new leader's commit index may lag what was committed before it (§6.4): commit an entry of its own term
         // first, a no-op (an empty command) unless the log already holds one of this term.
         if (!termCommitted && _log.LastTerm != _currentTerm && _proposed.Count == 0) AppendNoOp();
@@ -72,6 +73,7 @@ public sealed partial class RaftActor
         {
             // To the apply target, after the Applied messages up to read.Index: its mailbox keeps that order.
             var read = released[i];
+            RecordSince(RaftInstruments.ReadIndexDuration, read.AdmittedAt);
             (_applyTo ?? read.ReplyTo).Tell(new ReadIndexReady(read.RequestId, read.Index), read.ReplyTo);
         }
     }

@@ -2,6 +2,7 @@ using Akka.Persistence;
 using AkkaRaft.Actors.Protocol;
 using AkkaRaft.Actors.Persistence;
 using AkkaRaft.Actors.Core;
+using AkkaRaft.Actors.Metrics;
 using AkkaRaft.Actors.Serialization;
 
 namespace AkkaRaft.Actors;
@@ -46,6 +47,7 @@ public sealed partial class RaftActor
             _logger.Debug("{0} ignored a snapshot at {1} (snapshot at {2}, applied {3})", _id, snapshot.Index, _log.SnapshotIndex, _lastApplied);
             return;
         }
+        _snapshotCreateStartedAt = StartTiming(RaftInstruments.SnapshotCreateDuration);
         if (_durability.AppendsInFlight == 0)
         {
             SaveLocalSnapshot(snapshot);
@@ -64,11 +66,17 @@ public sealed partial class RaftActor
         _configs.Compacted(snapshot.Index);
         _snapshotState = snapshot.State;
         // If this save is lost, the journal still holds every event, so recovery is merely slower.
+        _snapshotCreateAwaited = LastSequenceNr;
         SaveSnapshot(CurrentSnapshot());
     }
 
     private void OnSnapshotSaved(SaveSnapshotSuccess saved)
     {
+        if (saved.Metadata.SequenceNr == _snapshotCreateAwaited)
+        {
+            RecordSince(RaftInstruments.SnapshotCreateDuration, _snapshotCreateStartedAt);
+            _snapshotCreateAwaited = -1;
+        }
         // The snapshot holds everything the journal held up to its sequence number (term, vote, log suffix).
         DeleteMessages(saved.Metadata.SequenceNr);
         DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1));
@@ -165,6 +173,7 @@ public sealed partial class RaftActor
             Send(s.From, new InstallSnapshotResult(_settings.ClusterId, _id, _currentTerm, s.LastIncludedIndex, s.Offset + s.Data.Length, Installed: true));
             return;
         }
+        if (s.Offset == 0) _snapshotInstallStartedAt = StartTiming(RaftInstruments.SnapshotInstallDuration);
         var next = _assembly.Offer(s.From, s.Term, s.LastIncludedIndex, s.LastIncludedTerm, s.Offset, s.Data, s.Done, out var complete);
         if (complete is null)
         {
@@ -183,6 +192,7 @@ public sealed partial class RaftActor
         _snapshotState = complete;
         _commitIndex = Math.Max(_commitIndex, s.LastIncludedIndex);
         _lastApplied = s.LastIncludedIndex;
+        ObserveLog();
         _applyTo?.Tell(new SnapshotInstalled(_id, s.LastIncludedIndex, s.LastIncludedTerm, complete), Self);
         _logger.Info("{0} installed a snapshot from {1} up to index {2} (term {3})", _id, s.From, s.LastIncludedIndex, s.LastIncludedTerm);
 
@@ -207,6 +217,7 @@ public sealed partial class RaftActor
                 if (saved.Metadata.SequenceNr != awaited) return; // an earlier local snapshot's answer
                 _durability.CoveredBySnapshot(s.LastIncludedIndex); // the snapshot stands for its entries
                 UnbecomeStacked();
+                RecordSince(RaftInstruments.SnapshotInstallDuration, _snapshotInstallStartedAt);
                 // The leader was heard just before the save: the follower's timer runs from now (Figure 2, Followers).
                 ResetElectionTimer();
                 Stash.UnstashAll();

@@ -24,6 +24,7 @@ public sealed partial class RaftActor
                 _durability.Rewritten(t.FromIndex - 1);
                 break;
         }
+        _metrics.SetLastIndex(_log.LastIndex);
         if (TrackConfigurations(e)) OnConfigurationChanged();
     }
 
@@ -66,10 +67,12 @@ public sealed partial class RaftActor
     {
         var pipelined = step.Write == StepWrite.Pipelined && step.Events.Count == 1;
         var ticket = _durability.Begin(pipelined);
+        BeginWriteTiming();
         if (pipelined)
         {
             PersistAsync(step.Events[0], e =>
             {
+                EndWriteTiming();
                 MarkDurable(e, ticket);
                 Complete(step, then);
             });
@@ -79,7 +82,11 @@ public sealed partial class RaftActor
         PersistAll(step.Events, e =>
         {
             MarkDurable(e, ticket);
-            if (--remaining == 0) Complete(step, then);
+            if (--remaining == 0)
+            {
+                EndWriteTiming();
+                Complete(step, then);
+            }
         });
     }
 

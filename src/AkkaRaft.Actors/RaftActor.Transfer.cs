@@ -25,6 +25,7 @@ public sealed partial class RaftActor
         if (target is null)
         {
             _logger.Info("{0} refused to hand over leadership: {1}", _id, refusal);
+            CountTransfer("refused");
             replyTo?.Tell(new TransferLeadershipRefused(_id, refusal!));
             return false;
         }
@@ -33,7 +34,11 @@ public sealed partial class RaftActor
             replyTo?.Tell(new TransferLeadershipStarted(_id, target));
             return true;
         }
-        if (_transferTarget is { } previous) _logger.Info("{0} abandons handing leadership to {1} for {2}", _id, previous, target);
+        if (_transferTarget is { } previous)
+        {
+            _logger.Info("{0} abandons handing leadership to {1} for {2}", _id, previous, target);
+            CountTransfer("abandoned");
+        }
         _transferTarget = target;
         _timeoutNowSent = false;
         // The deadline runs before the caller hears of the attempt, so a caller that waits for the answer and then
@@ -64,6 +69,7 @@ public sealed partial class RaftActor
     {
         if (_transferTarget is null) return;
         _logger.Warning("{0} abandons handing leadership to {1}: not done within {2} ms", _id, _transferTarget, (long)_settings.ElectionTimeoutMax.TotalMilliseconds);
+        CountTransfer("timed_out");
         EndTransfer();
         if (_leavingGroup) LeaveLeadership(); // removed: it steps down even though no one took over
     }

@@ -5,6 +5,7 @@ using Akka.Persistence;
 using AkkaRaft.Actors.Protocol;
 using AkkaRaft.Actors.Persistence;
 using AkkaRaft.Actors.Core;
+using AkkaRaft.Actors.Metrics;
 
 namespace AkkaRaft.Actors;
 
@@ -148,6 +149,7 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     private RaftActor(RaftSettings settings, RaftPeers peers, RaftActorOptions options)
     {
         _settings = settings;
+        _metrics = new PeerMetrics(settings.ClusterId, settings.PeerId);
         _lease = new ReadLease(settings.ElectionTimeoutMin, settings.Reads == ReadMode.Lease ? settings.LeaseClockDrift : TimeSpan.Zero);
         _peerDirectory = peers;
         _random = options.Random ?? new Random();
@@ -186,12 +188,14 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     {
         _routes = _peerDirectory.Bind(Context);
         OnConfigurationChanged();
+        RegisterMetrics();
         base.PreStart();
     }
 
     private void OnRecovered()
     {
         _durability.Recovered(_log.LastIndex);
+        ObserveLog();
         _logger.Info("{0} recovered at term {1} with a snapshot up to {2} and log entries up to {3} (voted for {4})", _id, _currentTerm, _log.SnapshotIndex, _log.LastIndex, _votedFor ?? "nobody");
         DeliverRecoveredSnapshot();
         // Raft §5.2: every peer starts as a follower; the election timer starts only now, after recovery.
@@ -322,8 +326,13 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
             // A configuration is the peer's own business: the state machine sees its index as a no-op, so indexes stay contiguous.
             _applyTo?.Tell(new Applied(_id, entry.Index, entry.Term, entry.Kind == LogEntryKind.Command ? entry.Command : Array.Empty<byte>()), Self);
         }
+        ObserveLog();
         var configurationCommitted = _configs.CommittedTo(_commitIndex);
-        if (_role == RaftRole.Leader) OnLeaderCommitted(); // first: the requester hears it committed, even if the leader now leaves
+        if (_role == RaftRole.Leader)
+        {
+            ProposalsCommitted();
+            OnLeaderCommitted();
+        } // first: the requester hears it committed, even if the leader now leaves
         if (configurationCommitted) OnConfigurationCommitted();
         ReleaseReads();
         MaybeRequestSnapshot();
@@ -350,6 +359,7 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
         var now = new RaftRoleChanged(_settings.ClusterId, _id, _currentTerm, _role, _leaderId);
         if (now == _lastPublished) return;
         _lastPublished = now;
+        ObserveRole();
         Context.System.EventStream.Publish(now);
     }
 }

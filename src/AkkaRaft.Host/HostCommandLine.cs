@@ -134,6 +134,8 @@ internal static class HostCommandLine
         var host = new Option<string>("--host") { HelpName = "H", Description = "With --join: the address the other nodes reach it at." };
         var port = HostOptions.Port("--port", "P", "With --join: the TCP port it listens on (1-65535).");
         var clusterId = new Option<string>("--cluster-id") { HelpName = "C", Description = "With --join: the group's cluster id (default: learned from the leader that adds it, then recorded in DIR)." };
+        var metricsPort = HostOptions.Port("--metrics-port", "M",
+            "Serve the AkkaRaft metrics for Prometheus at http://localhost:M/metrics (1-65535). With OTEL_EXPORTER_OTLP_ENDPOINT set, the node also exports them over OTLP.");
         var command = new Command("node", Text("""
             Runs one node of the cluster in FILE in the foreground (node --config FILE --id ID). With --join
             (node --id ID --host H --port P --join) it runs an empty node that waits to be added with `add`: it learns
@@ -142,7 +144,7 @@ internal static class HostCommandLine
             could not be recovered.
             """))
         {
-            config, id, dataDir, join, host, port, clusterId,
+            config, id, dataDir, join, host, port, clusterId, metricsPort,
         };
         command.SetAction(async (r, _) =>
         {
@@ -155,11 +157,11 @@ internal static class HostCommandLine
                 if (group is not null && string.IsNullOrWhiteSpace(group)) throw new HostError("--cluster-id must not be empty");
                 var file = r.GetValue(config) is { } path ? ClusterFile.Load(path) : null;
                 var directory = r.GetValue(dataDir) ?? file?.DataDirectory ?? "raft-data";
-                return await NodeCommand.RunJoin(file?.Config ?? Akka.Configuration.Config.Empty, new NodeAddress(me, hostName, portNumber, null), directory, group);
+                return await NodeCommand.RunJoin(file?.Config ?? Akka.Configuration.Config.Empty, new NodeAddress(me, hostName, portNumber, null), directory, group, r.GetValue(metricsPort));
             }
             if (new Option[] { host, port, clusterId }.FirstOrDefault(o => r.GetResult(o) is { Implicit: false }) is { } joinOnly)
                 throw new HostError($"{joinOnly.Name} goes with --join (a node of the cluster file listens where the file says)");
-            return await NodeCommand.Run(ClusterFile.Load(r.GetValue(config)), me, r.GetValue(dataDir));
+            return await NodeCommand.Run(ClusterFile.Load(r.GetValue(config)), me, r.GetValue(dataDir), r.GetValue(metricsPort));
         });
         return command;
     }

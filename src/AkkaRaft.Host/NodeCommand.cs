@@ -11,18 +11,19 @@ internal static class NodeCommand
     /// <summary>
     /// A node of the cluster file. Its members there are only its initial configuration: once changes were made it
     /// recovers the configuration from its own journal. A node that joined (its data directory records the group it
-    /// joined) starts as a joining node again, whatever the file says.
+    /// joined) starts as a joining node again, whatever the file says. With <paramref name="metricsPort"/> it serves its
+    /// metrics there (<see cref="HostMetrics"/>).
     /// </summary>
-    public static async Task<int> Run(ClusterFile cluster, string? id, string? dataDirectory)
+    public static async Task<int> Run(ClusterFile cluster, string? id, string? dataDirectory, int? metricsPort = null)
     {
         var me = cluster.Node(id);
         var directory = dataDirectory ?? cluster.DataDirectory;
         if (JoinGate.ReadRecord(JoinGate.RecordFile(directory, me.Id)) is { } joined)
-            return await RunJoin(cluster.Config, me, directory, joined);
+            return await RunJoin(cluster.Config, me, directory, joined, metricsPort);
         var routes = RaftPeers.FromPaths(cluster.Nodes.Where(n => n.Id != me.Id).ToDictionary(n => n.Id, n => ActorPath.Parse(n.ServerPath)));
         var settings = cluster.Settings.WithPeerId(me.Id);
         return await Serve(me, directory, cluster.Config, settings, cluster.HandoverLinger,
-            _ => KvServer.Props(settings, routes), $"{me.Id} of {settings.ClusterId}", settings.ToString());
+            _ => KvServer.Props(settings, routes), $"{me.Id} of {settings.ClusterId}", settings.ToString(), metricsPort);
     }
 
     /// <summary>
@@ -31,7 +32,7 @@ internal static class NodeCommand
     /// pins it or its data directory recorded it. <paramref name="config"/> gives the Raft and Akka settings (a cluster
     /// file's, or none for the defaults); its member list is not used.
     /// </summary>
-    public static async Task<int> RunJoin(Config config, NodeAddress me, string directory, string? clusterId)
+    public static async Task<int> RunJoin(Config config, NodeAddress me, string directory, string? clusterId, int? metricsPort = null)
     {
         var recorded = JoinGate.ReadRecord(JoinGate.RecordFile(directory, me.Id));
         if (recorded is not null && clusterId is not null && recorded != clusterId)
@@ -45,7 +46,7 @@ internal static class NodeCommand
             ? $"{me.Id} waits to be added to a group at {me.ServerPath} (for example: add {me.Id} {me.Host}:{me.Port} --config FILE)"
             : $"{me.Id} of {known} (joined)";
         return await Serve(me, directory, config, baseSettings, linger,
-            _ => Props.Create(() => new JoinGate(me.Id, record, known, server)), banner, baseSettings.ToString());
+            _ => Props.Create(() => new JoinGate(me.Id, record, known, server)), banner, baseSettings.ToString(), metricsPort);
     }
 
     /// <summary>The settings of a joining node: <paramref name="config"/>'s, with no members and join on.</summary>
@@ -64,7 +65,7 @@ internal static class NodeCommand
 
     /// <summary>Runs one node until it is stopped: its ActorSystem on Akka.Remote, its journal, its server at <c>/user/kv</c>.</summary>
     private static async Task<int> Serve(NodeAddress me, string directory, Config baseConfig, RaftSettings settings, TimeSpan linger,
-        Func<ActorSystem, Props> serverProps, string who, string settingsLine)
+        Func<ActorSystem, Props> serverProps, string who, string settingsLine, int? metricsPort)
     {
         try
         {
@@ -77,6 +78,7 @@ internal static class NodeCommand
         var storage = NodeStorage.Prepare(baseConfig, directory, me.Id, AppContext.BaseDirectory);
         var database = storage.Location;
         CheckPortFree(me.BindHost ?? me.Host, me.Port);
+        using var metrics = HostMetrics.Start(me.Id, metricsPort);
 
         var config = storage.Config.WithFallback(ClusterFile.RemoteConfig(baseConfig, me.Host, me.Port, me.BindHost, "INFO"));
 
@@ -94,6 +96,7 @@ internal static class NodeCommand
         var serverStopped = server.WatchAsync();
         Console.WriteLine($"{who} listening on {me.Host}:{me.Port}, data in {database}; Ctrl-C stops it");
         Console.WriteLine(settingsLine);
+        if (metricsPort is { } port) Console.WriteLine($"metrics at http://localhost:{port}/metrics");
 
         // A leader that is shutting down hands leadership over first, so clients wait for no election timeout.
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "raft-hand-over-leadership",

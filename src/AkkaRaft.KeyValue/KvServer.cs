@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using AkkaRaft.Actors;
+using AkkaRaft.Actors.Metrics;
 using AkkaRaft.Actors.Protocol;
 
 namespace AkkaRaft.KeyValue;
@@ -22,7 +24,10 @@ public sealed class KvServer : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     /// <summary>Writes proposed and not yet applied, by (session, sequence): answered when applied.</summary>
-    private readonly Dictionary<(long Session, long Sequence), IActorRef> _pendingWrites = new();
+    private readonly Dictionary<(long Session, long Sequence), (IActorRef Client, KvOperation Operation)> _pendingWrites = new();
+
+    /// <summary>The group and node tags of this server's metrics (<see cref="RaftMetrics"/>).</summary>
+    private readonly KeyValuePair<string, object?>[] _metricTags;
 
     /// <summary>Registrations proposed and not yet applied, by the nonce in their register entry.</summary>
     private readonly Dictionary<long, IActorRef> _pendingRegisters = new();
@@ -55,6 +60,7 @@ public sealed class KvServer : ReceiveActor
         KvConfig.Inject(Context.System); // client requests arrive through KvSerializer
         _clusterId = settings.ClusterId;
         _id = settings.PeerId;
+        _metricTags = [new(RaftMetrics.GroupTag, _clusterId), new(RaftMetrics.NodeTag, _id)];
         _raft = Context.Watch(Context.ActorOf(RaftActor.SupervisedProps(settings, peers, options with { ApplyTo = Self }), "raft"));
         Context.System.EventStream.Subscribe(Self, typeof(RaftRoleChanged));
 
@@ -93,7 +99,7 @@ public sealed class KvServer : ReceiveActor
     {
         if (!_isLeader)
         {
-            Sender.Tell(new KvResponse(0, 0, KvStatus.NotLeader, LeaderId: _leaderId));
+            Answer(Sender, Register, new KvResponse(0, 0, KvStatus.NotLeader, LeaderId: _leaderId));
             return;
         }
         // The nonce only finds this client again when the entry is applied; the session id is the entry's index.
@@ -109,7 +115,7 @@ public sealed class KvServer : ReceiveActor
         {
             if (!_isLeader)
             {
-                Sender.Tell(new KvResponse(request.SessionId, request.Sequence, KvStatus.NotLeader, LeaderId: _leaderId));
+                Answer(Sender, request.Operation, new KvResponse(request.SessionId, request.Sequence, KvStatus.NotLeader, LeaderId: _leaderId));
                 return;
             }
             var id = ++_nextReadId;
@@ -127,15 +133,16 @@ public sealed class KvServer : ReceiveActor
         // applied the register entry yet, so "unknown" here does not mean expired.
         if (_state.IsApplied(request.SessionId, request.Sequence))
         {
-            Sender.Tell(new KvResponse(request.SessionId, request.Sequence, KvStatus.Ok));
+            RaftInstruments.KvDedupHits.Add(1, _metricTags);
+            Answer(Sender, request.Operation, new KvResponse(request.SessionId, request.Sequence, KvStatus.Ok));
             return;
         }
         if (!_isLeader)
         {
-            Sender.Tell(new KvResponse(request.SessionId, request.Sequence, KvStatus.NotLeader, LeaderId: _leaderId));
+            Answer(Sender, request.Operation, new KvResponse(request.SessionId, request.Sequence, KvStatus.NotLeader, LeaderId: _leaderId));
             return;
         }
-        _pendingWrites[(request.SessionId, request.Sequence)] = Sender;
+        _pendingWrites[(request.SessionId, request.Sequence)] = (Sender, request.Operation);
         _raft.Tell(new Propose(new KvWriteCommand(request.SessionId, request.Sequence, request.Operation, request.Key, request.Value).Encode()));
     }
 
@@ -145,10 +152,10 @@ public sealed class KvServer : ReceiveActor
         switch (KvCommand.Decode(refused.Proposal.Command))
         {
             case KvRegisterCommand register when _pendingRegisters.Remove(register.Nonce, out var client):
-                client.Tell(new KvResponse(0, 0, KvStatus.Retry));
+                Answer(client, Register, new KvResponse(0, 0, KvStatus.Retry));
                 break;
-            case KvWriteCommand write when _pendingWrites.Remove((write.SessionId, write.Sequence), out var client):
-                client.Tell(new KvResponse(write.SessionId, write.Sequence, KvStatus.Retry));
+            case KvWriteCommand write when _pendingWrites.Remove((write.SessionId, write.Sequence), out var pending):
+                Answer(pending.Client, pending.Operation, new KvResponse(write.SessionId, write.Sequence, KvStatus.Retry));
                 break;
         }
     }
@@ -159,19 +166,22 @@ public sealed class KvServer : ReceiveActor
         // what is already applied here is not applied twice (a register would be registered twice).
         if (applied.Index <= _lastApplied) return;
         _lastApplied = applied.Index;
+        var startedAt = RaftInstruments.ApplyDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
         if (KvCommand.Decode(applied.Command) is not { } command) return; // a leader's no-op
         var outcome = _state.Apply(command, applied.Index);
         switch (command)
         {
             case KvRegisterCommand register when _pendingRegisters.Remove(register.Nonce, out var client):
-                client.Tell(new KvResponse(applied.Index, 0, KvStatus.Ok));
+                Answer(client, Register, new KvResponse(applied.Index, 0, KvStatus.Ok));
                 break;
-            case KvWriteCommand write when _pendingWrites.Remove((write.SessionId, write.Sequence), out var client):
+            case KvWriteCommand write when _pendingWrites.Remove((write.SessionId, write.Sequence), out var pending):
                 // A duplicate changes nothing, but its client still hears Ok: the first copy was applied.
+                if (outcome == KvApplyOutcome.Duplicate) RaftInstruments.KvDedupHits.Add(1, _metricTags);
                 var status = outcome == KvApplyOutcome.SessionExpired ? KvStatus.SessionExpired : KvStatus.Ok;
-                client.Tell(new KvResponse(write.SessionId, write.Sequence, status));
+                Answer(pending.Client, pending.Operation, new KvResponse(write.SessionId, write.Sequence, status));
                 break;
         }
+        if (startedAt != 0) RaftInstruments.ApplyDuration.Record(RaftInstruments.SecondsSince(startedAt), _metricTags);
     }
 
     private void OnSnapshotInstalled(SnapshotInstalled installed)
@@ -198,7 +208,7 @@ public sealed class KvServer : ReceiveActor
     private void AnswerRead(long id, KvStatus status, string? value, string? leaderId)
     {
         if (!_pendingReads.Remove(id, out var pending)) return;
-        pending.Client.Tell(new KvResponse(pending.Request.SessionId, pending.Request.Sequence, status, value, leaderId));
+        Answer(pending.Client, KvOperation.Get, new KvResponse(pending.Request.SessionId, pending.Request.Sequence, status, value, leaderId));
     }
 
     private void OnRoleChanged(RaftRoleChanged change)
@@ -208,13 +218,28 @@ public sealed class KvServer : ReceiveActor
         _isLeader = change.Role == RaftRole.Leader;
         if (!wasLeader || _isLeader) return;
         // Deposed: what was proposed may or may not commit; the clients retry, and the sessions keep it exactly-once.
-        foreach (var ((session, sequence), replyTo) in _pendingWrites)
-            replyTo.Tell(new KvResponse(session, sequence, KvStatus.Retry, LeaderId: change.LeaderId));
+        foreach (var ((session, sequence), pending) in _pendingWrites)
+            Answer(pending.Client, pending.Operation, new KvResponse(session, sequence, KvStatus.Retry, LeaderId: change.LeaderId));
         _pendingWrites.Clear();
         foreach (var replyTo in _pendingRegisters.Values)
-            replyTo.Tell(new KvResponse(0, 0, KvStatus.Retry, LeaderId: change.LeaderId));
+            Answer(replyTo, Register, new KvResponse(0, 0, KvStatus.Retry, LeaderId: change.LeaderId));
         _pendingRegisters.Clear();
         foreach (var id in _pendingReads.Keys.ToArray())
             AnswerRead(id, KvStatus.NotLeader, null, change.LeaderId);
+    }
+
+    /// <summary>A session registration, for the request metric (it is no <see cref="KvOperation"/>).</summary>
+    private static readonly KvOperation? Register = null;
+
+    /// <summary>Answers a client and counts the request by operation and result (<c>raft.kv.requests</c>).</summary>
+    private void Answer(IActorRef client, KvOperation? operation, KvResponse response)
+    {
+        if (RaftInstruments.KvRequests.Enabled)
+            RaftInstruments.KvRequests.Add(1, new TagList(_metricTags)
+            {
+                { RaftInstruments.KvOperation, operation switch { KvOperation.Get => "get", KvOperation.Put => "put", KvOperation.Append => "append", _ => "register" } },
+                { RaftInstruments.KvResult, response.Status switch { KvStatus.Ok => "ok", KvStatus.NotLeader => "not_leader", KvStatus.Retry => "retry", _ => "session_expired" } },
+            });
+        client.Tell(response);
     }
 }

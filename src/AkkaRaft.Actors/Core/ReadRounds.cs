@@ -5,7 +5,8 @@ namespace AkkaRaft.Actors.Core;
 /// <param name="ReplyTo">The requester.</param>
 /// <param name="Index">The read point: the commit index when the read was admitted (0 until known).</param>
 /// <param name="Round">The heartbeat round that must be acknowledged by a majority (0 until assigned).</param>
-internal sealed record PendingRead<T>(long RequestId, T ReplyTo, long Index, long Round);
+/// <param name="AdmittedAt">When it was admitted, for the ReadIndex duration metric (0: not timed).</param>
+internal sealed record PendingRead<T>(long RequestId, T ReplyTo, long Index, long Round, long AdmittedAt = 0);
 
 /// <summary>
 /// A leader's ReadIndex reads (Raft thesis §6.4), from admission to release. A read waits, in turn, for an entry of the
@@ -34,10 +35,10 @@ internal sealed class ReadRounds<T>
     /// Admits a read. With an entry of this term committed, its read point is <paramref name="commitIndex"/> and it
     /// waits for the next round; otherwise it waits for such an entry first (see <see cref="TermCommitted"/>).
     /// </summary>
-    public void Admit(long requestId, T replyTo, bool termCommitted, long commitIndex)
+    public void Admit(long requestId, T replyTo, bool termCommitted, long commitIndex, long admittedAt = 0)
     {
-        if (termCommitted) _awaitingRound.Add(new PendingRead<T>(requestId, replyTo, commitIndex, 0));
-        else _awaitingTermCommit.Add(new PendingRead<T>(requestId, replyTo, 0, 0));
+        if (termCommitted) _awaitingRound.Add(new PendingRead<T>(requestId, replyTo, commitIndex, 0, admittedAt));
+        else _awaitingTermCommit.Add(new PendingRead<T>(requestId, replyTo, 0, 0, admittedAt));
     }
 
     /// <summary>An entry of this term committed, up to <paramref name="commitIndex"/>: the reads waiting for it get that read point. True when any did.</summary>

@@ -40,11 +40,15 @@ internal sealed class HostCluster : IAsyncDisposable
     private readonly List<HostNodeProcess> _exited = new();
 
     private readonly IPlacement? _placement;
+    /// <summary>More command-line arguments for a node's process, by id (such as <c>--metrics-port</c>).</summary>
+    private readonly Func<string, IReadOnlyList<string>>? _nodeArguments;
     /// <summary>Nodes not in the cluster file, which start with <c>--join</c> and wait to be added.</summary>
     private readonly Dictionary<string, NodeAddress> _joiners = new(StringComparer.Ordinal);
 
-    private HostCluster(ITestOutputHelper output, string directory, ClusterFile file, ActorSystem clients, IPlacement? placement)
+    private HostCluster(ITestOutputHelper output, string directory, ClusterFile file, ActorSystem clients, IPlacement? placement,
+        Func<string, IReadOnlyList<string>>? nodeArguments = null)
     {
+        _nodeArguments = nodeArguments;
         _output = output;
         _placement = placement;
         Directory = directory;
@@ -66,9 +70,11 @@ internal sealed class HostCluster : IAsyncDisposable
     /// <summary>
     /// Copies <paramref name="shippedFile"/> (from the hocon directory beside the tests) with every node's port replaced
     /// by a free one (and its host by <paramref name="placement"/>'s, if given) and <paramref name="overrides"/> appended,
-    /// then starts every node (through <paramref name="placement"/>'s launcher) and waits until each answers.
+    /// then starts every node (through <paramref name="placement"/>'s launcher, with <paramref name="nodeArguments"/> added to
+    /// its command line) and waits until each answers.
     /// </summary>
-    public static async Task<HostCluster> Start(ITestOutputHelper output, string shippedFile, string overrides = "", IPlacement? placement = null)
+    public static async Task<HostCluster> Start(ITestOutputHelper output, string shippedFile, string overrides = "", IPlacement? placement = null,
+        Func<string, IReadOnlyList<string>>? nodeArguments = null)
     {
         HostProcess.RegisterBackstop(); // before the client ActorSystem registers its own exit handlers
         var directory = System.IO.Directory.CreateTempSubdirectory("akkaraft-mproc-").FullName;
@@ -95,7 +101,7 @@ internal sealed class HostCluster : IAsyncDisposable
 
             var host = file.Config.GetString("akkaraft.client-host", "127.0.0.1");
             var clients = ActorSystem.Create($"{ClusterFile.SystemName}-test-client", file.RemoteConfig(host, 0, null, "OFF"));
-            var cluster = new HostCluster(output, directory, file, clients, placement);
+            var cluster = new HostCluster(output, directory, file, clients, placement, nodeArguments);
             try
             {
                 var clock = Stopwatch.StartNew();
@@ -267,6 +273,7 @@ internal sealed class HostCluster : IAsyncDisposable
         string[] args = _joiners.TryGetValue(id, out var joiner)
             ? ["node", "--id", id, "--host", joiner.Host, "--port", joiner.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--join", "--config", File.Path, "--data-dir", DataDirectory(id)]
             : ["node", "--config", File.Path, "--id", id, "--data-dir", DataDirectory(id)];
+        if (_nodeArguments is not null) args = [.. args, .. _nodeArguments(id)];
         var node = new HostNodeProcess(id, Directory, args, _placement?.Launcher(id));
         _nodes[id] = node;
         _output.WriteLine($"started {id} (pid {node.ProcessId})");

@@ -47,6 +47,24 @@ public sealed class HostConfigurationErrorTests : IDisposable
         await ExpectError($"cannot listen on 127.0.0.1:{port}", "node", "--config", File("c.hocon", Cluster(port)), "--id", "n1", "--data-dir", Path.Combine(_dir, "data"));
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("65536")]
+    [InlineData("http")]
+    public Task A_metrics_port_out_of_range_is_named(string port) =>
+        ExpectError($"--metrics-port '{port}' is not a TCP port (1-65535)", "node", "--config", File("c.hocon", Cluster(47301)), "--id", "n1", "--metrics-port", port);
+
+    [Fact]
+    public async Task A_metrics_port_in_use_is_named()
+    {
+        using var taken = new TcpListener(IPAddress.Any, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var remoting = HostCluster.FreePorts(1)[0];
+        await ExpectError($"--metrics-port {port}: cannot listen on it", "node", "--config", File("c.hocon", Cluster(remoting)), "--id", "n1",
+            "--data-dir", Path.Combine(_dir, "data"), "--metrics-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     [Fact]
     public Task Malformed_HOCON_is_named() =>
         ExpectError("is not valid HOCON", "status", "--config", File("bad.hocon", "akkaraft { nodes = [ { id = n1 } } ] }"));

@@ -49,7 +49,9 @@ public class PackageSampleTests(ITestOutputHelper output)
 
             var sample = Path.Combine(work, "sample");
             SampleProject.Write(sample, feed, version, readme);
-            var test = await DotnetCli.Run(sample, TimeSpan.FromMinutes(5), "test", "-nodeReuse:false");
+            // The two examples one after the other: on a loaded machine they would otherwise compete for the pool.
+            var test = await DotnetCli.Run(sample, TimeSpan.FromMinutes(5), "test", "-nodeReuse:false", "--",
+                "xUnit.ParallelizeTestCollections=false");
             output.WriteLine($"sample restored, built and tested at {clock.Elapsed.TotalSeconds:F1} s");
             Assert.True(test.ExitCode == 0, $"the sample's tests failed (exit {test.ExitCode}):\n{test.Tail()}");
             Assert.Matches(new Regex(@"Passed!\s+-\s+Failed:\s+0,\s+Passed:\s+2,"), test.Output);
@@ -59,7 +61,12 @@ public class PackageSampleTests(ITestOutputHelper output)
         {
             TryDelete(work);
             // The unique version is extracted into the shared global packages folder; nothing will use it again.
-            foreach (var id in Packed) TryDelete(Path.Combine(GlobalPackagesFolder(), id.ToLowerInvariant(), version));
+            foreach (var id in Packed)
+            {
+                var folder = Path.Combine(GlobalPackagesFolder(), id.ToLowerInvariant());
+                TryDelete(Path.Combine(folder, version));
+                if (Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any()) TryDelete(folder);
+            }
         }
     }
 

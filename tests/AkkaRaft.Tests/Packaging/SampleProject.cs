@@ -91,6 +91,8 @@ internal static class SampleProject
                 <IsPackable>false</IsPackable>
                 <IsTestProject>true</IsTestProject>
                 <NoWarn>$(NoWarn);NU1603</NoWarn>
+                <!-- Peers on real time in a test process: raise the thread pool's floor, as docs/testing.md advises. -->
+                <ThreadPoolMinThreads>16</ThreadPoolMinThreads>
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="AkkaRaft.Actors" Version="{version}" />

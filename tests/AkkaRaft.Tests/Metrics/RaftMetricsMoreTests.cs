@@ -17,13 +17,17 @@ public sealed class RaftMetricsMoreTests(ITestOutputHelper output) : MembershipT
     private const string Changes = "raft.membership.changes";
     private const string Transfers = "raft.leadership.transfers";
 
+    /// <summary>
+    /// Journal writes complete on real time while the test advances virtual time: on a loaded machine a follower's answer
+    /// can come a few steps late. Long election timeouts keep check-quorum from deposing a leader for that, which
+    /// without a leader's no-op would leave the last proposal uncommitted.
+    /// </summary>
+    private static RaftSettings SlowElections(RaftSettings settings) => settings.WithElectionTimeout(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4));
+
     private static Func<MetricsRecorder.Recorded, bool> Where(string key, string value) => r => r.Tag(key) == value;
 
     private static Func<MetricsRecorder.Recorded, bool> Change(string change, string result) =>
         r => r.Tag("raft.membership.change") == change && r.Tag("raft.membership.result") == result;
-
-    private static Func<MetricsRecorder.Recorded, bool> Election(bool preVote, string outcome) =>
-        r => r.Tag("raft.election.pre_vote") == preVote.ToString() && r.Tag("raft.election.outcome") == outcome;
 
     [Fact]
     public async Task A_committed_membership_change_and_one_refused_while_it_is_pending_are_counted_by_kind_and_result()
@@ -60,6 +64,7 @@ public sealed class RaftMetricsMoreTests(ITestOutputHelper output) : MembershipT
         var target = Others(3, l)[0];
 
         Assert.IsType<TransferLeadershipStarted>(await AskNow(l, new TransferLeadership(RaftCluster.Id(target))));
+        await RunUntil(async () => (await Cluster.GetState(target))!.IsLeader, ElectionTimeout, $"{RaftCluster.Id(target)} leads");
         Assert.Equal(target, await Leader());
         await Run(ElectionTimeout * 2); // past the attempt's deadline: it must not be counted again as timed out
 
@@ -95,7 +100,7 @@ public sealed class RaftMetricsMoreTests(ITestOutputHelper output) : MembershipT
     public async Task A_snapshot_taken_on_the_leader_records_one_create_duration()
     {
         // Reference: Raft §7: each server compacts its log independently
-        NewCluster(3, 3, leaderNoOp: false, snapshotEvery: 5);
+        NewCluster(3, 3, leaderNoOp: false, snapshotEvery: 5, tune: SlowElections);
         using var metrics = new MetricsRecorder(Cluster.Settings.ClusterId);
         var l = await Leader();
         for (var v = 1; v <= 5; v++) await Commit(l, v, 3);
@@ -114,7 +119,7 @@ public sealed class RaftMetricsMoreTests(ITestOutputHelper output) : MembershipT
     public async Task A_follower_brought_up_to_date_by_the_leaders_snapshot_records_one_install_duration()
     {
         // Reference: Raft §7: InstallSnapshot for a follower that lags behind the leader's compacted log
-        NewCluster(3, 3, leaderNoOp: false, snapshotEvery: 5);
+        NewCluster(3, 3, leaderNoOp: false, snapshotEvery: 5, tune: SlowElections);
         using var metrics = new MetricsRecorder(Cluster.Settings.ClusterId);
         var l = await Leader();
         var behind = Others(3, l)[0];
@@ -157,7 +162,8 @@ public sealed class RaftMetricsMoreTests(ITestOutputHelper output) : MembershipT
         var ticks = (int)(span / HeartbeatInterval);
         var counted = Failures(cut) - before.Cut;
         Assert.InRange(counted, ticks - 1, ticks);
-        Assert.Equal(before.Kept, Failures(kept));
+        // The connected follower answers every heartbeat; one answer late on real time (a slow journal write) is tolerated.
+        Assert.InRange(Failures(kept) - before.Kept, 0, 1);
         Assert.All(metrics.Of("raft.heartbeat.failures"), r => Assert.Equal(leader, r.Tag(RaftMetrics.NodeTag)));
 
         for (var v = 1; v <= 3; v++)
@@ -177,19 +183,26 @@ public sealed class RaftMetricsMoreTests(ITestOutputHelper output) : MembershipT
         var isolated = Others(3, l)[0];
         var id = RaftCluster.Id(isolated);
         var term = (await Cluster.GetState(l))!.Term;
+        // The peer may have campaigned in the first election: only what it counts from here on is its own isolation's.
+        var before = metrics.Of("raft.elections").Count;
 
         Cluster.Disconnect(isolated);
         await Run(ElectionTimeout * 5);
         Assert.Equal(RaftRole.PreCandidate, (await Cluster.GetState(isolated))!.Role);
-        Assert.True(metrics.Total("raft.elections", id, Election(preVote: true, "timed_out")) >= 4,
-            $"a pre-vote round should have started at least every {ElectionTimeout.TotalMilliseconds} ms");
-        Assert.Equal(0, metrics.Total("raft.elections", id, Election(preVote: true, "lost")));
+        var rounds = metrics.Of("raft.elections").Skip(before).ToList();
+        Assert.True(rounds.Count >= 4, $"a pre-vote round should have started at least every {ElectionTimeout.TotalMilliseconds} ms; {rounds.Count} ended");
+        Assert.All(rounds, r => Assert.Equal((id, "True", "timed_out"), (r.Tag(RaftMetrics.NodeTag), r.Tag("raft.election.pre_vote"), r.Tag("raft.election.outcome"))));
 
         Cluster.Connect(isolated);
-        Assert.Equal(l, await Leader());
+        await RunUntil(async () => (await Cluster.GetState(isolated))!.LeaderId == RaftCluster.Id(l), ElectionTimeout, $"{id} follows the leader again");
+        await Run(ElectionTimeout);
 
         Assert.Equal(term, (await Cluster.GetState(l))!.Term);
-        Assert.Equal(1, metrics.Total("raft.elections", id, Election(preVote: true, "lost")));
-        Assert.Equal(0, metrics.Total("raft.elections", id, r => r.Tag("raft.election.pre_vote") == "False" || r.Tag("raft.election.outcome") == "won"));
+        // A round may still time out between the reconnection and the leader's next heartbeat; the round under way
+        // when the peer hears the leader ends lost, and nothing was won anywhere.
+        var after = metrics.Of("raft.elections").Skip(before + rounds.Count)
+            .Select(r => (r.Tag(RaftMetrics.NodeTag), r.Tag("raft.election.pre_vote"), r.Tag("raft.election.outcome"))).ToList();
+        Assert.Equal((id, "True", "lost"), after.LastOrDefault());
+        Assert.All(after.SkipLast(1), r => Assert.Equal((id, "True", "timed_out"), r));
     }
 }

@@ -133,7 +133,7 @@ public sealed class KvServer : ReceiveActor
         // applied the register entry yet, so "unknown" here does not mean expired.
         if (_state.IsApplied(request.SessionId, request.Sequence))
         {
-            RaftInstruments.KvDedupHits.Add(1, _metricTags);
+            KvInstruments.DedupHits.Add(1, _metricTags);
             Answer(Sender, request.Operation, new KvResponse(request.SessionId, request.Sequence, KvStatus.Ok));
             return;
         }
@@ -166,7 +166,7 @@ public sealed class KvServer : ReceiveActor
         // what is already applied here is not applied twice (a register would be registered twice).
         if (applied.Index <= _lastApplied) return;
         _lastApplied = applied.Index;
-        var startedAt = RaftInstruments.ApplyDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+        var startedAt = KvInstruments.ApplyDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
         if (KvCommand.Decode(applied.Command) is not { } command) return; // a leader's no-op
         var outcome = _state.Apply(command, applied.Index);
         switch (command)
@@ -176,12 +176,12 @@ public sealed class KvServer : ReceiveActor
                 break;
             case KvWriteCommand write when _pendingWrites.Remove((write.SessionId, write.Sequence), out var pending):
                 // A duplicate changes nothing, but its client still hears Ok: the first copy was applied.
-                if (outcome == KvApplyOutcome.Duplicate) RaftInstruments.KvDedupHits.Add(1, _metricTags);
+                if (outcome == KvApplyOutcome.Duplicate) KvInstruments.DedupHits.Add(1, _metricTags);
                 var status = outcome == KvApplyOutcome.SessionExpired ? KvStatus.SessionExpired : KvStatus.Ok;
                 Answer(pending.Client, pending.Operation, new KvResponse(write.SessionId, write.Sequence, status));
                 break;
         }
-        if (startedAt != 0) RaftInstruments.ApplyDuration.Record(RaftInstruments.SecondsSince(startedAt), _metricTags);
+        if (startedAt != 0) KvInstruments.ApplyDuration.Record(RaftInstruments.SecondsSince(startedAt), _metricTags);
     }
 
     private void OnSnapshotInstalled(SnapshotInstalled installed)
@@ -234,11 +234,11 @@ public sealed class KvServer : ReceiveActor
     /// <summary>Answers a client and counts the request by operation and result (<c>raft.kv.requests</c>).</summary>
     private void Answer(IActorRef client, KvOperation? operation, KvResponse response)
     {
-        if (RaftInstruments.KvRequests.Enabled)
-            RaftInstruments.KvRequests.Add(1, new TagList(_metricTags)
+        if (KvInstruments.Requests.Enabled)
+            KvInstruments.Requests.Add(1, new TagList(_metricTags)
             {
-                { RaftInstruments.KvOperation, operation switch { KvOperation.Get => "get", KvOperation.Put => "put", KvOperation.Append => "append", _ => "register" } },
-                { RaftInstruments.KvResult, response.Status switch { KvStatus.Ok => "ok", KvStatus.NotLeader => "not_leader", KvStatus.Retry => "retry", _ => "session_expired" } },
+                { KvInstruments.Operation, operation switch { KvOperation.Get => "get", KvOperation.Put => "put", KvOperation.Append => "append", _ => "register" } },
+                { KvInstruments.Result, response.Status switch { KvStatus.Ok => "ok", KvStatus.NotLeader => "not_leader", KvStatus.Retry => "retry", _ => "session_expired" } },
             });
         client.Tell(response);
     }

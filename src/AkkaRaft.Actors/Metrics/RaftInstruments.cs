@@ -5,7 +5,7 @@ namespace AkkaRaft.Actors.Metrics;
 
 /// <summary>
 /// The one <see cref="Meter"/> of AkkaRaft (<see cref="RaftMetrics.MeterName"/>) and its instruments, shared by every peer
-/// of the process; the key-value store records through it too. Durations are in seconds, as OpenTelemetry's semantic
+/// of the process; a state machine built on the library may record through it too. Durations are in seconds, as OpenTelemetry's semantic
 /// conventions ask, with bucket boundaries suggested for sub-millisecond to multi-second values.
 /// </summary>
 internal static class RaftInstruments
@@ -17,12 +17,11 @@ internal static class RaftInstruments
     public const string TransferOutcome = "raft.transfer.outcome";
     public const string MembershipChange = "raft.membership.change";
     public const string MembershipResult = "raft.membership.result";
-    public const string KvOperation = "raft.kv.operation";
-    public const string KvResult = "raft.kv.result";
 
+    /// <summary>Also the meter of state machines built on the library, so one listener on <see cref="RaftMetrics.MeterName"/> hears them.</summary>
     public static readonly Meter Meter = new(RaftMetrics.MeterName, typeof(RaftInstruments).Assembly.GetName().Version?.ToString());
 
-    private static readonly InstrumentAdvice<double> Seconds = new()
+    public static readonly InstrumentAdvice<double> Seconds = new()
     {
         HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     };
@@ -70,19 +69,10 @@ internal static class RaftInstruments
     public static readonly Counter<long> LeadershipTransfers = Meter.CreateCounter<long>("raft.leadership.transfers",
         "{transfer}", "Leadership transfers the leader attempted, by outcome.");
 
-    public static readonly Counter<long> KvRequests = Meter.CreateCounter<long>("raft.kv.requests",
-        "{request}", "Key-value requests a server answered, by operation and result.");
-
-    public static readonly Counter<long> KvDedupHits = Meter.CreateCounter<long>("raft.kv.dedup_hits",
-        "{request}", "Retried key-value writes answered from the session table instead of being applied again.");
-
     // ---- Histograms ----
 
     public static readonly Histogram<double> ProposalCommitDuration = Meter.CreateHistogram("raft.proposal.commit.duration",
         "s", "On a leader: from accepting a proposal to committing it.", tags: null, Seconds);
-
-    public static readonly Histogram<double> ApplyDuration = Meter.CreateHistogram("raft.apply.duration",
-        "s", "Time the key-value state machine took to apply one committed entry.", tags: null, Seconds);
 
     public static readonly Histogram<double> ReadIndexDuration = Meter.CreateHistogram("raft.read_index.duration",
         "s", "On a leader: from admitting a ReadIndex read to releasing it with its read point.", tags: null, Seconds);

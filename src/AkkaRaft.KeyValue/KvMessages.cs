@@ -69,3 +69,32 @@ public enum KvStatus
 /// <param name="Value">For a successful Get, the value (null when the key is absent).</param>
 /// <param name="LeaderId">With <see cref="KvStatus.NotLeader"/>, the leader this server knows of.</param>
 public sealed record KvResponse(long SessionId, long Sequence, KvStatus Status, string? Value = null, string? LeaderId = null) : IKvMessage;
+
+/// <summary>
+/// Several requests in one message, for a client that runs many sessions at once (a gateway, a load generator): the
+/// server handles each as if it had come alone from this message's sender, and answers with <see cref="KvResponse"/>
+/// or, when several answers to the same sender are ready together, one <see cref="KvResponses"/>. Across the network
+/// this saves a message, its envelope and its frame per request. The sender tells the answers apart by
+/// (<see cref="KvResponse.SessionId"/>, <see cref="KvResponse.Sequence"/>), so it keeps those unique among its
+/// requests in flight (a Get may carry its client's session for that). At most <see cref="MaxCount"/> requests; a
+/// larger batch is dropped with a warning. Keep a batch well under Akka.Remote's
+/// <c>akka.remote.dot-netty.tcp.maximum-frame-size</c>.
+/// </summary>
+/// <param name="Requests">The requests, handled in this order.</param>
+public sealed record KvRequests(IReadOnlyList<KvRequest> Requests) : IKvMessage
+{
+    /// <summary>The most requests one batch may hold, and the most answers one <see cref="KvResponses"/> holds.</summary>
+    public const int MaxCount = 1024;
+}
+
+/// <summary>
+/// Answers to requests a sender sent in <see cref="KvRequests"/>, in the order the server reached them, each the
+/// <see cref="KvResponse"/> it would have sent alone. At most <see cref="KvRequests.MaxCount"/> answers and about
+/// <see cref="MaxBytes"/> of values per message: more answers ready at once arrive in several messages.
+/// </summary>
+/// <param name="Responses">The answers.</param>
+public sealed record KvResponses(IReadOnlyList<KvResponse> Responses) : IKvMessage
+{
+    /// <summary>The most bytes of keys' values and leader ids one message carries, unless a single answer alone is larger.</summary>
+    public const int MaxBytes = 32 * 1024;
+}

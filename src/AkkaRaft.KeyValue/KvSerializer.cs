@@ -28,6 +28,12 @@ internal sealed class KvSerializer : SerializerWithStringManifest
     internal const string KvRegisterManifest = "KG";
     internal const string KvRequestManifest = "KQ2";
     internal const string KvResponseManifest = "KR2";
+    internal const string KvRequestsManifest = "KQB";
+    internal const string KvResponsesManifest = "KRB";
+
+    /// <summary>The fewest bytes a request (two integers, an operation, two strings) or an answer (two integers, a status, two flags) takes.</summary>
+    private const int MinRequestBytes = 5;
+    private const int MinResponseBytes = 5;
 
     /// <summary>Created by Akka.NET's serialization extension.</summary>
     public KvSerializer(ExtendedActorSystem system) : base(system) { }
@@ -41,6 +47,8 @@ internal sealed class KvSerializer : SerializerWithStringManifest
         KvRegister => KvRegisterManifest,
         KvRequest => KvRequestManifest,
         KvResponse => KvResponseManifest,
+        KvRequests => KvRequestsManifest,
+        KvResponses => KvResponsesManifest,
         _ => throw new ArgumentException($"{nameof(KvSerializer)} cannot serialize {o.GetType().FullName}"),
     };
 
@@ -55,18 +63,18 @@ internal sealed class KvSerializer : SerializerWithStringManifest
                 case KvRegister:
                     break;
                 case KvRequest m:
-                    w.Write7BitEncodedInt64(m.SessionId);
-                    w.Write7BitEncodedInt64(m.Sequence);
-                    w.Write((byte)m.Operation);
-                    w.Write(m.Key);
-                    w.Write(m.Value);
+                    Write(w, m);
                     break;
                 case KvResponse m:
-                    w.Write7BitEncodedInt64(m.SessionId);
-                    w.Write7BitEncodedInt64(m.Sequence);
-                    w.Write((byte)m.Status);
-                    w.WriteOptional(m.Value);
-                    w.WriteOptional(m.LeaderId);
+                    Write(w, m);
+                    break;
+                case KvRequests m:
+                    WriteCount(w, m.Requests.Count, nameof(KvRequests));
+                    foreach (var request in m.Requests) Write(w, request);
+                    break;
+                case KvResponses m:
+                    WriteCount(w, m.Responses.Count, nameof(KvResponses));
+                    foreach (var response in m.Responses) Write(w, response);
                     break;
                 default:
                     throw new ArgumentException($"{nameof(KvSerializer)} cannot serialize {obj.GetType().FullName}");
@@ -85,8 +93,10 @@ internal sealed class KvSerializer : SerializerWithStringManifest
             object result = manifest switch
             {
                 KvRegisterManifest => KvRegister.Instance,
-                KvRequestManifest => new KvRequest(r.Long(), r.Long(), r.Enum<KvOperation>(), r.String(), r.String()),
-                KvResponseManifest => new KvResponse(r.Long(), r.Long(), r.Enum<KvStatus>(), r.OptionalString(), r.OptionalString()),
+                KvRequestManifest => ReadRequest(r),
+                KvResponseManifest => ReadResponse(r),
+                KvRequestsManifest => new KvRequests(ReadMany(r, MinRequestBytes, ReadRequest)),
+                KvResponsesManifest => new KvResponses(ReadMany(r, MinResponseBytes, ReadResponse)),
                 RetiredKvRequestManifest or RetiredKvResponseManifest => throw new SerializationException(
                     $"AkkaRaft '{manifest}' is a key-value message of an older version (string client ids); upgrade that client"),
                 _ => throw new SerializationException($"unknown AkkaRaft key-value manifest '{manifest}'"),
@@ -98,5 +108,44 @@ internal sealed class KvSerializer : SerializerWithStringManifest
         {
             throw new SerializationException($"cannot decode AkkaRaft '{manifest}' from {bytes.Length} bytes: {e.Message}", e);
         }
+    }
+
+    private static void Write(BinaryWriter w, KvRequest m)
+    {
+        w.Write7BitEncodedInt64(m.SessionId);
+        w.Write7BitEncodedInt64(m.Sequence);
+        w.Write((byte)m.Operation);
+        w.Write(m.Key);
+        w.Write(m.Value);
+    }
+
+    private static void Write(BinaryWriter w, KvResponse m)
+    {
+        w.Write7BitEncodedInt64(m.SessionId);
+        w.Write7BitEncodedInt64(m.Sequence);
+        w.Write((byte)m.Status);
+        w.WriteOptional(m.Value);
+        w.WriteOptional(m.LeaderId);
+    }
+
+    private static void WriteCount(BinaryWriter w, int count, string what)
+    {
+        if (count > KvRequests.MaxCount)
+            throw new ArgumentException($"{what} holds {count} items, more than the {KvRequests.MaxCount} a receiver accepts");
+        w.Write7BitEncodedInt(count);
+    }
+
+    private static KvRequest ReadRequest(WireReader r) => new(r.Long(), r.Long(), r.Enum<KvOperation>(), r.String(), r.String());
+
+    private static KvResponse ReadResponse(WireReader r) => new(r.Long(), r.Long(), r.Enum<KvStatus>(), r.OptionalString(), r.OptionalString());
+
+    /// <summary>A count bounded by <see cref="KvRequests.MaxCount"/> and by the bytes left, then that many items.</summary>
+    private static T[] ReadMany<T>(WireReader r, int minBytesEach, Func<WireReader, T> read)
+    {
+        var count = r.Count(minBytesEach);
+        if (count > KvRequests.MaxCount) throw new InvalidDataException($"{count} items, more than {KvRequests.MaxCount}");
+        var items = new T[count];
+        for (var i = 0; i < count; i++) items[i] = read(r);
+        return items;
     }
 }

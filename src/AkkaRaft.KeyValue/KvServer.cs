@@ -24,7 +24,7 @@ public sealed class KvServer : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     /// <summary>Writes proposed and not yet applied, by (session, sequence): answered when applied.</summary>
-    private readonly Dictionary<(long Session, long Sequence), (IActorRef Client, KvOperation Operation)> _pendingWrites = new();
+    private readonly Dictionary<(long Session, long Sequence), (IActorRef Client, KvOperation Operation, bool Batched)> _pendingWrites = new();
 
     /// <summary>The group and node tags of this server's metrics (<see cref="RaftMetrics"/>).</summary>
     private readonly KeyValuePair<string, object?>[] _metricTags;
@@ -33,7 +33,15 @@ public sealed class KvServer : ReceiveActor
     private readonly Dictionary<long, IActorRef> _pendingRegisters = new();
 
     /// <summary>Reads waiting for ReadIndex, by request id.</summary>
-    private readonly Dictionary<long, (IActorRef Client, KvRequest Request)> _pendingReads = new();
+    private readonly Dictionary<long, (IActorRef Client, KvRequest Request, bool Batched)> _pendingReads = new();
+
+    /// <summary>
+    /// Answers to requests that came in a <see cref="KvRequests"/>, by sender, until the <see cref="FlushAnswers"/> this
+    /// server sent itself arrives: answers made ready by the messages already in the mailbox (an apply of many entries)
+    /// then leave as one message per sender.
+    /// </summary>
+    private readonly Dictionary<IActorRef, List<KvResponse>> _outbox = new();
+    private bool _flushPending;
 
     private long _nextReadId;
     private bool _isLeader;
@@ -66,7 +74,9 @@ public sealed class KvServer : ReceiveActor
 
         Receive<IRaftMessage>(m => _raft.Forward(m));
         Receive<GetState>(m => _raft.Forward(m));
-        Receive<KvRequest>(OnRequest);
+        Receive<KvRequest>(r => OnRequest(r, Sender, batched: false));
+        Receive<KvRequests>(OnRequests);
+        Receive<FlushAnswers>(_ => Flush());
         Receive<KvRegister>(_ => OnRegister());
         Receive<Applied>(OnApplied);
         Receive<SnapshotInstalled>(OnSnapshotInstalled);
@@ -109,17 +119,30 @@ public sealed class KvServer : ReceiveActor
         _raft.Tell(new Propose(new KvRegisterCommand(_kvOptions.MaxSessions, nonce).Encode()));
     }
 
-    private void OnRequest(KvRequest request)
+    private void OnRequests(KvRequests batch)
+    {
+        if (batch.Requests is not { Count: <= KvRequests.MaxCount } requests)
+        {
+            _log.Warning("{0} dropped a batch of {1} requests: at most {2} are accepted", _id, batch.Requests?.Count, KvRequests.MaxCount);
+            return;
+        }
+        for (var i = 0; i < requests.Count; i++)
+        {
+            if (requests[i] is { } request) OnRequest(request, Sender, batched: true);
+        }
+    }
+
+    private void OnRequest(KvRequest request, IActorRef client, bool batched)
     {
         if (request.Operation == KvOperation.Get)
         {
             if (!_isLeader)
             {
-                Answer(Sender, request.Operation, new KvResponse(request.SessionId, request.Sequence, KvStatus.NotLeader, LeaderId: _leaderId));
+                Answer(client, request.Operation, new KvResponse(request.SessionId, request.Sequence, KvStatus.NotLeader, LeaderId: _leaderId), batched);
                 return;
             }
             var id = ++_nextReadId;
-            _pendingReads[id] = (Sender, request);
+            _pendingReads[id] = (client, request, batched);
             _raft.Tell(new ReadIndex(id));
             return;
         }
@@ -134,15 +157,15 @@ public sealed class KvServer : ReceiveActor
         if (_state.IsApplied(request.SessionId, request.Sequence))
         {
             KvInstruments.DedupHits.Add(1, _metricTags);
-            Answer(Sender, request.Operation, new KvResponse(request.SessionId, request.Sequence, KvStatus.Ok));
+            Answer(client, request.Operation, new KvResponse(request.SessionId, request.Sequence, KvStatus.Ok), batched);
             return;
         }
         if (!_isLeader)
         {
-            Answer(Sender, request.Operation, new KvResponse(request.SessionId, request.Sequence, KvStatus.NotLeader, LeaderId: _leaderId));
+            Answer(client, request.Operation, new KvResponse(request.SessionId, request.Sequence, KvStatus.NotLeader, LeaderId: _leaderId), batched);
             return;
         }
-        _pendingWrites[(request.SessionId, request.Sequence)] = (Sender, request.Operation);
+        _pendingWrites[(request.SessionId, request.Sequence)] = (client, request.Operation, batched);
         _raft.Tell(new Propose(new KvWriteCommand(request.SessionId, request.Sequence, request.Operation, request.Key, request.Value).Encode()));
     }
 
@@ -155,7 +178,7 @@ public sealed class KvServer : ReceiveActor
                 Answer(client, Register, new KvResponse(0, 0, KvStatus.Retry));
                 break;
             case KvWriteCommand write when _pendingWrites.Remove((write.SessionId, write.Sequence), out var pending):
-                Answer(pending.Client, pending.Operation, new KvResponse(write.SessionId, write.Sequence, KvStatus.Retry));
+                Answer(pending.Client, pending.Operation, new KvResponse(write.SessionId, write.Sequence, KvStatus.Retry), pending.Batched);
                 break;
         }
     }
@@ -178,7 +201,7 @@ public sealed class KvServer : ReceiveActor
                 // A duplicate changes nothing, but its client still hears Ok: the first copy was applied.
                 if (outcome == KvApplyOutcome.Duplicate) KvInstruments.DedupHits.Add(1, _metricTags);
                 var status = outcome == KvApplyOutcome.SessionExpired ? KvStatus.SessionExpired : KvStatus.Ok;
-                Answer(pending.Client, pending.Operation, new KvResponse(write.SessionId, write.Sequence, status));
+                Answer(pending.Client, pending.Operation, new KvResponse(write.SessionId, write.Sequence, status), pending.Batched);
                 break;
         }
         if (startedAt != 0) KvInstruments.ApplyDuration.Record(RaftInstruments.SecondsSince(startedAt), _metricTags);
@@ -208,7 +231,7 @@ public sealed class KvServer : ReceiveActor
     private void AnswerRead(long id, KvStatus status, string? value, string? leaderId)
     {
         if (!_pendingReads.Remove(id, out var pending)) return;
-        Answer(pending.Client, KvOperation.Get, new KvResponse(pending.Request.SessionId, pending.Request.Sequence, status, value, leaderId));
+        Answer(pending.Client, KvOperation.Get, new KvResponse(pending.Request.SessionId, pending.Request.Sequence, status, value, leaderId), pending.Batched);
     }
 
     private void OnRoleChanged(RaftRoleChanged change)
@@ -219,7 +242,7 @@ public sealed class KvServer : ReceiveActor
         if (!wasLeader || _isLeader) return;
         // Deposed: what was proposed may or may not commit; the clients retry, and the sessions keep it exactly-once.
         foreach (var ((session, sequence), pending) in _pendingWrites)
-            Answer(pending.Client, pending.Operation, new KvResponse(session, sequence, KvStatus.Retry, LeaderId: change.LeaderId));
+            Answer(pending.Client, pending.Operation, new KvResponse(session, sequence, KvStatus.Retry, LeaderId: change.LeaderId), pending.Batched);
         _pendingWrites.Clear();
         foreach (var replyTo in _pendingRegisters.Values)
             Answer(replyTo, Register, new KvResponse(0, 0, KvStatus.Retry, LeaderId: change.LeaderId));
@@ -231,8 +254,11 @@ public sealed class KvServer : ReceiveActor
     /// <summary>A session registration, for the request metric (it is no <see cref="KvOperation"/>).</summary>
     private static readonly KvOperation? Register = null;
 
-    /// <summary>Answers a client and counts the request by operation and result (<c>raft.kv.requests</c>).</summary>
-    private void Answer(IActorRef client, KvOperation? operation, KvResponse response)
+    /// <summary>
+    /// Answers a client and counts the request by operation and result (<c>raft.kv.requests</c>); an answer to a request
+    /// that came in a batch waits in the outbox for the next <see cref="Flush"/>.
+    /// </summary>
+    private void Answer(IActorRef client, KvOperation? operation, KvResponse response, bool batched = false)
     {
         if (KvInstruments.Requests.Enabled)
             KvInstruments.Requests.Add(1, new TagList(_metricTags)
@@ -240,6 +266,33 @@ public sealed class KvServer : ReceiveActor
                 { KvInstruments.Operation, operation switch { KvOperation.Get => "get", KvOperation.Put => "put", KvOperation.Append => "append", _ => "register" } },
                 { KvInstruments.Result, response.Status switch { KvStatus.Ok => "ok", KvStatus.NotLeader => "not_leader", KvStatus.Retry => "retry", _ => "session_expired" } },
             });
-        client.Tell(response);
+        if (!batched)
+        {
+            client.Tell(response);
+            return;
+        }
+        if (!_outbox.TryGetValue(client, out var answers)) _outbox[client] = answers = [];
+        answers.Add(response);
+        if (_flushPending) return;
+        _flushPending = true;
+        Self.Tell(FlushAnswers.Instance); // behind the messages already queued: their answers leave with these
+    }
+
+    /// <summary>Sends each sender its waiting answers, one message per <see cref="KvAnswerBatches.Split"/> part.</summary>
+    private void Flush()
+    {
+        _flushPending = false;
+        foreach (var (client, answers) in _outbox)
+        {
+            if (answers.Count == 1) client.Tell(answers[0]);
+            else foreach (var part in KvAnswerBatches.Split(answers)) client.Tell(part.Length == 1 ? part[0] : new KvResponses(part));
+        }
+        _outbox.Clear();
+    }
+
+    /// <summary>Sent by a server to itself to send the answers its outbox holds.</summary>
+    private sealed class FlushAnswers
+    {
+        public static readonly FlushAnswers Instance = new();
     }
 }

@@ -23,6 +23,17 @@ public sealed class KvSerializerTests : Akka.TestKit.Xunit2.TestKit
         new KvResponse(17, 9, KvStatus.Retry),
         new KvResponse(17, 10, KvStatus.SessionExpired),
         new KvResponse(123456789, 0, KvStatus.Ok),
+        new KvRequests([new KvRequest(17, 7, KvOperation.Append, "k", "v"), new KvRequest(17, 8, KvOperation.Get, "ü", "")]),
+        new KvRequests([new KvRequest(1, 1, KvOperation.Put, "k", "v")]),
+        new KvResponses([new KvResponse(17, 7, KvStatus.Ok, "value", null), new KvResponse(18, 1, KvStatus.NotLeader, null, "n2")]),
+    };
+
+    /// <summary>A message as text, the items of a batch included (a record prints only its list's type).</summary>
+    private static string Describe(object message) => message switch
+    {
+        KvRequests batch => $"KvRequests [{string.Join(", ", batch.Requests)}]",
+        KvResponses batch => $"KvResponses [{string.Join(", ", batch.Responses)}]",
+        _ => message.ToString()!,
     };
 
     [Theory]
@@ -31,7 +42,7 @@ public sealed class KvSerializerTests : Akka.TestKit.Xunit2.TestKit
     {
         var bytes = _serializer.ToBinary(original);
         var back = _serializer.FromBinary(bytes, _serializer.Manifest(original));
-        Assert.Equal(original.ToString(), back.ToString());
+        Assert.Equal(Describe(original), Describe(back));
     }
 
     [Theory]
@@ -50,6 +61,39 @@ public sealed class KvSerializerTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal("KG", _serializer.Manifest(KvRegister.Instance));
         Assert.Equal("KQ2", _serializer.Manifest(new KvRequest(1, 1, KvOperation.Put, "k", "v")));
         Assert.Equal("KR2", _serializer.Manifest(new KvResponse(1, 1, KvStatus.Ok)));
+        Assert.Equal("KQB", _serializer.Manifest(new KvRequests([])));
+        Assert.Equal("KRB", _serializer.Manifest(new KvResponses([])));
+    }
+
+    [Fact]
+    public void A_batch_of_more_requests_than_a_server_accepts_is_refused_when_decoded()
+    {
+        // The count is read before any item: a forged count cannot make the receiver allocate or loop past the bound.
+        var many = Enumerable.Range(1, KvRequests.MaxCount + 1).Select(i => new KvRequest(1, i, KvOperation.Get, "k")).ToArray();
+        var bytes = _serializer.ToBinary(new KvRequests(many[..KvRequests.MaxCount]));
+        Assert.Equal(KvRequests.MaxCount, ((KvRequests)_serializer.FromBinary(bytes, KvSerializer.KvRequestsManifest)).Requests.Count);
+        var e = Assert.Throws<SerializationException>(() => _serializer.FromBinary(Encoded(KvRequests.MaxCount + 1, many), KvSerializer.KvRequestsManifest));
+        Assert.Contains($"more than {KvRequests.MaxCount}", e.Message);
+    }
+
+    [Fact]
+    public void A_batch_of_more_than_a_server_accepts_is_not_sent()
+    {
+        var many = Enumerable.Range(1, KvRequests.MaxCount + 1).Select(i => new KvRequest(1, i, KvOperation.Get, "k")).ToArray();
+        var e = Assert.Throws<ArgumentException>(() => _serializer.ToBinary(new KvRequests(many)));
+        Assert.Contains($"{KvRequests.MaxCount + 1} items", e.Message);
+    }
+
+    /// <summary>A batch of <paramref name="items"/> under a count of <paramref name="count"/>, encoded by hand.</summary>
+    private byte[] Encoded(int count, KvRequest[] items)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream))
+        {
+            w.Write7BitEncodedInt(count);
+            foreach (var item in items) w.Write(_serializer.ToBinary(item));
+        }
+        return stream.ToArray();
     }
 
     [Theory]

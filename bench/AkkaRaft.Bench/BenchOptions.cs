@@ -35,6 +35,9 @@ internal sealed record BenchOptions(
     /// <summary>--metrics: a listener subscribed to every AkkaRaft instrument for the whole run (<see cref="BenchMetrics"/>).</summary>
     public bool Metrics { get; init; }
 
+    /// <summary>--kv-singles: key-value clients send one request per message instead of batching those ready together.</summary>
+    public bool KvSingles { get; init; }
+
     /// <summary>--storage: measure synced writes (file, RocksDB, SQLite) instead of a cluster.</summary>
     public bool Storage { get; init; }
 
@@ -135,6 +138,8 @@ internal sealed record BenchOptions(
           --metrics             subscribe a MeterListener to every instrument of the AkkaRaft meter for the whole
                                 run and collect its gauges every second, as an exporter would: the allocation
                                 column then includes what recording the metrics costs
+          --kv-singles          key-value clients (the process and --kv rows) send one request per message;
+                                by default the requests ready together leave as one batch, answered together
           --restart 100000      instead: commit this many commands on three peers with snapshots every 1000
                                 entries, restart one follower from its journal, and time how long until it
                                 has applied up to the commit index; --journal rocksdb (default) or sqlite
@@ -208,6 +213,11 @@ internal sealed record BenchOptions(
             if (name == "--metrics")
             {
                 options = options with { Metrics = true };
+                continue;
+            }
+            if (name == "--kv-singles")
+            {
+                options = options with { KvSingles = true };
                 continue;
             }
             if (name == "--quick") continue;

@@ -9,7 +9,9 @@ namespace AkkaRaft.Bench;
 /// directly: client <c>i</c> (own key <c>k{i}</c>) first registers a session of its own (Raft thesis §6.3; before the
 /// first row, outside any measurement), then has one request outstanding at a time, with sequence numbers that only
 /// grow, and sends the next as soon as the last is answered. No Ask, Task, timer or
-/// <see cref="KvClient"/> per request: the cost per operation is the server's. A row's operation is Put (a 64-byte
+/// <see cref="KvClient"/> per request: the cost per operation is the server's. As a client that runs many sessions
+/// would, the driver sends the requests it has ready together as one <see cref="KvRequests"/> (the server answers
+/// those together as <see cref="KvResponses"/>), unless the row asks for one message per request. A row's operation is Put (a 64-byte
 /// value to the client's own key) or Get (of that key, which the Put row wrote); every Get is checked against the
 /// client's last acknowledged Put, and any answer other than Ok (an election, a refused read) fails the row.
 /// </summary>
@@ -35,6 +37,10 @@ internal sealed class KvDriver : MeasuringDriver
 
     private readonly Dictionary<long, int> _clientIndex = new();
 
+    /// <summary>Whether requests ready together leave as one <see cref="KvRequests"/>; and, while they are being made, those requests.</summary>
+    private bool _batch;
+    private List<KvRequest>? _ready;
+
     /// <summary>The first row's start, waiting for every client's session; and how many registrations are outstanding.</summary>
     private (StartKv Start, IActorRef ReplyTo)? _starting;
     private int _registering;
@@ -42,7 +48,11 @@ internal sealed class KvDriver : MeasuringDriver
     public KvDriver()
     {
         Receive<StartKv>(OnStart);
-        Receive<KvResponse>(OnResponse);
+        Receive<KvResponse>(r => SendingTogether(() => OnResponse(r)));
+        Receive<KvResponses>(batch => SendingTogether(() =>
+        {
+            foreach (var response in batch.Responses) OnResponse(response);
+        }));
     }
 
     private void OnStart(StartKv start)
@@ -69,12 +79,16 @@ internal sealed class KvDriver : MeasuringDriver
     {
         _leader = start.Leader;
         _operation = start.Operation;
+        _batch = start.Batch;
         Resume();
         // A client still waiting for its last request of the previous row sends its first one of this row when answered.
-        for (var i = 0; i < _ids.Length; i++)
+        SendingTogether(() =>
         {
-            if (!_busy[i]) SendNext(i);
-        }
+            for (var i = 0; i < _ids.Length; i++)
+            {
+                if (!_busy[i]) SendNext(i);
+            }
+        });
         replyTo.Tell(Done.Instance);
     }
 
@@ -124,7 +138,34 @@ internal sealed class KvDriver : MeasuringDriver
         _putting[client] = value;
         _busy[client] = true;
         _sentAt[client] = Stopwatch.GetTimestamp();
-        _leader.Tell(new KvRequest(_sessions[client], sequence, _operation, _keys[client], value ?? ""), Self);
+        var request = new KvRequest(_sessions[client], sequence, _operation, _keys[client], value ?? "");
+        if (_ready is { } ready) ready.Add(request);
+        else _leader.Tell(request, Self);
+    }
+
+    /// <summary>Runs <paramref name="handle"/>, then sends the requests it made ready as one message when the row batches.</summary>
+    private void SendingTogether(Action handle)
+    {
+        if (!_batch)
+        {
+            handle();
+            return;
+        }
+        _ready = [];
+        try
+        {
+            handle();
+        }
+        finally
+        {
+            var ready = _ready;
+            _ready = null;
+            for (var i = 0; i < ready.Count; i += KvRequests.MaxCount)
+            {
+                var count = Math.Min(KvRequests.MaxCount, ready.Count - i);
+                _leader.Tell(count == 1 ? ready[i] : new KvRequests(ready.GetRange(i, count).ToArray()), Self);
+            }
+        }
     }
 
     private void OnResponse(KvResponse response)
@@ -163,9 +204,10 @@ internal sealed class KvDriver : MeasuringDriver
 
 /// <summary>
 /// Start (or switch) <see cref="Clients"/> simulated clients issuing <see cref="Operation"/> against <see cref="Leader"/>,
-/// the leader's key-value server; answered with <see cref="Done"/>.
+/// the leader's key-value server; answered with <see cref="Done"/>. With <see cref="Batch"/>, requests the driver has
+/// ready together leave as one <see cref="KvRequests"/>.
 /// </summary>
-internal sealed record StartKv(IActorRef Leader, KvOperation Operation, int Clients);
+internal sealed record StartKv(IActorRef Leader, KvOperation Operation, int Clients, bool Batch = true);
 
 /// <summary>The request was carried out.</summary>
 internal sealed class Done

@@ -61,7 +61,7 @@ internal static class HostProcessThroughput
             var (leaderId, term) = await WaitForLeader(client, servers, nodes.Select(n => n.Process).ToArray(), TimeSpan.FromSeconds(60));
             var leader = await client.ActorSelection(servers[leaderId]).ResolveOne(TimeSpan.FromSeconds(10));
             var driver = client.ActorOf(Props.Create(() => new KvDriver()), "clients");
-            await driver.Ask<Done>(new StartKv(leader, KvOperation.Put, clients), TimeSpan.FromSeconds(10));
+            await driver.Ask<Done>(new StartKv(leader, KvOperation.Put, clients, Batch: !options.KvSingles), TimeSpan.FromSeconds(10));
             // As the other rows: past --warmup, the load goes on until the JIT has gone quiet, here in the nodes too.
             var warmedUp = await WarmUpNodes(nodes.Select(n => n.Process).ToArray(), options.Warmup, options.WarmupMax);
             var nodesBefore = NodesProcessorTime(nodes.Select(n => n.Process));

@@ -94,7 +94,7 @@ internal static class KvWorkload
                 rows.Add(KvRunResult.Failed(journal, reads, operation, clients, "not run: the row before it failed"));
                 continue;
             }
-            await cluster.Driver.Ask<Done>(new StartKv(server, operation, clients), TimeSpan.FromSeconds(10));
+            await cluster.Driver.Ask<Done>(new StartKv(server, operation, clients, Batch: !options.KvSingles), TimeSpan.FromSeconds(10));
             var (measurement, after) = await cluster.MeasureRow(leader, options.Warmup, options.WarmupMax, options.Duration);
             rows.Add(KvRunResult.From(journal, reads, operation, clients, measurement));
             // The heap as the last collection left it: forcing a full one here would stop the live cluster for as long as

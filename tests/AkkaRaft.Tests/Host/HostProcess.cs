@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using AkkaRaft.Tests.Harness;
 
 namespace AkkaRaft.Tests.Host;
 
@@ -44,23 +45,15 @@ internal static class HostProcess
     public static async Task<Result> Run(string workingDirectory, TimeSpan timeout, params string[] args)
     {
         using var process = Start(workingDirectory, args);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(timeout);
         try
         {
-            await process.WaitForExitAsync(cancel.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            Kill(process);
-            throw new Xunit.Sdk.XunitException($"the Host did not exit within {timeout.TotalSeconds} s: {string.Join(" ", args)}");
+            var (exitCode, stdout, stderr) = await ChildProcess.WaitForExit(process, timeout, Kill, $"the Host ({string.Join(" ", args)})");
+            return new Result(exitCode, stdout, stderr);
         }
         finally
         {
             Live.TryRemove(process.Id, out _);
         }
-        return new Result(process.ExitCode, await stdout, await stderr);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AkkaRaft.Tests.Harness;
 
 namespace AkkaRaft.Tests.Packaging;
 
@@ -34,19 +35,8 @@ internal static class DotnetCli
         start.Environment["DOTNET_NOLOGO"] = "1";
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cancel.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new Xunit.Sdk.XunitException($"dotnet {string.Join(" ", args)} did not finish within {timeout.TotalSeconds} s");
-        }
-        return new Result(process.ExitCode, await stdout + await stderr);
+        var (exitCode, stdout, stderr) = await ChildProcess.WaitForExit(process, timeout, p => p.Kill(entireProcessTree: true), $"dotnet {string.Join(" ", args)}");
+        return new Result(exitCode, stdout + stderr);
     }
 
     private static bool IsInherited(string name) =>

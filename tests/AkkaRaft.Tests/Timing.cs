@@ -11,7 +11,8 @@ public sealed class TimingCollection
 /// The lab's key-value tests (parts 3A and 3B) run on real time but have no tight timing bound (the Speed tests allow
 /// 33 ms an operation and take well under 1 ms; the linearizability checks finish in under a second of their 10 s), and
 /// spend most of their time waiting for the lab's fixed client windows. The two classes run beside each other and the
-/// other parallel tests, each class's tests one after another, which keeps the whole suite under 12 minutes.
+/// other parallel tests (three collections at a time, <c>xunit.runner.json</c>), each class's tests one after another,
+/// so neither waits for the other before the non-parallel collection starts.
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class KvLab3ACollection

@@ -5,8 +5,8 @@ namespace AkkaRaft.Actors.Metrics;
 
 /// <summary>
 /// The one <see cref="Meter"/> of AkkaRaft (<see cref="RaftMetrics.MeterName"/>) and its instruments, shared by every peer
-/// of the process; a state machine built on the library may record through it too. Durations are in seconds, as OpenTelemetry's semantic
-/// conventions ask, with bucket boundaries suggested for sub-millisecond to multi-second values.
+/// of the process; a state machine built on the library may record through it too. Durations are in seconds, as
+/// OpenTelemetry's semantic conventions ask, with bucket boundaries suggested for sub-millisecond to multi-second values.
 /// </summary>
 internal static class RaftInstruments
 {

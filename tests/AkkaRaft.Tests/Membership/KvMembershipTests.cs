@@ -84,6 +84,9 @@ public sealed class KvMembershipTests : Akka.TestKit.Xunit2.TestKit
                     case 1: if ((await w.Clerk.TryAppend(key, token)).IsOk) acknowledged.Add((key, token)); break;
                     default: if ((await w.Clerk.TryPut(key, token)).IsOk) acknowledged.Add((key, "")); break;
                 }
+                // Paced, so the clients keep up their load through the whole churn while the history stays small enough
+                // (tens of thousands of operations, not hundreds) for the checker to decide it rather than time out.
+                await Task.Delay(w.Random.Next(2, 8));
             }
         })).ToArray();
 

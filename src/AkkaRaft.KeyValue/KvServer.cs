@@ -80,7 +80,7 @@ public sealed class KvServer : ReceiveActor
         Receive<KvRegister>(_ => OnRegister());
         Receive<Applied>(OnApplied);
         Receive<SnapshotInstalled>(OnSnapshotInstalled);
-        Receive<SnapshotRequested>(_ => Sender.Tell(new Snapshot(_lastApplied, _state.ToSnapshot())));
+        Receive<SnapshotRequested>(_ => TakeSnapshot(Sender));
         Receive<ReadIndexReady>(OnReadReady);
         Receive<ReadIndexRejected>(r => AnswerRead(r.RequestId, KvStatus.NotLeader, null, r.LeaderId));
         Receive<RaftRoleChanged>(c => c.ClusterId == _clusterId && c.PeerId == _id, OnRoleChanged);
@@ -205,6 +205,17 @@ public sealed class KvServer : ReceiveActor
                 break;
         }
         if (startedAt != 0) KvInstruments.ApplyDuration.Record(RaftInstruments.SecondsSince(startedAt), _metricTags);
+    }
+
+    /// <summary>
+    /// Captures the state as applied now and encodes it on a pool thread: encoding a large store takes a while (about
+    /// 0.2 s for a million keys), and the Host's node runs its Raft peer's heartbeats on this actor's thread.
+    /// </summary>
+    private void TakeSnapshot(IActorRef peer)
+    {
+        var index = _lastApplied;
+        var captured = _state.Capture();
+        Task.Run(() => new Snapshot(index, captured.ToSnapshot())).PipeTo(peer, Self);
     }
 
     private void OnSnapshotInstalled(SnapshotInstalled installed)

@@ -26,6 +26,25 @@ public sealed class KvStateTests
     }
 
     [Fact]
+    public void A_capture_keeps_the_state_it_was_taken_at_while_the_original_moves_on()
+    {
+        var r = new Replica();
+        var c = r.Register();
+        r.Put(c, 1, "k", "before");
+        var expected = r.State.ToSnapshot();
+
+        var captured = r.State.Capture();
+        r.Put(c, 2, "k", "after");
+        r.Put(c, 3, "other", "x");
+        r.Register(); // a second session
+
+        Assert.Equal(expected, captured.ToSnapshot());
+        Assert.Equal("after", r.State.Get("k"));
+        Assert.Equal(2, r.State.SessionCount);
+        Assert.Equal(KvApplyOutcome.Duplicate, captured.Apply(new KvWriteCommand(c, 1, KvOperation.Put, "k", "again"), r.Index + 1)); // its sessions came along
+    }
+
+    [Fact]
     public void Put_replaces_append_concatenates_and_an_absent_key_reads_null()
     {
         var r = new Replica();

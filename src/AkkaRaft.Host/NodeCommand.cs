@@ -63,10 +63,17 @@ internal static class NodeCommand
         }
     }
 
+    /// <summary>A node's ActorSystem configuration: its store, then its address, then the cluster file, then <paramref name="nodeThread"/>.</summary>
+    internal static Config Config(NodeStorage storage, Config baseConfig, NodeAddress me, Config nodeThread) =>
+        storage.Config
+            .WithFallback(ClusterFile.RemoteConfig(baseConfig, me.Host, me.Port, me.BindHost, "INFO"))
+            .WithFallback(nodeThread);
+
     /// <summary>Runs one node until it is stopped: its ActorSystem on Akka.Remote, its journal, its server at <c>/user/kv</c>.</summary>
     private static async Task<int> Serve(NodeAddress me, string directory, Config baseConfig, RaftSettings settings, TimeSpan linger,
         Func<ActorSystem, Props> serverProps, string who, string settingsLine, int? metricsPort)
     {
+        var nodeThread = NodeThread.For(baseConfig); // a mistake in it ends the node before anything is created
         try
         {
             Directory.CreateDirectory(directory);
@@ -80,7 +87,7 @@ internal static class NodeCommand
         CheckPortFree(me.BindHost ?? me.Host, me.Port);
         using var metrics = HostMetrics.Start(me.Id, metricsPort);
 
-        var config = storage.Config.WithFallback(ClusterFile.RemoteConfig(baseConfig, me.Host, me.Port, me.BindHost, "INFO"));
+        var config = Config(storage, baseConfig, me, nodeThread);
 
         ActorSystem system;
         try

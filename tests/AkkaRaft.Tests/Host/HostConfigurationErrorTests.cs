@@ -89,6 +89,10 @@ public sealed class HostConfigurationErrorTests : IDisposable
         ExpectError("akkaraft.handover-linger must be", "status", "--config", File("l.hocon", Cluster(47341) + $"\nakkaraft.handover-linger = {value}"));
 
     [Fact]
+    public Task A_node_thread_that_is_neither_on_nor_off_is_named() =>
+        ExpectError("akkaraft.node-thread must be on or off, is 'sometimes'", "node", "--config", File("t.hocon", Cluster(47381) + "\nakkaraft.node-thread = sometimes"), "--id", "n1");
+
+    [Fact]
     public Task A_missing_file_is_named() =>
         ExpectError("cannot read", "get", "k", "--config", Path.Combine(_dir, "nope.hocon"));
 

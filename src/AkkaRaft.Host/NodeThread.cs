@@ -1,0 +1,50 @@
+using Akka.Configuration;
+
+namespace AkkaRaft.Host;
+
+/// <summary>
+/// With <c>akkaraft.node-thread = on</c> (the default) a node runs its key-value server, the Raft peer under it and
+/// Akka.Remote's endpoints on one dedicated thread. A request, its proposal, the peer's AppendEntries and the answer
+/// then pass from actor to actor by queueing on that thread instead of waking a pool thread for each hand-off, which
+/// on a machine shared by several nodes is most of what a put costs beyond its sync. The journal keeps Akka's default
+/// dispatcher, so its reads and the SQLite journal's blocking calls never hold the thread. <c>off</c> leaves every
+/// actor on Akka's default dispatcher.
+/// </summary>
+internal static class NodeThread
+{
+    public const string Key = "akkaraft.node-thread";
+    public const string DispatcherId = "akkaraft.node-dispatcher";
+
+    /// <summary>
+    /// The dispatcher and its assignments; below the cluster file's own settings, so a file can still move any of them.
+    /// The paths cover the server at <c>/user/kv</c> and what it starts: <c>raft</c> and the peer under it, or, on a node
+    /// that joins, the gate's <c>server</c> with both under that.
+    /// </summary>
+    private static readonly Config Settings = ConfigurationFactory.ParseString($$"""
+        {{DispatcherId}} {
+          type = ForkJoinDispatcher
+          throughput = 100
+          dedicated-thread-pool.thread-count = 1
+        }
+        akka.actor.deployment {
+          /kv.dispatcher = {{DispatcherId}}
+          "/kv/*".dispatcher = {{DispatcherId}}
+          "/kv/*/*".dispatcher = {{DispatcherId}}
+          "/kv/*/*/*".dispatcher = {{DispatcherId}}
+        }
+        akka.remote.use-dispatcher = {{DispatcherId}}
+        """);
+
+    /// <summary>What <paramref name="config"/> (a cluster file's, or empty) asks for: the settings above, or none.</summary>
+    /// <exception cref="HostError">The key is neither on nor off.</exception>
+    public static Config For(Config config)
+    {
+        var value = config.HasPath(Key) ? config.GetString(Key) : "on";
+        return value switch
+        {
+            "on" or "true" or "yes" => Settings,
+            "off" or "false" or "no" => Config.Empty,
+            _ => throw new HostError($"{Key} must be on or off, is '{value}'"),
+        };
+    }
+}

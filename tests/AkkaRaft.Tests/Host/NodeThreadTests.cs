@@ -11,15 +11,22 @@ namespace AkkaRaft.Tests.Host;
 /// </summary>
 public sealed class NodeThreadTests : Akka.TestKit.Xunit2.TestKit
 {
-    private static readonly string DataDirectory = Directory.CreateTempSubdirectory("akkaraft-node-thread-").FullName;
-
     public NodeThreadTests() : base(NodeConfig(Config.Empty)) { }
 
+    /// <summary>A node's configuration as the node builds it; its store is only named, so its directory can go at once.</summary>
     private static Config NodeConfig(Config clusterFile)
     {
         var me = new NodeAddress("n1", "127.0.0.1", 0, null);
-        var storage = NodeStorage.Prepare(clusterFile, DataDirectory, me.Id, AppContext.BaseDirectory);
-        return NodeCommand.Config(storage, clusterFile, me, NodeThread.For(clusterFile));
+        var directory = Directory.CreateTempSubdirectory("akkaraft-node-thread-").FullName;
+        try
+        {
+            var storage = NodeStorage.Prepare(clusterFile, directory, me.Id, AppContext.BaseDirectory);
+            return NodeCommand.Config(storage, clusterFile, me, NodeThread.For(clusterFile));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     private sealed record Where(string Path, string Dispatcher, int Thread);
@@ -111,11 +118,5 @@ public sealed class NodeThreadTests : Akka.TestKit.Xunit2.TestKit
         var error = Assert.Throws<HostError>(() => NodeThread.For(ConfigurationFactory.ParseString($"{NodeThread.Key} = \"{value}\"")));
 
         Assert.Equal($"akkaraft.node-thread must be on or off, is '{value}'", error.Message);
-    }
-
-    protected override void AfterAll()
-    {
-        base.AfterAll();
-        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
     }
 }

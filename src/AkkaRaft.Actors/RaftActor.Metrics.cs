@@ -79,7 +79,7 @@ public sealed partial class RaftActor
 
     private void StartCampaign(bool preVote) => _campaign = preVote ? Campaign.PreVote : Campaign.Vote;
 
-    /// <summary>The campaign under way, if any, ended: <c>won</c>, <c>lost</c> (it became a follower) or <c>timed_out</c>.</summary>
+    /// <summary>The campaign under way, if any, ended: <c>won</c>, <c>lost</c> (it became a follower), <c>timed_out</c>, or <c>superseded</c> (a pre-vote round cut short by late votes that won the election before it).</summary>
     private void EndCampaign(string outcome)
     {
         if (_campaign == Campaign.None) return;

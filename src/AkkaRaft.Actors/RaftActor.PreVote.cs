@@ -44,6 +44,13 @@ public sealed partial class RaftActor
     {
         StartCampaign(preVote: true);
         ResetLeaderState();
+        // The term stays the same, so an election of this term it timed out of can still be won by votes under way.
+        _votesOfElectionTimedOut = _role switch
+        {
+            RaftRole.Candidate => _votes,
+            RaftRole.PreCandidate => _votesOfElectionTimedOut,
+            _ => null,
+        };
         _role = RaftRole.PreCandidate;
         _leaderId = null;
         EndVoteLease();
@@ -88,7 +95,16 @@ public sealed partial class RaftActor
                 BecomeFollower(_currentTerm, null);
                 HandleRequestVote(rv);
                 break;
-            // A RequestVoteResult of this term answers a candidacy given up: late, ignored.
+            case RequestVoteResult r when _votesOfElectionTimedOut is { } votes:
+                // A late answer to the election of this term it timed out of: each voter votes once per term (§5.2),
+                // so a majority of grants makes it this term's only leader, as if they had come in time.
+                votes.Record(r.From, r.VoteGranted);
+                if (!votes.Won) break;
+                _logger.Info("{0} received votes from a majority at term {1} after its election timed out", _id, _currentTerm);
+                EndCampaign("superseded");
+                BecomeLeader();
+                break;
+            // Any other RequestVoteResult of this term answers an election it never ran in this term: ignored.
         }
     }
 

@@ -74,6 +74,11 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
 
     // A candidate's election (§5.2): null in any other role.
     private VoterTally? _votes;
+    /// <summary>
+    /// A pre-candidate's tally of the election it timed out of in the same term, if it came straight from there: grants
+    /// that arrive late are votes for it in that term all the same. Set on each entry into pre-candidacy.
+    /// </summary>
+    private VoterTally? _votesOfElectionTimedOut;
 
     // A leader's state, reset at each election (Figure 2, "Volatile state on leaders").
     private readonly Dictionary<string, FollowerProgress> _progress = new(StringComparer.Ordinal);

@@ -55,7 +55,7 @@ internal static class RaftInstruments
         "{change}", "Times the peer learned of a new leader (another peer, or itself) for a newer term.");
 
     public static readonly Counter<long> Elections = Meter.CreateCounter<long>("raft.elections",
-        "{election}", "Campaigns the peer ran, by pre-vote round or real election and by outcome (won, lost, timed_out).");
+        "{election}", "Campaigns the peer ran, by pre-vote round or real election and by outcome (won, lost, timed_out, superseded).");
 
     public static readonly Counter<long> Proposals = Meter.CreateCounter<long>("raft.proposals",
         "{proposal}", "Commands proposed to the peer, by result (committed, dropped, not_leader, transfer_in_progress).");

@@ -191,4 +191,67 @@ public sealed class PreVoteTests : VirtualTimePeerTest
         P2.FishForMessage<AppendEntries>(ae => ae.Term == 2);
         Assert.Equal((RaftRole.Leader, 2L), ((await StateOf(peer)).Role, (await StateOf(peer)).Term));
     }
+
+    /// <summary>n1 wins its pre-votes, campaigns at term 2 and hears no answer before its election timer runs out <paramref name="timeouts"/> times.</summary>
+    private async Task<IActorRef> ElectionTimedOutAtTerm2Async(int timeouts)
+    {
+        var peer = await PreCandidateAtTerm1Async();
+        peer.Tell(PreVoteAnswer("n2", 2, true));
+        P2.ExpectMsg(VoteRequest("n1", 2));
+        P3.ExpectMsg(VoteRequest("n1", 2));
+        for (var i = 0; i < timeouts; i++)
+        {
+            Advance(ElectionTimeout);
+            P2.ExpectMsg(PreVoteOf("n1", 3));
+            P3.ExpectMsg(PreVoteOf("n1", 3));
+        }
+        Assert.Equal((RaftRole.PreCandidate, 2L), ((await StateOf(peer)).Role, (await StateOf(peer)).Term));
+        return peer;
+    }
+
+    public static TheoryData<int> Timeouts() => new() { 1, 2 };
+
+    [Theory]
+    [MemberData(nameof(Timeouts))]
+    public async Task A_late_grant_of_the_election_it_timed_out_of_makes_it_leader_of_that_term(int timeouts)
+    {
+        // Reference: Raft paper §5.2 (a candidate wins with votes from a majority in the same term; each server votes
+        // once per term). Under long message delays, answers that come after the timer would otherwise always be wasted.
+        var peer = await ElectionTimedOutAtTerm2Async(timeouts);
+
+        peer.Tell(new RequestVoteResult(ClusterId, "n2", 2, true));
+
+        P2.FishForMessage<AppendEntries>(ae => ae.Term == 2);
+        P3.FishForMessage<AppendEntries>(ae => ae.Term == 2);
+        Assert.Equal((RaftRole.Leader, 2L), ((await StateOf(peer)).Role, (await StateOf(peer)).Term));
+    }
+
+    [Fact]
+    public async Task A_late_refusal_of_the_election_it_timed_out_of_changes_nothing()
+    {
+        // Reference: Raft paper §5.2: only grants from a majority elect
+        var peer = await ElectionTimedOutAtTerm2Async(1);
+
+        peer.Tell(new RequestVoteResult(ClusterId, "n2", 2, false));
+        peer.Tell(new RequestVoteResult(ClusterId, "n2", 2, true)); // a voter's first answer is the one that counts
+
+        P2.ExpectNoMsg(Quiet);
+        Assert.Equal((RaftRole.PreCandidate, 2L), ((await StateOf(peer)).Role, (await StateOf(peer)).Term));
+    }
+
+    [Fact]
+    public async Task A_late_grant_is_not_counted_once_the_peer_has_been_a_follower_in_between()
+    {
+        // Reference: Raft paper §5.2; a peer that stepped down to follower gave up that election, whatever comes later
+        var peer = await ElectionTimedOutAtTerm2Async(1);
+        peer.Tell(VoteRequest("n3", 2), P3.Ref); // a rival candidate of term 2 ends the round; n1 voted for itself
+        P3.ExpectMsg(new RequestVoteResult(ClusterId, "n1", 2, false));
+        Advance(ElectionTimeout);
+        P2.ExpectMsg(PreVoteOf("n1", 3));
+
+        peer.Tell(new RequestVoteResult(ClusterId, "n2", 2, true));
+
+        P2.ExpectNoMsg(Quiet);
+        Assert.Equal((RaftRole.PreCandidate, 2L), ((await StateOf(peer)).Role, (await StateOf(peer)).Term));
+    }
 }

@@ -37,12 +37,15 @@ public sealed class RaftMetricsMoreTests(ITestOutputHelper output) : MembershipT
         using var metrics = new MetricsRecorder(Cluster.Settings.ClusterId);
         var l = await Leader();
         await Commit(l, 1, 3);
-        var follower = Others(3, l)[0];
+        var followers = Others(3, l);
+        // Cut off from its followers, the leader cannot commit the first change before the second is asked.
+        foreach (var f in followers) Cluster.Disconnect(f);
 
         var first = Cluster.Peer(l)!.Ask<object>(Cluster.AddLearnerRequest(3), TimeSpan.FromSeconds(60));
         var second = await AskNow(l, Cluster.AddLearnerRequest(3)); // the first is appended, not yet committed
         Assert.Equal(MembershipRefusalReason.ChangeInProgress, Assert.IsType<MembershipChangeRefused>(second).Reason);
-        Assert.IsType<NotLeader>(await AskNow(follower, Cluster.AddLearnerRequest(3))); // not the leader's to count
+        Assert.IsType<NotLeader>(await AskNow(followers[0], Cluster.AddLearnerRequest(3))); // not the leader's to count
+        foreach (var f in followers) Cluster.Connect(f);
         await RunUntil(() => Task.FromResult(first.IsCompleted), TimeSpan.FromSeconds(5), "the first change answered");
         Assert.IsType<MembershipChanged>(await first);
         await Run(TimeSpan.FromMilliseconds(300));

@@ -137,7 +137,9 @@ internal sealed record BenchOptions(
           --failover-trials 10  leader kills per system (default 10; 0 skips failover)
           --metrics             subscribe a MeterListener to every instrument of the AkkaRaft meter for the whole
                                 run and collect its gauges every second, as an exporter would: the allocation
-                                column then includes what recording the metrics costs
+                                column then includes what recording the metrics costs. The process row's nodes
+                                then serve theirs too, and the bench prints each node's mean of each duration
+                                it recorded in the row's window (journal write, proposal commit, apply)
           --kv-singles          key-value clients (the process and --kv rows) send one request per message;
                                 by default the requests ready together leave as one batch, answered together
           --restart 100000      instead: commit this many commands on three peers with snapshots every 1000

@@ -28,6 +28,7 @@ internal static class HostProcessThroughput
             return RunResult.Failed(AkkaRaftThroughput.SystemName, Mode, clients, "the Host is not built: dotnet build -c Release src/AkkaRaft.Host (the bench's build does it)");
         var directory = Directory.CreateTempSubdirectory("akkaraft-bench-process-").FullName;
         var nodes = new List<(string Id, int Port, Process Process, StreamWriter Log)>();
+        var metricsPorts = new List<int>();
         ActorSystem? client = null;
         var failed = false;
         try
@@ -49,7 +50,9 @@ internal static class HostProcessThroughput
             for (var i = 0; i < ports.Length; i++)
             {
                 var log = new StreamWriter(Path.Combine(directory, $"n{i + 1}.log")) { AutoFlush = true };
-                nodes.Add(($"n{i + 1}", ports[i], Start(host, clusterFile, $"n{i + 1}", log), log));
+                int? metricsPort = options.Metrics ? DotNextCluster.FreePort() : null;
+                if (metricsPort is { } port) metricsPorts.Add(port);
+                nodes.Add(($"n{i + 1}", ports[i], Start(host, clusterFile, $"n{i + 1}", log, metricsPort), log));
             }
 
             // The store's serializer binding too: the requests and answers cross the socket in its binary format,
@@ -65,9 +68,17 @@ internal static class HostProcessThroughput
             // As the other rows: past --warmup, the load goes on until the JIT has gone quiet, here in the nodes too.
             var warmedUp = await WarmUpNodes(nodes.Select(n => n.Process).ToArray(), options.Warmup, options.WarmupMax);
             var nodesBefore = NodesProcessorTime(nodes.Select(n => n.Process));
+            var durationsBefore = options.Metrics ? await NodeDurations.Read(metricsPorts) : null;
             driver.Tell(BeginMeasurement.Instance);
             await Task.Delay(options.Duration);
             var measurement = await driver.Ask<Measurement>(EndMeasurement.Instance, TimeSpan.FromSeconds(30)) with { WarmedUp = warmedUp };
+            if (durationsBefore is not null)
+            {
+                var durationsAfter = await NodeDurations.Read(metricsPorts);
+                for (var i = 0; i < nodes.Count; i++)
+                    foreach (var line in NodeDurations.Describe(nodes[i].Id == leaderId ? $"{nodes[i].Id} (leader)" : nodes[i].Id, durationsBefore[i], durationsAfter[i]))
+                        Console.WriteLine($"  {line}");
+            }
             // The row's cpu column counts the whole deployment, as the remote row's counts its three peers and driver.
             var nodesCpu = NodesProcessorTime(nodes.Select(n => n.Process)) - nodesBefore;
             if (measurement.Latency.Count > 0)
@@ -168,7 +179,7 @@ internal static class HostProcessThroughput
         return total;
     }
 
-    private static Process Start(string host, string clusterFile, string id, StreamWriter log)
+    private static Process Start(string host, string clusterFile, string id, StreamWriter log, int? metricsPort)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -177,6 +188,11 @@ internal static class HostProcessThroughput
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (metricsPort is { } port)
+        {
+            info.ArgumentList.Add("--metrics-port");
+            info.ArgumentList.Add(port.ToString(CultureInfo.InvariantCulture));
+        }
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {host}");
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };

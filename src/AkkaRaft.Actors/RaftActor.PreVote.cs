@@ -104,7 +104,7 @@ public sealed partial class RaftActor
                 EndCampaign("superseded");
                 BecomeLeader();
                 break;
-            // Any other RequestVoteResult of this term answers an election it never ran in this term: ignored.
+            // Any other RequestVoteResult of this term answers an election it gave up as a follower since, or never ran: ignored.
         }
     }
 

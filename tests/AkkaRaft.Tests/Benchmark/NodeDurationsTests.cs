@@ -5,26 +5,25 @@ namespace AkkaRaft.Tests.Benchmark;
 /// <summary>The process row's per-node durations: read from a node's Prometheus page, and described as a mean over the window.</summary>
 public sealed class NodeDurationsTests
 {
-    private const string Before = """
+    /// <summary>
+    /// A node's page: the journal-write histogram under two label sets (the second's sum and count fixed at 0.001 s
+    /// and 5), the apply histogram, and lines that are no histogram's sum or count.
+    /// </summary>
+    private static string Page(double journalSum, long journalCount) => FormattableString.Invariant($$"""
         # TYPE raft_journal_write_duration_seconds histogram
         raft_journal_write_duration_seconds_bucket{raft_node="n1",le="0.0001"} 2
-        raft_journal_write_duration_seconds_sum{raft_node="n1"} 0.002
-        raft_journal_write_duration_seconds_count{raft_node="n1"} 10
+        raft_journal_write_duration_seconds_sum{raft_node="n1"} {{journalSum}}
+        raft_journal_write_duration_seconds_count{raft_node="n1"} {{journalCount}}
         raft_journal_write_duration_seconds_sum{raft_node="n1",other="x"} 0.001
         raft_journal_write_duration_seconds_count{raft_node="n1",other="x"} 5
         raft_apply_duration_seconds_sum{raft_node="n1"} 0.5
         raft_apply_duration_seconds_count{raft_node="n1"} 4
         raft_proposals_total{raft_node="n1"} 99
-        """;
+        """);
 
-    private const string After = """
-        raft_journal_write_duration_seconds_sum{raft_node="n1"} 0.008
-        raft_journal_write_duration_seconds_count{raft_node="n1"} 20
-        raft_journal_write_duration_seconds_sum{raft_node="n1",other="x"} 0.001
-        raft_journal_write_duration_seconds_count{raft_node="n1",other="x"} 5
-        raft_apply_duration_seconds_sum{raft_node="n1"} 0.5
-        raft_apply_duration_seconds_count{raft_node="n1"} 4
-        """;
+    private static readonly string Before = Page(0.002, 10);
+
+    private static readonly string After = Page(0.008, 20);
 
     [Fact]
     public void A_page_gives_each_histogram_in_seconds_its_sum_and_count_over_all_label_sets()

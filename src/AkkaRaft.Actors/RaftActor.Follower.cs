@@ -46,6 +46,7 @@ public sealed partial class RaftActor
         Command<TransferTimeout>(_ => { }); // a stale timer from when it led
         Command<ReadIndex>(r => Sender.Tell(new ReadIndexRejected(r.RequestId, _id, _leaderId)));
         Command<GetState>(_ => ReplyState());
+        Command<AwaitJournalWrites>(_ => AnswerOnceWritten());
         Command<HeartbeatTick>(_ => { });
         Command<FlushProposals>(_ => { });
         NotLeadingMembershipCommands();

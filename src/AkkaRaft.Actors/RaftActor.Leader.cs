@@ -65,6 +65,7 @@ public sealed partial class RaftActor
         Command<FlushProposals>(_ => Flush());
         Command<HeartbeatTick>(_ => OnHeartbeat());
         Command<GetState>(_ => ReplyState());
+        Command<AwaitJournalWrites>(_ => AnswerOnceWritten());
         Command<ElectionTimeout>(_ => { }); // a stale timer from before; leaders do not time out
         Command<QuorumCheckTick>(_ => OnQuorumCheck());
         LeaderMembershipCommands();

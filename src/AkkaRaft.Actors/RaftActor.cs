@@ -307,6 +307,12 @@ public sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     private void ReplyState() => Sender.Tell(new RaftState(_id, _currentTerm, _role, _leaderId, _log.LastIndex, _commitIndex, _lastApplied,
         _log.SnapshotIndex, PersistedLogBytes(), _snapshotState.Length) { Followers = _role == RaftRole.Leader ? FollowerContacts() : null, IsMember = _configs.Latest.Membership.Contains(_id) });
 
+    /// <summary>
+    /// Answers <see cref="AwaitJournalWrites"/> after the handlers of every write begun so far: a deferred handler runs
+    /// after those, at once when none is pending (a holding write has stashed this message until it completed).
+    /// </summary>
+    private void AnswerOnceWritten() => DeferAsync(Sender, static asker => asker.Tell(JournalWritesDone.Instance));
+
     private FollowerContact[] FollowerContacts()
     {
         var now = Now;

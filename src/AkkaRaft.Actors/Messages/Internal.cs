@@ -50,3 +50,22 @@ internal sealed class VoteLeaseEnded : INoSerializationVerificationNeeded
     public static readonly VoteLeaseEnded Instance = new();
     private VoteLeaseEnded() { }
 }
+
+/// <summary>
+/// Asks a peer to answer <see cref="JournalWritesDone"/> once every journal write it began before this message has
+/// completed and been handled. A harness that runs virtual time waits for it before the next step: journal writes
+/// complete on real time, and a step taken while one is pending can let a timer fire for want of an answer that was
+/// merely late.
+/// </summary>
+internal sealed class AwaitJournalWrites : INoSerializationVerificationNeeded
+{
+    public static readonly AwaitJournalWrites Instance = new();
+    private AwaitJournalWrites() { }
+}
+
+/// <summary>The answer to <see cref="AwaitJournalWrites"/>.</summary>
+internal sealed class JournalWritesDone : INoSerializationVerificationNeeded
+{
+    public static readonly JournalWritesDone Instance = new();
+    private JournalWritesDone() { }
+}

@@ -160,9 +160,11 @@ public sealed partial class RaftCluster : IDisposable
     }
 
     /// <summary>
-    /// For virtual time: waits until every link, then every peer, has handled what its mailbox held, <paramref name="hops"/>
-    /// times over, so the messages sent before the call have crossed that many hops of the network. Call it after each
-    /// small advance of the <c>TestScheduler</c>. Messages the network delays wait for the scheduler, not for this.
+    /// For virtual time: waits until every link, then every peer, has handled what its mailbox held and every peer's
+    /// journal writes begun by then have completed, <paramref name="hops"/> times over, so the messages sent before the
+    /// call have crossed that many hops of the network. Call it after each small advance of the <c>TestScheduler</c>:
+    /// journal writes complete on real time, so without the wait a loaded machine lets virtual time run past a write
+    /// whose answers a timer is waiting for. Messages the network delays wait for the scheduler, not for this.
     /// </summary>
     public async Task Settle(int hops = 3)
     {
@@ -170,8 +172,16 @@ public sealed partial class RaftCluster : IDisposable
         {
             // Identify is answered by the actor cell in mailbox order, without reaching the link's forwarding.
             await Task.WhenAll(_links.SelectMany(row => row).Select(link => link.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(3))));
-            await Task.WhenAll(Enumerable.Range(0, N).Select(GetState));
+            await Task.WhenAll(Enumerable.Range(0, N).Select(AwaitJournalWrites));
         }
+    }
+
+    /// <summary>Waits, up to 3 s, until peer i has handled its mailbox and finished the journal writes it began.</summary>
+    private async Task AwaitJournalWrites(int i)
+    {
+        if (_peers[i] is not { } peer) return;
+        try { await peer.Ask<JournalWritesDone>(AkkaRaft.Actors.AwaitJournalWrites.Instance, TimeSpan.FromSeconds(3)); }
+        catch (AskTimeoutException) { } // a peer stopped meanwhile; a later step sees what it left
     }
 
     // ---- queries ----

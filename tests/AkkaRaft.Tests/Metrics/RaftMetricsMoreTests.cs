@@ -17,13 +17,6 @@ public sealed class RaftMetricsMoreTests(ITestOutputHelper output) : MembershipT
     private const string Changes = "raft.membership.changes";
     private const string Transfers = "raft.leadership.transfers";
 
-    /// <summary>
-    /// Journal writes complete on real time while the test advances virtual time: on a loaded machine a follower's answer
-    /// can come a few steps late. Long election timeouts keep check-quorum from deposing a leader for that, which
-    /// without a leader's no-op would leave the last proposal uncommitted.
-    /// </summary>
-    private static RaftSettings SlowElections(RaftSettings settings) => settings.WithElectionTimeout(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4));
-
     private static Func<MetricsRecorder.Recorded, bool> Where(string key, string value) => r => r.Tag(key) == value;
 
     private static Func<MetricsRecorder.Recorded, bool> Change(string change, string result) =>
@@ -103,7 +96,7 @@ public sealed class RaftMetricsMoreTests(ITestOutputHelper output) : MembershipT
     public async Task A_snapshot_taken_on_the_leader_records_one_create_duration()
     {
         // Reference: Raft §7: each server compacts its log independently
-        NewCluster(3, 3, leaderNoOp: false, snapshotEvery: 5, tune: SlowElections);
+        NewCluster(3, 3, leaderNoOp: false, snapshotEvery: 5);
         using var metrics = new MetricsRecorder(Cluster.Settings.ClusterId);
         var l = await Leader();
         for (var v = 1; v <= 5; v++) await Commit(l, v, 3);
@@ -122,7 +115,7 @@ public sealed class RaftMetricsMoreTests(ITestOutputHelper output) : MembershipT
     public async Task A_follower_brought_up_to_date_by_the_leaders_snapshot_records_one_install_duration()
     {
         // Reference: Raft §7: InstallSnapshot for a follower that lags behind the leader's compacted log
-        NewCluster(3, 3, leaderNoOp: false, snapshotEvery: 5, tune: SlowElections);
+        NewCluster(3, 3, leaderNoOp: false, snapshotEvery: 5);
         using var metrics = new MetricsRecorder(Cluster.Settings.ClusterId);
         var l = await Leader();
         var behind = Others(3, l)[0];

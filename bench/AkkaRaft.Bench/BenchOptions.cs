@@ -168,7 +168,8 @@ internal sealed record BenchOptions(
                                 as a key-value store with a key per command; sent in chunks of 64 KiB)
           --snapshot-every 10000  with --catch-up: the peers' akka.raft.snapshot.log-entries (default 10000)
           --storage             instead: synced 64-byte writes on the disk under --data-dir, each row a fresh
-                                file or database: a FileStream append + Flush(true) (fsync); a RocksDB Put with
+                                file or database: a FileStream append + Flush(true) (fsync), by one writer and by
+                                three with a file each (a group's peers on one disk); a RocksDB Put with
                                 sync = true, by one writer and by --writers threads at once (its WAL syncs per
                                 write from RocksDB's statistics show whether writes share an fsync); a SQLite
                                 insert per transaction in WAL mode with synchronous=FULL, by one writer and by

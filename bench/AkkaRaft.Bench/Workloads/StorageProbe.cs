@@ -18,6 +18,9 @@ internal static partial class StorageProbe
 {
     private const int RecordBytes = 64;
 
+    /// <summary>Writers of the files row: a group's three peers, each appending to its own log on the one disk.</summary>
+    private const int Replicas = 3;
+
     public static int Run(BenchOptions options)
     {
         var root = Path.GetFullPath(options.DataDirectory ?? Path.GetTempPath());
@@ -28,8 +31,8 @@ internal static partial class StorageProbe
         }
         var writers = options.StorageWriters;
         (string Path, int Writers)[] rows = writers > 1
-            ? [("file", 1), ("rocksdb", 1), ("sqlite", 1), ("rocksdb", writers), ("sqlite", writers)]
-            : [("file", 1), ("rocksdb", 1), ("sqlite", 1)];
+            ? [("file", 1), ("file", Replicas), ("rocksdb", 1), ("sqlite", 1), ("rocksdb", writers), ("sqlite", writers)]
+            : [("file", 1), ("file", Replicas), ("rocksdb", 1), ("sqlite", 1)];
         Console.WriteLine($"storage: {options.StorageWrites} synced {RecordBytes}-byte writes per row after {Warmup(options.StorageWrites)} unmeasured, " +
                           $"{options.StorageRounds} round(s), rows alternating; data under {root}");
         var results = rows.ToDictionary(r => r, _ => new List<StorageResult>());
@@ -60,7 +63,7 @@ internal static partial class StorageProbe
         {
             using ISyncedStore store = path switch
             {
-                "file" => new FileStore(directory),
+                "file" => new FileStore(directory, writers),
                 "rocksdb" => new RocksStore(directory),
                 _ => new SqliteStore(directory, writers),
             };
@@ -143,13 +146,13 @@ internal static partial class StorageProbe
         text.AppendLine($"| path | writers | writes/s | p50 ms | p99 ms | fsyncs per write | writes/s vs the file's |");
         text.AppendLine("|---|--:|--:|--:|--:|--:|--:|");
         // The disk's speed drifts within seconds on a shared machine; rows of one round ran next to each other.
-        var file = rows.First(r => r.Path == "file").Runs;
+        var file = rows.First(r => r.Path == "file" && r.Writers == 1).Runs;
         foreach (var (path, writers, runs) in rows)
         {
             var syncs = runs.Where(r => r.SyncsPerWrite is not null).Select(r => r.SyncsPerWrite!.Value).ToArray();
             var syncText = path == "file" ? "1" : syncs.Length > 0 ? Median(syncs).ToString("F2", CultureInfo.InvariantCulture) : "";
             text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {Describe(path)} | {writers} | {Median(runs.Select(r => r.Latency.PerSecond)):N0} | {Median(runs.Select(r => r.Latency.P50Ms)):F3} | " +
+                $"| {Describe(path, writers)} | {writers} | {Median(runs.Select(r => r.Latency.PerSecond)):N0} | {Median(runs.Select(r => r.Latency.P50Ms)):F3} | " +
                 $"{Median(runs.Select(r => r.Latency.P99Ms)):F3} | {syncText} | {Median(runs.Select((r, i) => r.Latency.PerSecond / file[i].Latency.PerSecond)):F2}x |"));
         }
         text.AppendLine($"(medians over {rounds} round(s); the fsyncs of RocksDB rows are its WAL syncs per write, from its statistics; " +
@@ -157,8 +160,9 @@ internal static partial class StorageProbe
         return text.ToString();
     }
 
-    private static string Describe(string path) => path switch
+    private static string Describe(string path, int writers) => path switch
     {
+        "file" when writers > 1 => "FileStream append + Flush(true), a file per writer",
         "file" => "FileStream append + Flush(true)",
         "rocksdb" => "RocksDB Put, sync = true",
         _ => "SQLite WAL, synchronous=FULL, a row per transaction",
@@ -181,24 +185,29 @@ internal static partial class StorageProbe
         (long Syncs, long Writes)? Counters();
     }
 
-    /// <summary>One file, appended to without a buffer and fsynced (<c>Flush(true)</c>) after each record.</summary>
-    private sealed class FileStore(string directory) : ISyncedStore
+    /// <summary>A file per writer, appended to without a buffer and fsynced (<c>Flush(true)</c>) after each record.</summary>
+    private sealed class FileStore(string directory, int writers) : ISyncedStore
     {
-        private readonly FileStream _stream = new(Path.Combine(directory, "log.bin"), FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
+        private readonly FileStream[] _streams = Enumerable.Range(0, writers)
+            .Select(i => new FileStream(Path.Combine(directory, $"log-{i}.bin"), FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+            .ToArray();
 
         public Action<byte[]> Writer(int index)
         {
-            if (index > 0) throw new InvalidOperationException("the plain file takes one writer");
+            var stream = _streams[index];
             return record =>
             {
-                _stream.Write(record);
-                _stream.Flush(flushToDisk: true);
+                stream.Write(record);
+                stream.Flush(flushToDisk: true);
             };
         }
 
         public (long Syncs, long Writes)? Counters() => null;
 
-        public void Dispose() => _stream.Dispose();
+        public void Dispose()
+        {
+            foreach (var stream in _streams) stream.Dispose();
+        }
     }
 
     /// <summary>A RocksDB database with defaults and statistics on; each put waits for its WAL to be synced.</summary>

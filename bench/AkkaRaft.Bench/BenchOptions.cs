@@ -170,7 +170,8 @@ internal sealed record BenchOptions(
           --storage             instead: synced 64-byte writes on the disk under --data-dir, each row a fresh
                                 file or database: a FileStream append + Flush(true) (fsync), by one writer and by
                                 three with a file each (a group's peers on one disk); a RocksDB Put with
-                                sync = true, by one writer and by --writers threads at once (its WAL syncs per
+                                sync = true, by one writer, through the journal plugin (PersistAsync to its
+                                handler, one actor) and by --writers threads at once (its WAL syncs per
                                 write from RocksDB's statistics show whether writes share an fsync); a SQLite
                                 insert per transaction in WAL mode with synchronous=FULL, by one writer and by
                                 --writers connections. Rows alternate within each round; the table gives each

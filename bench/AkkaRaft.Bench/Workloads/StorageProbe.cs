@@ -11,8 +11,10 @@ namespace AkkaRaft.Bench;
 /// --storage: what one synced 64-byte write costs on the disk under a directory, through three paths a Raft log could
 /// take: a plain file append followed by fsync, a RocksDB put with a synced WAL, and a SQLite transaction in WAL mode
 /// with synchronous=FULL; RocksDB and SQLite also with several writer threads at once, to see whether concurrent
-/// synced writes share an fsync (RocksDB's write group does; SQLite takes one writer at a time). Rows alternate
-/// within each round, the round's first row rotating, and the table gives each row's medians over the rounds.
+/// synced writes share an fsync (RocksDB's write group does; SQLite takes one writer at a time). Two rows place a
+/// peer's append: three files written at once (a group's peers on one disk), and an event persisted through the
+/// RocksDB journal plugin (<see cref="PersistProbe"/>). Rows alternate within each round, the round's first row
+/// rotating, and the table gives each row's medians over the rounds.
 /// </summary>
 internal static partial class StorageProbe
 {
@@ -31,8 +33,8 @@ internal static partial class StorageProbe
         }
         var writers = options.StorageWriters;
         (string Path, int Writers)[] rows = writers > 1
-            ? [("file", 1), ("file", Replicas), ("rocksdb", 1), ("sqlite", 1), ("rocksdb", writers), ("sqlite", writers)]
-            : [("file", 1), ("file", Replicas), ("rocksdb", 1), ("sqlite", 1)];
+            ? [("file", 1), ("file", Replicas), ("rocksdb", 1), ("journal", 1), ("sqlite", 1), ("rocksdb", writers), ("sqlite", writers)]
+            : [("file", 1), ("file", Replicas), ("rocksdb", 1), ("journal", 1), ("sqlite", 1)];
         Console.WriteLine($"storage: {options.StorageWrites} synced {RecordBytes}-byte writes per row after {Warmup(options.StorageWrites)} unmeasured, " +
                           $"{options.StorageRounds} round(s), rows alternating; data under {root}");
         var results = rows.ToDictionary(r => r, _ => new List<StorageResult>());
@@ -61,6 +63,7 @@ internal static partial class StorageProbe
     {
         try
         {
+            if (path == "journal") return new StorageResult(PersistProbe.Measure(directory, writes, Warmup(writes), RecordBytes), null);
             using ISyncedStore store = path switch
             {
                 "file" => new FileStore(directory, writers),
@@ -164,6 +167,7 @@ internal static partial class StorageProbe
     {
         "file" when writers > 1 => "FileStream append + Flush(true), a file per writer",
         "file" => "FileStream append + Flush(true)",
+        "journal" => "Akka.Persistence PersistAsync to its handler, RocksDB journal",
         "rocksdb" => "RocksDB Put, sync = true",
         _ => "SQLite WAL, synchronous=FULL, a row per transaction",
     };

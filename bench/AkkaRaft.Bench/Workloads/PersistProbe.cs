@@ -1,28 +1,20 @@
 using System.Diagnostics;
 using Akka.Configuration;
 using Akka.Persistence;
-using AkkaRaft.Persistence.RocksDb;
 
 namespace AkkaRaft.Bench;
 
 /// <summary>
 /// The --storage row of the journal plugin: one persistent actor persisting a 64-byte event at a time through the
 /// RocksDB journal, timed from <c>PersistAsync</c> to its handler, the path a peer's append takes (the journal's actor,
-/// a writer thread, the thread pool, Akka.Persistence's resequencer), in an ActorSystem of its own with nothing else
-/// running.
+/// a writer thread, the thread pool, Akka.Persistence's resequencer), configured as the bench's peers are, in an
+/// ActorSystem of its own with nothing else running.
 /// </summary>
 internal static class PersistProbe
 {
     public static LatencySummary Measure(string directory, int writes, int warmup, int recordBytes)
     {
-        var path = directory.Replace("\\", "\\\\").Replace("\"", "\\\"");
-        var config = ConfigurationFactory.ParseString($"""
-            akka.loglevel = WARNING
-            akka.persistence.journal.plugin = "akka.persistence.journal.rocksdb"
-            akka.persistence.journal.rocksdb.path = "{path}"
-            akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.rocksdb"
-            akka.persistence.snapshot-store.rocksdb.path = "{path}"
-            """).WithFallback(RocksDbPersistence.DefaultConfiguration);
+        var config = ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(BenchCluster.RocksDbConfig(directory));
         var system = ActorSystem.Create("persist-probe", config);
         try
         {

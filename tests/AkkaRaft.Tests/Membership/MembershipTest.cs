@@ -18,7 +18,9 @@ public abstract class MembershipTest : Akka.TestKit.Xunit2.TestKit
     /// <summary>The reference.conf election timeout bounds.</summary>
     protected static readonly TimeSpan ElectionTimeout = TimeSpan.FromMilliseconds(600);
 
-    protected MembershipTest(ITestOutputHelper output) : base(HarnessConfig.VirtualTime, output: output) { }
+    /// <param name="output">The test's output.</param>
+    /// <param name="config">HOCON laid over <see cref="HarnessConfig.VirtualTime"/>, such as another journal.</param>
+    protected MembershipTest(ITestOutputHelper output, string config = "") : base(HarnessConfig.VirtualTime + "\n" + config, output: output) { }
 
     /// <summary>The cluster under test; set by <see cref="NewCluster"/>.</summary>
     protected RaftCluster Cluster { get; private set; } = null!;

@@ -63,11 +63,16 @@ internal static class NodeCommand
         }
     }
 
-    /// <summary>A node's ActorSystem configuration: its store, then its address, then the cluster file, then <paramref name="nodeThread"/>.</summary>
+    /// <summary>
+    /// A node's ActorSystem configuration: its store's plugins and location, then its address, then the cluster file,
+    /// then <paramref name="nodeThread"/>, then the journal's shipped settings, so the cluster file can tune the journal
+    /// but not move it.
+    /// </summary>
     internal static Config Config(NodeStorage storage, Config baseConfig, NodeAddress me, Config nodeThread) =>
-        storage.Config
+        storage.Store
             .WithFallback(ClusterFile.RemoteConfig(baseConfig, me.Host, me.Port, me.BindHost, "INFO"))
-            .WithFallback(nodeThread);
+            .WithFallback(nodeThread)
+            .WithFallback(storage.Defaults);
 
     /// <summary>Runs one node until it is stopped: its ActorSystem on Akka.Remote, its journal, its server at <c>/user/kv</c>.</summary>
     private static async Task<int> Serve(NodeAddress me, string directory, Config baseConfig, RaftSettings settings, TimeSpan linger,

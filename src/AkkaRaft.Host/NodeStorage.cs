@@ -11,8 +11,13 @@ namespace AkkaRaft.Host;
 /// <c>&lt;data-dir&gt;/&lt;id&gt;.db</c>). Each is checked before the node starts, so a store that is not a database,
 /// is damaged or is in use by another process ends the node with one line and exit code 2.
 /// </summary>
-internal sealed record NodeStorage(string Kind, string Location, Config Config)
+/// <param name="Store">The plugins and the node's own location: above the cluster file, which cannot move them.</param>
+/// <param name="Defaults">The shipped settings file and the plugin's defaults: below the cluster file, which may tune them.</param>
+internal sealed record NodeStorage(string Kind, string Location, Config Store, Config Defaults)
 {
+    /// <summary>The store's whole configuration, as the node runs it when the cluster file sets nothing of it.</summary>
+    public Config Config => Store.WithFallback(Defaults);
+
     public const string RocksDb = "rocksdb";
     public const string Sqlite = "sqlite";
 
@@ -29,15 +34,15 @@ internal sealed record NodeStorage(string Kind, string Location, Config Config)
                 // A node's log must never be silently swapped for an empty one: data of the other kind is refused.
                 if (File.Exists(sqlite) && !Directory.Exists(rocks))
                     throw new HostError($"{sqlite} holds {id}'s journal in SQLite; set akkaraft.journal = sqlite in the cluster file to keep using it");
-                var rocksConfig = RocksDbConfig(rocks, programDirectory);
+                var rocksDefaults = Shipped(programDirectory, "rocksdb-journal.hocon").WithFallback(RocksDbPersistence.DefaultConfiguration);
                 CheckRocksDb(rocks);
-                return new NodeStorage(kind, rocks, rocksConfig);
+                return new NodeStorage(kind, rocks, RocksDbStore(rocks), rocksDefaults);
             case Sqlite:
                 if (Directory.Exists(rocks) && !File.Exists(sqlite))
                     throw new HostError($"{rocks} holds {id}'s journal in RocksDB; remove akkaraft.journal = sqlite from the cluster file to keep using it");
-                var sqliteConfig = SqliteConfig(sqlite, programDirectory).WithFallback(SqlPersistence.DefaultConfiguration);
+                var sqliteDefaults = SqliteDefaults(programDirectory).WithFallback(SqlPersistence.DefaultConfiguration);
                 PrepareSqlite(sqlite);
-                return new NodeStorage(kind, sqlite, sqliteConfig);
+                return new NodeStorage(kind, sqlite, SqliteStore(sqlite), sqliteDefaults);
             default:
                 throw new HostError($"akkaraft.journal = '{kind}' is not a journal this node knows (rocksdb or sqlite)");
         }
@@ -55,31 +60,36 @@ internal sealed record NodeStorage(string Kind, string Location, Config Config)
         }
     }
 
-    /// <summary>The shipped hocon/rocksdb-journal.hocon with the node's own directory.</summary>
-    internal static Config RocksDbConfig(string path, string programDirectory)
+    /// <summary>The RocksDB plugins, writing to the node's own directory <paramref name="path"/>.</summary>
+    private static Config RocksDbStore(string path)
     {
         var quoted = Quote(path);
         return ConfigurationFactory.ParseString($$"""
-                akka.persistence.journal.rocksdb.path = {{quoted}}
-                akka.persistence.snapshot-store.rocksdb.path = {{quoted}}
-                """)
-            .WithFallback(Shipped(programDirectory, "rocksdb-journal.hocon"))
-            .WithFallback(RocksDbPersistence.DefaultConfiguration);
+                akka.persistence.journal { plugin = "akka.persistence.journal.rocksdb", rocksdb.path = {{quoted}} }
+                akka.persistence.snapshot-store { plugin = "akka.persistence.snapshot-store.rocksdb", rocksdb.path = {{quoted}} }
+                """);
+    }
+
+    /// <summary>The SQL plugins, on the node's own <paramref name="database"/> file.</summary>
+    private static Config SqliteStore(string database)
+    {
+        var connection = Quote("Data Source=" + database);
+        return ConfigurationFactory.ParseString($$"""
+                akka.persistence.journal { plugin = "akka.persistence.journal.sql", sql.connection-string = {{connection}} }
+                akka.persistence.snapshot-store { plugin = "akka.persistence.snapshot-store.sql", sql.connection-string = {{connection}} }
+                """);
     }
 
     /// <summary>
-    /// The shipped hocon/sqlite-journal.hocon (the build copies it into <paramref name="programDirectory"/>), with the
-    /// node's <paramref name="database"/> file and a longer recovery bound. recovery-event-timeout bounds how long
-    /// recovery waits for each answer from the journal; past it the peer stays stopped for good. The file has already
-    /// been checked, so the bound only has to catch a journal that hangs, and must not catch a slow start: the plugin's
-    /// first use took 11 s with three nodes starting on a busy two-core machine.
+    /// The shipped hocon/sqlite-journal.hocon (the build copies it into <paramref name="programDirectory"/>) with a longer
+    /// recovery bound. recovery-event-timeout bounds how long recovery waits for each answer from the journal; past it
+    /// the peer stays stopped for good. The file has already been checked, so the bound only has to catch a journal that
+    /// hangs, and must not catch a slow start: the plugin's first use took 11 s with three nodes starting on a busy
+    /// two-core machine.
     /// </summary>
     /// <exception cref="HostError">The shipped file cannot be read.</exception>
-    internal static Config SqliteConfig(string database, string programDirectory) =>
-        ConfigurationFactory.ParseString($$"""
-                akka.persistence.journal.sql { connection-string = {{Quote("Data Source=" + database)}}, recovery-event-timeout = 60s }
-                akka.persistence.snapshot-store.sql.connection-string = {{Quote("Data Source=" + database)}}
-                """)
+    private static Config SqliteDefaults(string programDirectory) =>
+        ConfigurationFactory.ParseString("akka.persistence.journal.sql.recovery-event-timeout = 60s")
             .WithFallback(Shipped(programDirectory, "sqlite-journal.hocon"));
 
     private static Config Shipped(string programDirectory, string name)

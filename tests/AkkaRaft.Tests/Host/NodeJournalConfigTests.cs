@@ -5,8 +5,8 @@ namespace AkkaRaft.Tests.Host;
 
 /// <summary>
 /// The node's journal settings come from the shipped hocon/rocksdb-journal.hocon or hocon/sqlite-journal.hocon, with
-/// only the node's own store on top, so what users take from hocon/ is what the Host runs; and a node never starts on
-/// an empty store of one kind while its data sits in the other.
+/// the node's own store on top, so what users take from hocon/ is what the Host runs; the cluster file may tune them
+/// but not move the store; and a node never starts on an empty store of one kind while its data sits in the other.
 /// </summary>
 public sealed class NodeJournalConfigTests : IDisposable
 {
@@ -63,6 +63,46 @@ public sealed class NodeJournalConfigTests : IDisposable
         Assert.Equal([other], Directory.GetFileSystemEntries(_dir)); // nothing created beside it
         if (File.Exists(other)) Assert.Equal("the old journal", File.ReadAllText(other));
     }
+
+    [Fact]
+    public void The_cluster_file_tunes_the_RocksDB_journal_but_cannot_move_it()
+    {
+        var file = ConfigurationFactory.ParseString("""
+            akka.persistence.journal { plugin = "akka.persistence.journal.inmem", rocksdb { path = "/elsewhere", writer-threads = 1 } }
+            akka.persistence.snapshot-store.rocksdb { path = "/elsewhere", writer-threads = 2 }
+            """);
+        var storage = NodeStorage.Prepare(file, _dir, "n1", AppContext.BaseDirectory);
+
+        var config = NodeConfig(storage, file);
+
+        var path = Path.Combine(_dir, "n1.rocksdb");
+        Assert.Equal(1, config.GetInt("akka.persistence.journal.rocksdb.writer-threads"));
+        Assert.Equal(2, config.GetInt("akka.persistence.snapshot-store.rocksdb.writer-threads"));
+        Assert.Equal("akka.persistence.journal.rocksdb", config.GetString("akka.persistence.journal.plugin"));
+        Assert.Equal(path, config.GetString("akka.persistence.journal.rocksdb.path"));
+        Assert.Equal(path, config.GetString("akka.persistence.snapshot-store.rocksdb.path"));
+        Assert.Equal("tolerate-corrupted-tail-records", config.GetString("akka.persistence.journal.rocksdb.wal-recovery-mode")); // the rest as shipped
+    }
+
+    [Fact]
+    public void The_cluster_file_tunes_the_sqlite_journal_but_cannot_move_it()
+    {
+        var file = ConfigurationFactory.ParseString("""
+            akkaraft.journal = sqlite
+            akka.persistence.journal.sql { connection-string = "Data Source=/elsewhere.db", recovery-event-timeout = 5s }
+            """);
+        var storage = NodeStorage.Prepare(file, _dir, "n1", AppContext.BaseDirectory);
+
+        var config = NodeConfig(storage, file);
+
+        Assert.Equal(TimeSpan.FromSeconds(5), config.GetTimeSpan("akka.persistence.journal.sql.recovery-event-timeout"));
+        Assert.Equal($"Data Source={Path.Combine(_dir, "n1.db")}", config.GetString("akka.persistence.journal.sql.connection-string"));
+        Assert.Equal("akka.persistence.journal.sql", config.GetString("akka.persistence.journal.plugin"));
+        Assert.Equal("SQLite.MS", config.GetString("akka.persistence.journal.sql.provider-name"));
+    }
+
+    private static Config NodeConfig(NodeStorage storage, Config file) =>
+        NodeCommand.Config(storage, file, new NodeAddress("n1", "127.0.0.1", 0, null), NodeThread.For(file));
 
     [Fact]
     public void An_unknown_journal_is_named()

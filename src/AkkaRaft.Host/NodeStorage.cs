@@ -15,9 +15,6 @@ namespace AkkaRaft.Host;
 /// <param name="Defaults">The shipped settings file and the plugin's defaults: below the cluster file, which may tune them.</param>
 internal sealed record NodeStorage(string Kind, string Location, Config Store, Config Defaults)
 {
-    /// <summary>The store's whole configuration, as the node runs it when the cluster file sets nothing of it.</summary>
-    public Config Config => Store.WithFallback(Defaults);
-
     public const string RocksDb = "rocksdb";
     public const string Sqlite = "sqlite";
 

@@ -21,12 +21,13 @@ public sealed class NodeJournalConfigTests : IDisposable
         var storage = NodeStorage.Prepare(Journal(null), _dir, "n1", AppContext.BaseDirectory);
 
         var path = Path.Combine(_dir, "n1.rocksdb");
+        var config = NodeConfig(storage, Config.Empty);
         Assert.Equal(path, storage.Location);
-        Assert.Equal("akka.persistence.journal.rocksdb", storage.Config.GetString("akka.persistence.journal.plugin"));
-        Assert.Equal("akka.persistence.snapshot-store.rocksdb", storage.Config.GetString("akka.persistence.snapshot-store.plugin"));
-        Assert.Equal(path, storage.Config.GetString("akka.persistence.journal.rocksdb.path"));
-        Assert.Equal(path, storage.Config.GetString("akka.persistence.snapshot-store.rocksdb.path"));
-        Assert.StartsWith("AkkaRaft.Persistence.RocksDb.RocksDbJournal", storage.Config.GetString("akka.persistence.journal.rocksdb.class"));
+        Assert.Equal("akka.persistence.journal.rocksdb", config.GetString("akka.persistence.journal.plugin"));
+        Assert.Equal("akka.persistence.snapshot-store.rocksdb", config.GetString("akka.persistence.snapshot-store.plugin"));
+        Assert.Equal(path, config.GetString("akka.persistence.journal.rocksdb.path"));
+        Assert.Equal(path, config.GetString("akka.persistence.snapshot-store.rocksdb.path"));
+        Assert.StartsWith("AkkaRaft.Persistence.RocksDb.RocksDbJournal", config.GetString("akka.persistence.journal.rocksdb.class"));
     }
 
     [Fact]
@@ -35,7 +36,7 @@ public sealed class NodeJournalConfigTests : IDisposable
         var storage = NodeStorage.Prepare(Journal("sqlite"), _dir, "n1", AppContext.BaseDirectory);
 
         var database = Path.Combine(_dir, "n1.db");
-        var config = storage.Config;
+        var config = NodeConfig(storage, Journal("sqlite"));
         Assert.Equal(database, storage.Location);
         Assert.Equal("akka.persistence.journal.sql", config.GetString("akka.persistence.journal.plugin"));
         Assert.Equal("akka.persistence.snapshot-store.sql", config.GetString("akka.persistence.snapshot-store.plugin"));

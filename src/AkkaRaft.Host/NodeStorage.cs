@@ -33,13 +33,13 @@ internal sealed record NodeStorage(string Kind, string Location, Config Store, C
                     throw new HostError($"{sqlite} holds {id}'s journal in SQLite; set akkaraft.journal = sqlite in the cluster file to keep using it");
                 var rocksDefaults = Shipped(programDirectory, "rocksdb-journal.hocon").WithFallback(RocksDbPersistence.DefaultConfiguration);
                 CheckRocksDb(rocks);
-                return new NodeStorage(kind, rocks, RocksDbStore(rocks), rocksDefaults);
+                return new NodeStorage(kind, rocks, Pinned("rocksdb", "path", rocks), rocksDefaults);
             case Sqlite:
                 if (Directory.Exists(rocks) && !File.Exists(sqlite))
                     throw new HostError($"{rocks} holds {id}'s journal in RocksDB; remove akkaraft.journal = sqlite from the cluster file to keep using it");
                 var sqliteDefaults = SqliteDefaults(programDirectory).WithFallback(SqlPersistence.DefaultConfiguration);
                 PrepareSqlite(sqlite);
-                return new NodeStorage(kind, sqlite, SqliteStore(sqlite), sqliteDefaults);
+                return new NodeStorage(kind, sqlite, Pinned("sql", "connection-string", "Data Source=" + sqlite), sqliteDefaults);
             default:
                 throw new HostError($"akkaraft.journal = '{kind}' is not a journal this node knows (rocksdb or sqlite)");
         }
@@ -57,23 +57,16 @@ internal sealed record NodeStorage(string Kind, string Location, Config Store, C
         }
     }
 
-    /// <summary>The RocksDB plugins, writing to the node's own directory <paramref name="path"/>.</summary>
-    private static Config RocksDbStore(string path)
+    /// <summary>
+    /// The journal and snapshot-store plugins <c>akka.persistence.*.<paramref name="plugin"/></c>, with <paramref name="setting"/>
+    /// (where the node's store is) set to <paramref name="value"/> in both.
+    /// </summary>
+    private static Config Pinned(string plugin, string setting, string value)
     {
-        var quoted = Quote(path);
+        var quoted = Quote(value);
         return ConfigurationFactory.ParseString($$"""
-                akka.persistence.journal { plugin = "akka.persistence.journal.rocksdb", rocksdb.path = {{quoted}} }
-                akka.persistence.snapshot-store { plugin = "akka.persistence.snapshot-store.rocksdb", rocksdb.path = {{quoted}} }
-                """);
-    }
-
-    /// <summary>The SQL plugins, on the node's own <paramref name="database"/> file.</summary>
-    private static Config SqliteStore(string database)
-    {
-        var connection = Quote("Data Source=" + database);
-        return ConfigurationFactory.ParseString($$"""
-                akka.persistence.journal { plugin = "akka.persistence.journal.sql", sql.connection-string = {{connection}} }
-                akka.persistence.snapshot-store { plugin = "akka.persistence.snapshot-store.sql", sql.connection-string = {{connection}} }
+                akka.persistence.journal { plugin = "akka.persistence.journal.{{plugin}}", {{plugin}}.{{setting}} = {{quoted}} }
+                akka.persistence.snapshot-store { plugin = "akka.persistence.snapshot-store.{{plugin}}", {{plugin}}.{{setting}} = {{quoted}} }
                 """);
     }
 

@@ -121,31 +121,38 @@ public sealed partial class RaftActor
 
     // ---- the leader's side of InstallSnapshot ----
 
-    /// <summary>Sends the next chunk of the current snapshot to <paramref name="peer"/> (Figure 13), restarting if the snapshot changed.</summary>
+    /// <summary>
+    /// Sends the next chunk of a snapshot to <paramref name="peer"/> (Figure 13). A transfer the follower has begun to
+    /// take finishes with the snapshot it began, even after the leader has taken a newer one: starting over at every new
+    /// snapshot would never finish where a transfer takes longer than the log takes to reach the next snapshot. A
+    /// transfer not yet under way starts with the newest.
+    /// </summary>
     private void SendSnapshotChunk(string peer, FollowerProgress progress)
     {
-        if (progress.Mode != ReplicationMode.Snapshot || progress.SnapshotIndex != _log.SnapshotIndex)
+        if (progress.Mode != ReplicationMode.Snapshot || (!progress.SnapshotUnderway && progress.SnapshotIndex != _log.SnapshotIndex))
         {
             _logger.Info("{0} sends {1} its snapshot at {2} (it needs index {3}, compacted)", _id, peer, _log.SnapshotIndex, progress.Next);
-            progress.BeginSnapshot(_log.SnapshotIndex);
+            progress.BeginSnapshot(new SnapshotImage(_log.SnapshotIndex, _log.SnapshotTerm, _snapshotState, _configs.At(_log.SnapshotIndex)));
         }
         if (progress.ChunkOutstanding) return;
-        var offset = (int)Math.Min(progress.SnapshotOffset, _snapshotState.Length);
-        var length = Math.Min(_settings.SnapshotChunkBytes, _snapshotState.Length - offset);
-        var done = offset + length >= _snapshotState.Length;
-        Send(peer, new InstallSnapshot(_settings.ClusterId, _id, _currentTerm, _log.SnapshotIndex, _log.SnapshotTerm,
-            offset, _snapshotState.AsSpan(offset, length).ToArray(), done) { Configuration = done ? _configs.At(_log.SnapshotIndex) : null });
-        progress.NoteSent(_log.SnapshotIndex);
+        var image = progress.Image!;
+        var offset = (int)Math.Min(progress.SnapshotOffset, image.State.Length);
+        var length = Math.Min(_settings.SnapshotChunkBytes, image.State.Length - offset);
+        var done = offset + length >= image.State.Length;
+        Send(peer, new InstallSnapshot(_settings.ClusterId, _id, _currentTerm, image.Index, image.Term,
+            offset, image.State.AsSpan(offset, length).ToArray(), done) { Configuration = done ? image.Configuration : null });
+        progress.NoteSent(image.Index);
         progress.ChunkSent(offset + length);
     }
 
     private void OnInstallSnapshotResult(InstallSnapshotResult r)
     {
         var progress = _progress[r.From];
-        if (r.LastIncludedIndex > progress.HighestSent || (r.LastIncludedIndex == _log.SnapshotIndex && r.NextOffset > _snapshotState.Length))
+        var sending = progress.Image is { } image && image.Index == r.LastIncludedIndex ? image.State.Length : long.MaxValue;
+        if (r.LastIncludedIndex > progress.HighestSent || r.NextOffset > sending)
         {
             _logger.Warning("{0} dropped an InstallSnapshotResult from {1} for index {2} at offset {3}: it was sent indexes up to {4} and a snapshot of {5} bytes",
-                _id, r.From, r.LastIncludedIndex, r.NextOffset, progress.HighestSent, _snapshotState.Length);
+                _id, r.From, r.LastIncludedIndex, r.NextOffset, progress.HighestSent, progress.Image?.State.Length ?? 0);
             return;
         }
         if (r.Installed)

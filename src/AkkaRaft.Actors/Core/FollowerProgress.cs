@@ -53,8 +53,17 @@ internal sealed class FollowerProgress
     /// <summary>An AppendEntries with entries (a probe, or pipelined appends) is out and unanswered: its answer will come.</summary>
     public bool AwaitingAnswer => Mode == ReplicationMode.Probe ? ProbeOutstanding : _inflight.Count > 0;
 
+    /// <summary>In snapshot mode: the snapshot being sent, kept until the follower has it or the transfer is begun again.</summary>
+    public SnapshotImage? Image { get; private set; }
+
     /// <summary>In snapshot mode: the last included index of the snapshot being sent.</summary>
-    public long SnapshotIndex { get; private set; }
+    public long SnapshotIndex => Image?.Index ?? 0;
+
+    /// <summary>
+    /// In snapshot mode: the follower has taken at least one chunk of the snapshot being sent. A transfer that has made
+    /// progress finishes with its snapshot; one that has not may as well start with the newest.
+    /// </summary>
+    public bool SnapshotUnderway => Mode == ReplicationMode.Snapshot && SnapshotOffset > 0;
 
     /// <summary>In snapshot mode: the offset of the next chunk to send.</summary>
     public long SnapshotOffset { get; private set; }
@@ -86,11 +95,11 @@ internal sealed class FollowerProgress
         _ => true,
     };
 
-    /// <summary>Starts (or restarts, for a newer snapshot) sending the snapshot ending at <paramref name="index"/>.</summary>
-    public void BeginSnapshot(long index)
+    /// <summary>Starts (or restarts, for a newer snapshot) sending <paramref name="image"/>, from its first byte.</summary>
+    public void BeginSnapshot(SnapshotImage image)
     {
         Mode = ReplicationMode.Snapshot;
-        SnapshotIndex = index;
+        Image = image;
         SnapshotOffset = 0;
         ChunkOutstanding = false;
         ProbeOutstanding = false;
@@ -125,6 +134,7 @@ internal sealed class FollowerProgress
         if (index > Match) Match = index;
         Next = Match + 1;
         Mode = ReplicationMode.Probe;
+        Image = null;
         ProbeOutstanding = false;
         ChunkOutstanding = false;
         _inflight.Clear();
@@ -155,6 +165,7 @@ internal sealed class FollowerProgress
             // behind it). Otherwise the snapshot decides what comes next.
             if (Match < SnapshotIndex) return grew;
             Mode = ReplicationMode.Replicate;
+            Image = null;
             ChunkOutstanding = false;
             Next = Match + 1;
             return grew;

@@ -9,9 +9,12 @@ public sealed class FollowerProgressSnapshotTests
     private static FollowerProgress Snapshotting(long index, int maxInflight = 4)
     {
         var progress = new FollowerProgress(nextIndex: 1, maxInflight);
-        progress.BeginSnapshot(index);
+        progress.BeginSnapshot(Image(index));
         return progress;
     }
+
+    /// <summary>A snapshot ending at <paramref name="index"/>, as the leader would send it.</summary>
+    private static SnapshotImage Image(long index) => new(index, 1, new byte[10], default);
 
     [Fact]
     public void BeginSnapshot_starts_sending_from_offset_zero_and_clears_the_window()
@@ -24,7 +27,7 @@ public sealed class FollowerProgressSnapshotTests
         progress.Sent(7);
         Assert.Equal(2, progress.Inflight);
 
-        progress.BeginSnapshot(10);
+        progress.BeginSnapshot(Image(10));
 
         Assert.Equal(ReplicationMode.Snapshot, progress.Mode);
         Assert.Equal(10, progress.SnapshotIndex);
@@ -41,11 +44,28 @@ public sealed class FollowerProgressSnapshotTests
         progress.ChunkSent(4);
         progress.ChunkAcknowledged(10, 4);
 
-        progress.BeginSnapshot(20);
+        progress.BeginSnapshot(Image(20));
 
         Assert.Equal(20, progress.SnapshotIndex);
         Assert.Equal(0, progress.SnapshotOffset);
         Assert.False(progress.ChunkOutstanding);
+    }
+
+    [Fact]
+    public void A_transfer_is_under_way_once_the_follower_has_taken_a_chunk_and_ends_when_it_installs()
+    {
+        // Reference: Raft paper Figure 13 (the follower answers each chunk with the offset it expects next)
+        var progress = Snapshotting(10);
+        Assert.False(progress.SnapshotUnderway);
+        progress.ChunkSent(4);
+        Assert.False(progress.SnapshotUnderway);
+
+        progress.ChunkAcknowledged(10, 4);
+        Assert.True(progress.SnapshotUnderway);
+
+        progress.SnapshotInstalled(10);
+        Assert.False(progress.SnapshotUnderway);
+        Assert.Null(progress.Image);
     }
 
     [Fact]

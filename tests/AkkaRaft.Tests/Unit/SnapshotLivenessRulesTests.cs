@@ -140,6 +140,74 @@ public sealed class SnapshotLivenessRulesTests : VirtualTimePeerTest
         Assert.Equal(4, P3.ExpectMsg<InstallSnapshot>().Offset);
     }
 
+    /// <summary>
+    /// Starts n1 as leader with entries 1 and 2 committed by n2 and a snapshot at index 1; n3, silent so far, has been
+    /// sent the snapshot's first chunk.
+    /// </summary>
+    private async Task<IActorRef> StartLeaderSendingItsSnapshotToN3Async(TestProbe apply)
+    {
+        var peer = await StartLeaderAsync(new RaftActorOptions { ApplyTo = apply.Ref }, Settings().WithSnapshots(chunkBytes: 4));
+        ProposeCommittedByN2(peer, apply, 1);
+        ProposeCommittedByN2(peer, apply, 2);
+        peer.Tell(new Snapshot(1, State));
+        Assert.Equal(1, (await StateOf(peer)).SnapshotIndex);
+        Advance(HeartbeatInterval);
+        var first = P3.FishForMessage<InstallSnapshot>(_ => true);
+        Assert.Equal((1L, 0L), (first.LastIncludedIndex, first.Offset));
+        return peer;
+    }
+
+    /// <summary>The state machine's next snapshot, at index 2, with other bytes than the first; returns those bytes.</summary>
+    private async Task<byte[]> TakeNewerSnapshotAsync(IActorRef peer)
+    {
+        var newer = State.Reverse().ToArray();
+        peer.Tell(new Snapshot(2, newer));
+        Assert.Equal(2, (await StateOf(peer)).SnapshotIndex);
+        return newer;
+    }
+
+    [Fact]
+    public async Task Leader_finishes_a_snapshot_transfer_under_way_after_it_takes_a_newer_snapshot()
+    {
+        // Reference: Raft paper Figure 13 (a snapshot goes in chunks at increasing offsets until done); a transfer begun
+        // again at each new snapshot would never end where sending one takes longer than the log takes to grow to the next
+        var apply = CreateTestProbe();
+        var peer = await StartLeaderSendingItsSnapshotToN3Async(apply);
+        peer.Tell(new InstallSnapshotResult(ClusterId, "n3", 1, 1, NextOffset: 4, Installed: false), P3.Ref);
+        Assert.Equal(4, P3.ExpectMsg<InstallSnapshot>().Offset);
+
+        var newer = await TakeNewerSnapshotAsync(peer);
+        peer.Tell(new InstallSnapshotResult(ClusterId, "n3", 1, 1, NextOffset: 8, Installed: false), P3.Ref);
+
+        var last = Assert.IsType<InstallSnapshot>(NextSkippingHeartbeats(P3));
+        Assert.Equal((1L, 1L, 8L, true), (last.LastIncludedIndex, last.LastIncludedTerm, last.Offset, last.Done));
+        Assert.Equal(State[8..], last.Data);
+        Assert.NotNull(last.Configuration);
+
+        // n3 now holds index 1, but the leader has compacted index 2 too: the newer snapshot goes, from its first byte.
+        peer.Tell(new InstallSnapshotResult(ClusterId, "n3", 1, 1, NextOffset: State.Length, Installed: true), P3.Ref);
+        var next = Assert.IsType<InstallSnapshot>(NextSkippingHeartbeats(P3));
+        Assert.Equal((2L, 0L), (next.LastIncludedIndex, next.Offset));
+        Assert.Equal(newer[..4], next.Data);
+    }
+
+    [Fact]
+    public async Task Leader_sends_its_newest_snapshot_to_a_follower_that_has_taken_no_chunk_of_the_older_one()
+    {
+        // Reference: Raft paper §7 (the leader sends its snapshot to a follower that lags too far behind); with nothing
+        // received yet, the newest snapshot costs the follower no more and leaves it less to catch up
+        var apply = CreateTestProbe();
+        var peer = await StartLeaderSendingItsSnapshotToN3Async(apply);
+
+        // n3 does not answer the first chunk; the leader takes a newer snapshot meanwhile.
+        var newer = await TakeNewerSnapshotAsync(peer);
+        Advance(HeartbeatInterval);
+
+        var resent = Assert.IsType<InstallSnapshot>(NextSkippingHeartbeats(P3));
+        Assert.Equal((2L, 0L), (resent.LastIncludedIndex, resent.Offset));
+        Assert.Equal(newer[..4], resent.Data);
+    }
+
     [Fact]
     public async Task Election_timeout_during_an_installed_snapshots_save_starts_no_election()
     {

@@ -157,7 +157,9 @@ public sealed partial class RaftActor
         }
         if (r.Installed)
         {
-            if (r.LastIncludedIndex < progress.Match) return; // stale
+            // Stale unless it says more than the leader knew: a chunk resent after the install, or a late copy, is answered
+            // again, and taking that answer anew would begin the transfer of a newer snapshot again from its first byte.
+            if (r.LastIncludedIndex <= progress.Match) return;
             progress.SnapshotInstalled(r.LastIncludedIndex);
             MaybeCommit();
             if (r.From == _transferTarget && MaybeSendTimeoutNow()) return; // the snapshot alone brought it up to date

@@ -192,6 +192,35 @@ public sealed class SnapshotLivenessRulesTests : VirtualTimePeerTest
     }
 
     [Fact]
+    public async Task Leader_ignores_a_repeated_answer_that_a_snapshot_was_installed()
+    {
+        // Reference: Raft paper Figure 13 (the follower answers every chunk, a resent last chunk too); an answer that
+        // tells the leader nothing new must not begin the next transfer again
+        var apply = CreateTestProbe();
+        var peer = await StartLeaderSendingItsSnapshotToN3Async(apply);
+        peer.Tell(new InstallSnapshotResult(ClusterId, "n3", 1, 1, NextOffset: 4, Installed: false), P3.Ref);
+        Assert.Equal(4, P3.ExpectMsg<InstallSnapshot>().Offset);
+        var newer = await TakeNewerSnapshotAsync(peer);
+        peer.Tell(new InstallSnapshotResult(ClusterId, "n3", 1, 1, NextOffset: 8, Installed: false), P3.Ref);
+        Assert.True(Assert.IsType<InstallSnapshot>(NextSkippingHeartbeats(P3)).Done);
+        var installed = new InstallSnapshotResult(ClusterId, "n3", 1, 1, NextOffset: State.Length, Installed: true);
+        peer.Tell(installed, P3.Ref);
+        Assert.Equal((2L, 0L), Assert.IsType<InstallSnapshot>(NextSkippingHeartbeats(P3)) is var chunk ? (chunk.LastIncludedIndex, chunk.Offset) : default);
+        peer.Tell(new InstallSnapshotResult(ClusterId, "n3", 1, 2, NextOffset: 4, Installed: false), P3.Ref);
+        Assert.Equal(4, P3.ExpectMsg<InstallSnapshot>().Offset);
+
+        // The answer that n3 installed the first snapshot comes again (it answered a resent last chunk too).
+        peer.Tell(installed, P3.Ref);
+        P3.ExpectNoMsg(Quiet);
+
+        // The transfer under way goes on where it was.
+        peer.Tell(new InstallSnapshotResult(ClusterId, "n3", 1, 2, NextOffset: 8, Installed: false), P3.Ref);
+        var last = P3.ExpectMsg<InstallSnapshot>();
+        Assert.Equal((2L, 8L, true), (last.LastIncludedIndex, last.Offset, last.Done));
+        Assert.Equal(newer[8..], last.Data);
+    }
+
+    [Fact]
     public async Task Leader_sends_its_newest_snapshot_to_a_follower_that_has_taken_no_chunk_of_the_older_one()
     {
         // Reference: Raft paper §7 (the leader sends its snapshot to a follower that lags too far behind); with nothing

@@ -154,7 +154,7 @@ internal sealed record BenchOptions(
                                 (akka.raft.reads; default read-index). Each (journal, client count) runs once
                                 per mode, on a fresh cluster, and the table gains a reads column; with both,
                                 a line per journal compares lease gets with ReadIndex gets at 64 clients
-          --catch-up            instead: a fourth peer (akka.raft.join = on, its own ActorSystem and SQLite file)
+          --catch-up            instead: a fourth peer (akka.raft.join = on, its own ActorSystem and RocksDB database)
                                 joins the remote cluster as a learner (AddLearner). Peers snapshot every
                                 --snapshot-every entries. Catch-up: commit --catch-up-entries, add the learner, time from
                                 MembershipChanged until it has applied the add's index; per run, a fresh cluster.

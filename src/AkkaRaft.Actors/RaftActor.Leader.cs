@@ -165,7 +165,7 @@ public sealed partial class RaftActor
     private void SendAppend(string peer, bool heartbeat)
     {
         var progress = _progress[peer];
-        if (progress.Mode == ReplicationMode.Snapshot || progress.Next <= _log.SnapshotIndex)
+        if (progress.Mode == ReplicationMode.Snapshot || (progress.Next <= _log.SnapshotIndex && !progress.CanAppendRetained(_log.SnapshotIndex)))
         {
             // What it needs is compacted (§7): the snapshot goes instead; its chunks also serve as heartbeats.
             SendSnapshotChunk(peer, progress);
@@ -174,7 +174,9 @@ public sealed partial class RaftActor
         var sent = false;
         while (!progress.IsPaused && progress.Next <= _log.LastIndex)
         {
-            var entries = _log.Slice(progress.Next, _settings.MaxEntriesPerMessage, _settings.MaxBytesPerMessage);
+            var entries = progress.Next <= _log.SnapshotIndex
+                ? progress.Retained!.Slice(progress.Next, _settings.MaxEntriesPerMessage, _settings.MaxBytesPerMessage)
+                : _log.Slice(progress.Next, _settings.MaxEntriesPerMessage, _settings.MaxBytesPerMessage);
             SendAppendEntries(peer, progress, entries, answerSuccess: true);
             progress.Sent(entries[^1].Index);
             sent = true;
@@ -194,7 +196,8 @@ public sealed partial class RaftActor
         var prev = progress.Next - 1;
         progress.SentCommit = _commitIndex;
         progress.NoteSent(prev + entries.Count);
-        Send(peer, new AppendEntries(_settings.ClusterId, _id, _currentTerm, prev, _log.TermAt(prev)!.Value, entries, _commitIndex) { Round = _reads.Round, AnswerSuccess = answerSuccess });
+        var prevTerm = _log.TermAt(prev) ?? progress.Retained!.TermAt(prev)!.Value;
+        Send(peer, new AppendEntries(_settings.ClusterId, _id, _currentTerm, prev, prevTerm, entries, _commitIndex) { Round = _reads.Round, AnswerSuccess = answerSuccess });
     }
 
     private void OnAppendResult(AppendEntriesResult r)
@@ -212,6 +215,7 @@ public sealed partial class RaftActor
         if (r.Success)
         {
             if (progress.Acknowledged(r.MatchIndex)) MaybeCommit();
+            if (progress.Match >= _log.SnapshotIndex) progress.Retained = null; // it needs nothing compacted any more
             if (r.From == _catchUp?.Id) ObserveCatchUp();
             if (_departing.ContainsKey(r.From))
             {

@@ -62,6 +62,7 @@ public sealed partial class RaftActor
 
     private void SaveLocalSnapshot(Snapshot snapshot)
     {
+        RetainForTransfers(snapshot.Index);
         _log.CompactTo(snapshot.Index);
         _configs.Compacted(snapshot.Index);
         _snapshotState = snapshot.State;
@@ -158,7 +159,8 @@ public sealed partial class RaftActor
         if (r.Installed)
         {
             // Stale unless it says more than the leader knew: a chunk resent after the install, or a late copy, is answered
-            // again, and taking that answer anew would begin the transfer of a newer snapshot again from its first byte.
+            // again, and taking that answer anew would reset what the leader has sent since (appends in flight, or a
+            // newer snapshot's transfer, begun again from its first byte).
             if (r.LastIncludedIndex <= progress.Match) return;
             progress.SnapshotInstalled(r.LastIncludedIndex);
             MaybeCommit();
@@ -168,6 +170,35 @@ public sealed partial class RaftActor
         }
         if (progress.ChunkAcknowledged(r.LastIncludedIndex, r.NextOffset))
             SendSnapshotChunk(r.From, progress);
+    }
+
+    /// <summary>
+    /// Before a leader compacts its log to <paramref name="compactTo"/>: a follower taking an older snapshot keeps the
+    /// entries between that snapshot and this one, so that once it has installed its snapshot, appends can follow it.
+    /// Dropped, and the newer snapshot sent later instead, when they would weigh more than the snapshot being sent.
+    /// </summary>
+    private void RetainForTransfers(long compactTo)
+    {
+        if (_role != RaftRole.Leader) return;
+        foreach (var (peer, progress) in _progress)
+        {
+            var sending = progress.Mode == ReplicationMode.Snapshot ? progress.Image : null;
+            var from = progress.Retained?.LastIndex ?? sending?.Index;
+            if (from is not { } last || last >= compactTo || progress.Match >= compactTo) continue;
+            if (last < _log.SnapshotIndex)
+            {
+                progress.Retained = null; // what would follow it is compacted already
+                continue;
+            }
+            var retained = progress.Retained ??= new RetainedEntries(sending!.Index, sending.Term, sending.State.Length);
+            // Sliced only up to the limit (and one entry past it), so a range that would be dropped is not copied whole.
+            var entries = _log.Slice(last + 1, (int)Math.Min(compactTo - last, int.MaxValue), Math.Max(0, retained.Limit - retained.CommandBytes));
+            if (entries[^1].Index < compactTo || !retained.TryAdd(entries))
+            {
+                _logger.Debug("{0} keeps no compacted entries for {1}: past index {2} they outweigh its snapshot", _id, peer, last);
+                progress.Retained = null;
+            }
+        }
     }
 
     // ---- the follower's side ----

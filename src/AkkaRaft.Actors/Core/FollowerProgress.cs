@@ -56,6 +56,19 @@ internal sealed class FollowerProgress
     /// <summary>In snapshot mode: the snapshot being sent, kept until the follower has it or the transfer is begun again.</summary>
     public SnapshotImage? Image { get; private set; }
 
+    /// <summary>
+    /// Entries the leader compacted while this follower was taking an older snapshot, which follow that snapshot; null
+    /// when none are kept. Dropped when another transfer begins.
+    /// </summary>
+    public RetainedEntries? Retained { get; set; }
+
+    /// <summary>
+    /// Whether the next entry to send, though compacted from the log, is among the <see cref="Retained"/> entries, and
+    /// those reach the log's first entry (just after <paramref name="snapshotIndex"/>), so appends can go on from there.
+    /// </summary>
+    public bool CanAppendRetained(long snapshotIndex) =>
+        Retained is { } r && Next > r.After && Next <= r.LastIndex + 1 && r.LastIndex >= snapshotIndex;
+
     /// <summary>In snapshot mode: the last included index of the snapshot being sent.</summary>
     public long SnapshotIndex => Image?.Index ?? 0;
 
@@ -100,6 +113,7 @@ internal sealed class FollowerProgress
     {
         Mode = ReplicationMode.Snapshot;
         Image = image;
+        Retained = null;
         SnapshotOffset = 0;
         ChunkOutstanding = false;
         ProbeOutstanding = false;

@@ -157,13 +157,28 @@ public sealed class SnapshotLivenessRulesTests : VirtualTimePeerTest
         return peer;
     }
 
-    /// <summary>The state machine's next snapshot, at index 2, with other bytes than the first; returns those bytes.</summary>
-    private async Task<byte[]> TakeNewerSnapshotAsync(IActorRef peer)
+    /// <summary>The state machine's next snapshot, at <paramref name="index"/>, with other bytes than the first; returns those bytes.</summary>
+    private async Task<byte[]> TakeNewerSnapshotAsync(IActorRef peer, long index = 2)
     {
         var newer = State.Reverse().ToArray();
-        peer.Tell(new Snapshot(2, newer));
-        Assert.Equal(2, (await StateOf(peer)).SnapshotIndex);
+        peer.Tell(new Snapshot(index, newer));
+        Assert.Equal(index, (await StateOf(peer)).SnapshotIndex);
         return newer;
+    }
+
+    /// <summary>
+    /// From <see cref="StartLeaderSendingItsSnapshotToN3Async"/>: n3 takes the first chunk, the leader takes a newer
+    /// snapshot at <paramref name="newerIndex"/>, and n3 is sent the rest of the first snapshot and installs it.
+    /// </summary>
+    private async Task InstallTheOlderSnapshotOnN3Async(IActorRef peer, TestProbe apply, long newerIndex = 2)
+    {
+        peer.Tell(new InstallSnapshotResult(ClusterId, "n3", 1, 1, NextOffset: 4, Installed: false), P3.Ref);
+        Assert.Equal(4, P3.ExpectMsg<InstallSnapshot>().Offset);
+        for (var index = 3L; index <= newerIndex; index++) ProposeCommittedByN2(peer, apply, index);
+        await TakeNewerSnapshotAsync(peer, newerIndex);
+        peer.Tell(new InstallSnapshotResult(ClusterId, "n3", 1, 1, NextOffset: 8, Installed: false), P3.Ref);
+        Assert.True(Assert.IsType<InstallSnapshot>(NextSkippingHeartbeats(P3)).Done);
+        peer.Tell(new InstallSnapshotResult(ClusterId, "n3", 1, 1, NextOffset: State.Length, Installed: true), P3.Ref);
     }
 
     [Fact]
@@ -176,48 +191,67 @@ public sealed class SnapshotLivenessRulesTests : VirtualTimePeerTest
         peer.Tell(new InstallSnapshotResult(ClusterId, "n3", 1, 1, NextOffset: 4, Installed: false), P3.Ref);
         Assert.Equal(4, P3.ExpectMsg<InstallSnapshot>().Offset);
 
-        var newer = await TakeNewerSnapshotAsync(peer);
+        await TakeNewerSnapshotAsync(peer);
         peer.Tell(new InstallSnapshotResult(ClusterId, "n3", 1, 1, NextOffset: 8, Installed: false), P3.Ref);
 
         var last = Assert.IsType<InstallSnapshot>(NextSkippingHeartbeats(P3));
         Assert.Equal((1L, 1L, 8L, true), (last.LastIncludedIndex, last.LastIncludedTerm, last.Offset, last.Done));
         Assert.Equal(State[8..], last.Data);
         Assert.NotNull(last.Configuration);
+    }
 
-        // n3 now holds index 1, but the leader has compacted index 2 too: the newer snapshot goes, from its first byte.
-        peer.Tell(new InstallSnapshotResult(ClusterId, "n3", 1, 1, NextOffset: State.Length, Installed: true), P3.Ref);
+    [Fact]
+    public async Task Leader_follows_an_older_snapshot_with_the_entries_it_compacted_meanwhile()
+    {
+        // Reference: Raft paper §7 (after a snapshot, the follower's log continues from lastIncludedIndex + 1); entries
+        // compacted while the follower took an older snapshot are committed, and sending them spares it a second snapshot
+        var apply = CreateTestProbe();
+        var peer = await StartLeaderSendingItsSnapshotToN3Async(apply);
+        await InstallTheOlderSnapshotOnN3Async(peer, apply);
+
+        var append = Assert.IsType<AppendEntries>(P3.ReceiveOne(TimeSpan.FromSeconds(3)));
+        Assert.Equal((1L, 1L, 2L), (append.PrevLogIndex, append.PrevLogTerm, append.LeaderCommit));
+        Assert.Equal(new[] { 2L }, append.Entries.Select(e => e.Index));
+        Assert.Equal(Command(2), append.Entries[0].Command);
+
+        // Once it holds them, what follows comes from the log as for any follower.
+        peer.Tell(Ack("n3", 1, 2), P3.Ref);
+        peer.Tell(new Propose(Command(3)), TestActor);
+        ExpectMsg(new ProposeAccepted(3, 1));
+        var next = P3.FishForMessage<AppendEntries>(ae => ae.Entries.Count > 0);
+        Assert.Equal(2, next.PrevLogIndex);
+        Assert.Equal(new[] { 3L }, next.Entries.Select(e => e.Index));
+    }
+
+    [Fact]
+    public async Task Leader_sends_its_newest_snapshot_after_an_older_one_when_the_entries_compacted_meanwhile_outweigh_it()
+    {
+        // Reference: Raft paper §7 (a follower that lacks compacted entries gets the snapshot); kept entries are bounded by
+        // the size of the snapshot they follow, past which the newer snapshot is the cheaper way
+        var apply = CreateTestProbe();
+        var peer = await StartLeaderSendingItsSnapshotToN3Async(apply);
+        // Entries 2 and 3 carry 16 command bytes, more than the 10-byte snapshot.
+        await InstallTheOlderSnapshotOnN3Async(peer, apply, newerIndex: 3);
+
         var next = Assert.IsType<InstallSnapshot>(NextSkippingHeartbeats(P3));
-        Assert.Equal((2L, 0L), (next.LastIncludedIndex, next.Offset));
-        Assert.Equal(newer[..4], next.Data);
+        Assert.Equal((3L, 0L), (next.LastIncludedIndex, next.Offset));
     }
 
     [Fact]
     public async Task Leader_ignores_a_repeated_answer_that_a_snapshot_was_installed()
     {
         // Reference: Raft paper Figure 13 (the follower answers every chunk, a resent last chunk too); an answer that
-        // tells the leader nothing new must not begin the next transfer again
+        // tells the leader nothing new must not reset what it is sending the follower
         var apply = CreateTestProbe();
         var peer = await StartLeaderSendingItsSnapshotToN3Async(apply);
-        peer.Tell(new InstallSnapshotResult(ClusterId, "n3", 1, 1, NextOffset: 4, Installed: false), P3.Ref);
-        Assert.Equal(4, P3.ExpectMsg<InstallSnapshot>().Offset);
-        var newer = await TakeNewerSnapshotAsync(peer);
-        peer.Tell(new InstallSnapshotResult(ClusterId, "n3", 1, 1, NextOffset: 8, Installed: false), P3.Ref);
-        Assert.True(Assert.IsType<InstallSnapshot>(NextSkippingHeartbeats(P3)).Done);
-        var installed = new InstallSnapshotResult(ClusterId, "n3", 1, 1, NextOffset: State.Length, Installed: true);
-        peer.Tell(installed, P3.Ref);
-        Assert.Equal((2L, 0L), Assert.IsType<InstallSnapshot>(NextSkippingHeartbeats(P3)) is var chunk ? (chunk.LastIncludedIndex, chunk.Offset) : default);
-        peer.Tell(new InstallSnapshotResult(ClusterId, "n3", 1, 2, NextOffset: 4, Installed: false), P3.Ref);
-        Assert.Equal(4, P3.ExpectMsg<InstallSnapshot>().Offset);
+        await InstallTheOlderSnapshotOnN3Async(peer, apply);
+        Assert.Equal(1, Assert.IsType<AppendEntries>(P3.ReceiveOne(TimeSpan.FromSeconds(3))).PrevLogIndex);
 
-        // The answer that n3 installed the first snapshot comes again (it answered a resent last chunk too).
-        peer.Tell(installed, P3.Ref);
+        // The answer that n3 installed the snapshot comes again (it answered a resent last chunk too).
+        peer.Tell(new InstallSnapshotResult(ClusterId, "n3", 1, 1, NextOffset: State.Length, Installed: true), P3.Ref);
+
+        // The append out is still awaited: nothing goes again before the next heartbeat.
         P3.ExpectNoMsg(Quiet);
-
-        // The transfer under way goes on where it was.
-        peer.Tell(new InstallSnapshotResult(ClusterId, "n3", 1, 2, NextOffset: 8, Installed: false), P3.Ref);
-        var last = P3.ExpectMsg<InstallSnapshot>();
-        Assert.Equal((2L, 8L, true), (last.LastIncludedIndex, last.Offset, last.Done));
-        Assert.Equal(newer[8..], last.Data);
     }
 
     [Fact]

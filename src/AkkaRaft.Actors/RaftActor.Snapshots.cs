@@ -175,14 +175,15 @@ public sealed partial class RaftActor
     /// <summary>
     /// Before a leader compacts its log to <paramref name="compactTo"/>: a follower taking an older snapshot keeps the
     /// entries between that snapshot and this one, so that once it has installed its snapshot, appends can follow it.
-    /// Dropped, and the newer snapshot sent later instead, when they would weigh more than the snapshot being sent.
+    /// Only for a transfer under way (one not yet answered will start over with the newest snapshot); dropped, and the
+    /// newer snapshot sent later instead, when they would weigh more than the snapshot being sent.
     /// </summary>
     private void RetainForTransfers(long compactTo)
     {
         if (_role != RaftRole.Leader) return;
         foreach (var (peer, progress) in _progress)
         {
-            var sending = progress.Mode == ReplicationMode.Snapshot ? progress.Image : null;
+            var sending = progress.SnapshotUnderway ? progress.Image : null;
             var from = progress.Retained?.LastIndex ?? sending?.Index;
             if (from is not { } last || last >= compactTo || progress.Match >= compactTo) continue;
             if (last < _log.SnapshotIndex)
@@ -191,8 +192,11 @@ public sealed partial class RaftActor
                 continue;
             }
             var retained = progress.Retained ??= new RetainedEntries(sending!.Index, sending.Term, sending.State.Length);
-            // Sliced only up to the limit (and one entry past it), so a range that would be dropped is not copied whole.
-            var entries = _log.Slice(last + 1, (int)Math.Min(compactTo - last, int.MaxValue), Math.Max(0, retained.Limit - retained.CommandBytes));
+            // Copies no more than could be kept (and stops before the command that would exceed it), so a long range that
+            // is bound to be dropped is not copied whole.
+            var room = Math.Max(0, retained.Limit - retained.Bytes);
+            var count = (int)Math.Min(compactTo - last, room / RetainedEntries.EntryOverhead + 1);
+            var entries = _log.Slice(last + 1, count, room);
             if (entries[^1].Index < compactTo || !retained.TryAdd(entries))
             {
                 _logger.Debug("{0} keeps no compacted entries for {1}: past index {2} they outweigh its snapshot", _id, peer, last);

@@ -5,11 +5,14 @@ namespace AkkaRaft.Actors.Core;
 /// <summary>
 /// Committed entries a leader compacted while a follower was taking an older snapshot, kept for that follower. They
 /// continue from the snapshot it is taking, so once it has installed that snapshot, appends bring it the rest of the
-/// way instead of a second, newer snapshot. Kept only while their commands weigh less than the snapshot itself
-/// (<see cref="Limit"/>): past that, the newer snapshot costs less to send. Pure data.
+/// way instead of a second, newer snapshot. Kept only while they weigh less than the snapshot itself
+/// (<see cref="Limit"/>): past that, the newer snapshot costs less to send and to hold. Pure data.
 /// </summary>
 internal sealed class RetainedEntries
 {
+    /// <summary>What an entry weighs beside its command: the object and array that hold it in memory.</summary>
+    public const int EntryOverhead = 64;
+
     private readonly List<LogEntry> _entries = new();
 
     public RetainedEntries(long after, long afterTerm, long limit)
@@ -25,18 +28,18 @@ internal sealed class RetainedEntries
     /// <summary>The term of the entry at <see cref="After"/>.</summary>
     public long AfterTerm { get; }
 
-    /// <summary>Most command bytes kept: the size of the snapshot they follow.</summary>
+    /// <summary>Most bytes kept, each entry weighing its command and <see cref="EntryOverhead"/>: the size of the snapshot they follow.</summary>
     public long Limit { get; }
 
     /// <summary>The last index kept (<see cref="After"/> when none is).</summary>
     public long LastIndex => After + _entries.Count;
 
-    /// <summary>Command bytes kept.</summary>
-    public long CommandBytes { get; private set; }
+    /// <summary>What the entries kept weigh: their commands and <see cref="EntryOverhead"/> each.</summary>
+    public long Bytes { get; private set; }
 
     /// <summary>
     /// Keeps <paramref name="entries"/>, which must continue from <see cref="LastIndex"/>. False, keeping none of them,
-    /// when they would take the commands kept past <see cref="Limit"/>.
+    /// when they would take what is kept past <see cref="Limit"/>.
     /// </summary>
     public bool TryAdd(IReadOnlyList<LogEntry> entries)
     {
@@ -45,11 +48,11 @@ internal sealed class RetainedEntries
         {
             if (entries[i].Index != LastIndex + 1 + i)
                 throw new ArgumentException($"entry {entries[i].Index} does not follow index {LastIndex + i}", nameof(entries));
-            bytes += entries[i].Command.Length;
+            bytes += entries[i].Command.Length + EntryOverhead;
         }
-        if (CommandBytes + bytes > Limit) return false;
+        if (Bytes + bytes > Limit) return false;
         _entries.AddRange(entries);
-        CommandBytes += bytes;
+        Bytes += bytes;
         return true;
     }
 

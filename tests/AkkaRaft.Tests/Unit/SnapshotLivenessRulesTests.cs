@@ -173,15 +173,20 @@ public sealed class SnapshotLivenessRulesTests : VirtualTimePeerTest
     }
 
     /// <summary>
-    /// From <see cref="StartLeaderSendingItsSnapshotToN3Async"/>: n3 takes the first chunk, the leader takes a newer
-    /// snapshot at <paramref name="newerIndex"/>, and n3 is sent the rest of the first snapshot and installs it.
+    /// From <see cref="StartLeaderSendingItsSnapshotToN3Async"/>: n3 takes the first chunk; the leader commits entries
+    /// and takes a newer snapshot at each of <paramref name="newerIndexes"/> (index 2 when none is given); n3 is sent
+    /// the rest of the first snapshot and installs it.
     /// </summary>
-    private async Task InstallTheOlderSnapshotOnN3Async(IActorRef peer, TestProbe apply, long newerIndex = 2)
+    private async Task InstallTheOlderSnapshotOnN3Async(IActorRef peer, TestProbe apply, params long[] newerIndexes)
     {
         peer.Tell(new InstallSnapshotResult(ClusterId, "n3", 1, 1, NextOffset: LargeChunk, Installed: false), P3.Ref);
         Assert.Equal(LargeChunk, P3.ExpectMsg<InstallSnapshot>().Offset);
-        for (var index = 3L; index <= newerIndex; index++) ProposeCommittedByN2(peer, apply, index);
-        await TakeNewerSnapshotAsync(peer, newerIndex);
+        var committed = 2L;
+        foreach (var newer in newerIndexes.DefaultIfEmpty(2))
+        {
+            for (; committed < newer; committed++) ProposeCommittedByN2(peer, apply, committed + 1);
+            await TakeNewerSnapshotAsync(peer, newer);
+        }
         peer.Tell(new InstallSnapshotResult(ClusterId, "n3", 1, 1, NextOffset: 2 * LargeChunk, Installed: false), P3.Ref);
         Assert.True(Assert.IsType<InstallSnapshot>(NextSkippingHeartbeats(P3)).Done);
         peer.Tell(new InstallSnapshotResult(ClusterId, "n3", 1, 1, NextOffset: Large.Length, Installed: true), P3.Ref);
@@ -236,15 +241,7 @@ public sealed class SnapshotLivenessRulesTests : VirtualTimePeerTest
         // compacts while the follower takes it
         var apply = CreateTestProbe();
         var peer = await StartLeaderSendingItsSnapshotToN3Async(apply);
-        peer.Tell(new InstallSnapshotResult(ClusterId, "n3", 1, 1, NextOffset: LargeChunk, Installed: false), P3.Ref);
-        Assert.Equal(LargeChunk, P3.ExpectMsg<InstallSnapshot>().Offset);
-        await TakeNewerSnapshotAsync(peer, 2);
-        ProposeCommittedByN2(peer, apply, 3);
-        await TakeNewerSnapshotAsync(peer, 3);
-        peer.Tell(new InstallSnapshotResult(ClusterId, "n3", 1, 1, NextOffset: 2 * LargeChunk, Installed: false), P3.Ref);
-        Assert.True(Assert.IsType<InstallSnapshot>(NextSkippingHeartbeats(P3)).Done);
-
-        peer.Tell(new InstallSnapshotResult(ClusterId, "n3", 1, 1, NextOffset: Large.Length, Installed: true), P3.Ref);
+        await InstallTheOlderSnapshotOnN3Async(peer, apply, 2, 3);
 
         var append = Assert.IsType<AppendEntries>(P3.ReceiveOne(TimeSpan.FromSeconds(3)));
         Assert.Equal((1L, 1L), (append.PrevLogIndex, append.PrevLogTerm));
@@ -260,7 +257,7 @@ public sealed class SnapshotLivenessRulesTests : VirtualTimePeerTest
         var peer = await StartLeaderSendingItsSnapshotToN3Async(apply);
         // Entries 2 to 4 weigh more than the snapshot: 8 command bytes each and what holding an entry costs.
         Assert.True(3 * (8 + RetainedEntries.EntryOverhead) > Large.Length);
-        await InstallTheOlderSnapshotOnN3Async(peer, apply, newerIndex: 4);
+        await InstallTheOlderSnapshotOnN3Async(peer, apply, 4);
 
         var next = Assert.IsType<InstallSnapshot>(NextSkippingHeartbeats(P3));
         Assert.Equal((4L, 0L), (next.LastIncludedIndex, next.Offset));

@@ -10,72 +10,46 @@ namespace AkkaRaft.Actors.Core;
 /// </summary>
 internal sealed class RetainedEntries
 {
-    /// <summary>What an entry weighs beside its command: the object and array that hold it in memory.</summary>
+    /// <summary>What an entry weighs beside its command: what holding it costs in memory.</summary>
     public const int EntryOverhead = 64;
 
-    private readonly List<LogEntry> _entries = new();
+    // A log of its own whose "snapshot" is the one the entries follow: it holds them compactly and answers terms and slices.
+    private readonly RaftLog _entries = new();
 
     public RetainedEntries(long after, long afterTerm, long limit)
     {
-        After = after;
-        AfterTerm = afterTerm;
+        _entries.Restore(after, afterTerm, Array.Empty<LogEntry>());
         Limit = limit;
     }
 
     /// <summary>The last index of the snapshot these entries follow.</summary>
-    public long After { get; }
-
-    /// <summary>The term of the entry at <see cref="After"/>.</summary>
-    public long AfterTerm { get; }
+    public long After => _entries.SnapshotIndex;
 
     /// <summary>Most bytes kept, each entry weighing its command and <see cref="EntryOverhead"/>: the size of the snapshot they follow.</summary>
     public long Limit { get; }
 
     /// <summary>The last index kept (<see cref="After"/> when none is).</summary>
-    public long LastIndex => After + _entries.Count;
+    public long LastIndex => _entries.LastIndex;
 
     /// <summary>What the entries kept weigh: their commands and <see cref="EntryOverhead"/> each.</summary>
-    public long Bytes { get; private set; }
+    public long Bytes => _entries.CommandBytes + (long)_entries.Count * EntryOverhead;
 
     /// <summary>
-    /// Keeps <paramref name="entries"/>, which must continue from <see cref="LastIndex"/>. False, keeping none of them,
-    /// when they would take what is kept past <see cref="Limit"/>.
+    /// Keeps <paramref name="entries"/>, which must continue from <see cref="LastIndex"/> (else it throws, as
+    /// <see cref="RaftLog.Append"/> does). False, keeping none of them, when they would take what is kept past <see cref="Limit"/>.
     /// </summary>
     public bool TryAdd(IReadOnlyList<LogEntry> entries)
     {
         long bytes = 0;
-        for (var i = 0; i < entries.Count; i++)
-        {
-            if (entries[i].Index != LastIndex + 1 + i)
-                throw new ArgumentException($"entry {entries[i].Index} does not follow index {LastIndex + i}", nameof(entries));
-            bytes += entries[i].Command.Length + EntryOverhead;
-        }
+        foreach (var e in entries) bytes += e.Command.Length + EntryOverhead;
         if (Bytes + bytes > Limit) return false;
-        _entries.AddRange(entries);
-        Bytes += bytes;
+        _entries.Append(entries);
         return true;
     }
 
-    /// <summary>The term at <paramref name="index"/>: <see cref="AfterTerm"/> at <see cref="After"/>, null outside what is kept.</summary>
-    public long? TermAt(long index) =>
-        index == After ? AfterTerm : index > After && index <= LastIndex ? _entries[(int)(index - After - 1)].Term : null;
+    /// <summary>The term at <paramref name="index"/>: the snapshot's at <see cref="After"/>, null outside what is kept.</summary>
+    public long? TermAt(long index) => _entries.TermAt(index);
 
-    /// <summary>
-    /// Entries from <paramref name="from"/> (after <see cref="After"/>) on, at most <paramref name="maxCount"/> of them and
-    /// at most <paramref name="maxBytes"/> command bytes, but always at least one when any is kept from there.
-    /// </summary>
-    public IReadOnlyList<LogEntry> Slice(long from, int maxCount, long maxBytes)
-    {
-        if (from <= After) throw new ArgumentOutOfRangeException(nameof(from), from, $"entries kept start after index {After}");
-        var result = new List<LogEntry>();
-        long bytes = 0;
-        for (var i = from; i <= LastIndex && result.Count < maxCount; i++)
-        {
-            var e = _entries[(int)(i - After - 1)];
-            if (result.Count > 0 && bytes + e.Command.Length > maxBytes) break;
-            bytes += e.Command.Length;
-            result.Add(e);
-        }
-        return result;
-    }
+    /// <summary>Entries from <paramref name="from"/> (after <see cref="After"/>) on, within the limits, as <see cref="RaftLog.Slice"/>.</summary>
+    public IReadOnlyList<LogEntry> Slice(long from, int maxCount, long maxBytes) => _entries.Slice(from, maxCount, maxBytes);
 }

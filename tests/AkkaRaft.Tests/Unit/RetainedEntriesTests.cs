@@ -53,7 +53,7 @@ public sealed class RetainedEntriesTests
         // Reference: Raft paper §5.3 (a log has no gaps)
         var retained = new RetainedEntries(after: 10, afterTerm: 2, limit: 1000);
 
-        Assert.Throws<ArgumentException>(() => retained.TryAdd(new[] { Entry(12, 2) }));
+        Assert.Throws<InvalidOperationException>(() => retained.TryAdd(new[] { Entry(12, 2) }));
         Assert.Equal(10, retained.LastIndex);
     }
 

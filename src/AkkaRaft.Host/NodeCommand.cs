@@ -79,6 +79,7 @@ internal static class NodeCommand
         Func<ActorSystem, Props> serverProps, string who, string settingsLine, int? metricsPort)
     {
         var nodeThread = NodeThread.For(baseConfig); // a mistake in it ends the node before anything is created
+        SocketCompletions.Apply(baseConfig, metricsPort); // before the node's first socket
         try
         {
             Directory.CreateDirectory(directory);

@@ -93,6 +93,10 @@ public sealed class HostConfigurationErrorTests : IDisposable
         ExpectError("akkaraft.node-thread must be on or off, is 'sometimes'", "node", "--config", File("t.hocon", Cluster(47381) + "\nakkaraft.node-thread = sometimes"), "--id", "n1");
 
     [Fact]
+    public Task An_inline_socket_completions_setting_that_is_neither_on_nor_off_is_named() =>
+        ExpectError("akkaraft.inline-socket-completions must be on or off, is 'sometimes'", "node", "--config", File("i.hocon", Cluster(47391) + "\nakkaraft.inline-socket-completions = sometimes"), "--id", "n1");
+
+    [Fact]
     public Task A_missing_file_is_named() =>
         ExpectError("cannot read", "get", "k", "--config", Path.Combine(_dir, "nope.hocon"));
 

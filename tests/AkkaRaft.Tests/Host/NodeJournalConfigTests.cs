@@ -28,6 +28,9 @@ public sealed class NodeJournalConfigTests : IDisposable
         Assert.Equal(path, config.GetString("akka.persistence.journal.rocksdb.path"));
         Assert.Equal(path, config.GetString("akka.persistence.snapshot-store.rocksdb.path"));
         Assert.StartsWith("AkkaRaft.Persistence.RocksDb.RocksDbJournal", config.GetString("akka.persistence.journal.rocksdb.class"));
+        // One peer per node: one writer thread, where the plugin's own default is four.
+        Assert.Equal(1, config.GetInt("akka.persistence.journal.rocksdb.writer-threads"));
+        Assert.Equal(1, config.GetInt("akka.persistence.snapshot-store.rocksdb.writer-threads"));
     }
 
     [Fact]
@@ -69,7 +72,7 @@ public sealed class NodeJournalConfigTests : IDisposable
     public void The_cluster_file_tunes_the_RocksDB_journal_but_cannot_move_it()
     {
         var file = ConfigurationFactory.ParseString("""
-            akka.persistence.journal { plugin = "akka.persistence.journal.inmem", rocksdb { path = "/elsewhere", writer-threads = 1 } }
+            akka.persistence.journal { plugin = "akka.persistence.journal.inmem", rocksdb { path = "/elsewhere", writer-threads = 3 } }
             akka.persistence.snapshot-store.rocksdb { path = "/elsewhere", writer-threads = 2 }
             """);
         var storage = NodeStorage.Prepare(file, _dir, "n1", AppContext.BaseDirectory);
@@ -77,7 +80,7 @@ public sealed class NodeJournalConfigTests : IDisposable
         var config = NodeConfig(storage, file);
 
         var path = Path.Combine(_dir, "n1.rocksdb");
-        Assert.Equal(1, config.GetInt("akka.persistence.journal.rocksdb.writer-threads"));
+        Assert.Equal(3, config.GetInt("akka.persistence.journal.rocksdb.writer-threads"));
         Assert.Equal(2, config.GetInt("akka.persistence.snapshot-store.rocksdb.writer-threads"));
         Assert.Equal("akka.persistence.journal.rocksdb", config.GetString("akka.persistence.journal.plugin"));
         Assert.Equal(path, config.GetString("akka.persistence.journal.rocksdb.path"));

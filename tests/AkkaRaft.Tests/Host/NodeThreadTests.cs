@@ -6,7 +6,8 @@ namespace AkkaRaft.Tests.Host;
 
 /// <summary>
 /// A node's server, everything it starts and Akka.Remote's endpoints share one dedicated thread unless the cluster
-/// file says <c>akkaraft.node-thread = off</c>; the journal and any other actor stay on Akka's default dispatcher.
+/// file says <c>akkaraft.node-thread = off</c>; so does the RocksDB journal, while the SQLite journal, the snapshot store
+/// and any other actor stay on Akka's default dispatcher.
 /// Each test builds the node's configuration as the node does and starts actors at the node's paths.
 /// </summary>
 public sealed class NodeThreadTests : Akka.TestKit.Xunit2.TestKit
@@ -76,12 +77,22 @@ public sealed class NodeThreadTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public async Task Actors_elsewhere_and_the_journal_keep_the_default_dispatcher()
+    public async Task Actors_elsewhere_and_the_snapshot_store_keep_the_default_dispatcher()
     {
         var elsewhere = await Start(Sys, "other");
 
         Assert.Equal("akka.actor.default-dispatcher", elsewhere[0].Dispatcher);
-        Assert.Equal("akka.actor.default-dispatcher", Sys.Settings.Config.GetString("akka.persistence.journal.rocksdb.plugin-dispatcher"));
+        Assert.Equal("akka.actor.default-dispatcher", Sys.Settings.Config.GetString("akka.persistence.snapshot-store.rocksdb.plugin-dispatcher"));
+    }
+
+    [Fact]
+    public void The_RocksDB_journal_runs_on_the_thread_and_the_SQLite_journal_on_the_pool()
+    {
+        Assert.Equal(NodeThread.DispatcherId, Sys.Settings.Config.GetString("akka.persistence.journal.rocksdb.plugin-dispatcher"));
+
+        var sqlite = NodeConfig(ConfigurationFactory.ParseString("akkaraft.journal = sqlite"));
+        Assert.Equal("akka.persistence.journal.sql", sqlite.GetString("akka.persistence.journal.plugin"));
+        Assert.NotEqual(NodeThread.DispatcherId, sqlite.GetString("akka.persistence.journal.sql.plugin-dispatcher")); // its plugin's own
     }
 
     [Fact]
@@ -94,6 +105,7 @@ public sealed class NodeThreadTests : Akka.TestKit.Xunit2.TestKit
 
             Assert.All(started, w => Assert.Equal("akka.actor.default-dispatcher", w.Dispatcher));
             Assert.NotEqual(NodeThread.DispatcherId, system.Settings.Config.GetString("akka.remote.use-dispatcher"));
+            Assert.Equal("akka.actor.default-dispatcher", system.Settings.Config.GetString("akka.persistence.journal.rocksdb.plugin-dispatcher"));
         }
         finally
         {

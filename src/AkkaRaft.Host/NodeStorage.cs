@@ -31,7 +31,7 @@ internal sealed record NodeStorage(string Kind, string Location, Config Store, C
                 // A node's log must never be silently swapped for an empty one: data of the other kind is refused.
                 if (File.Exists(sqlite) && !Directory.Exists(rocks))
                     throw new HostError($"{sqlite} holds {id}'s journal in SQLite; set akkaraft.journal = sqlite in the cluster file to keep using it");
-                var rocksDefaults = OneWriterThread.WithFallback(Shipped(programDirectory, "rocksdb-journal.hocon")).WithFallback(RocksDbPersistence.DefaultConfiguration);
+                var rocksDefaults = Shipped(programDirectory, "rocksdb-journal.hocon").WithFallback(RocksDbPersistence.DefaultConfiguration);
                 CheckRocksDb(rocks);
                 return new NodeStorage(kind, rocks, Pinned("rocksdb", "path", rocks), rocksDefaults);
             case Sqlite:
@@ -44,17 +44,6 @@ internal sealed record NodeStorage(string Kind, string Location, Config Store, C
                 throw new HostError($"akkaraft.journal = '{kind}' is not a journal this node knows (rocksdb or sqlite)");
         }
     }
-
-    /// <summary>
-    /// A node holds one Raft peer, whose journal has at most one write in flight, and its rare snapshot writes share
-    /// RocksDB's one WAL with the appends anyway. One writer thread then does the work of the plugin's default four, and
-    /// where the nodes share a machine's cores, fewer threads waiting for work leave the cores freer for the wakeups
-    /// each message needs (docs/performance.md). Below the cluster file, which may set more.
-    /// </summary>
-    private static readonly Config OneWriterThread = ConfigurationFactory.ParseString("""
-        akka.persistence.journal.rocksdb.writer-threads = 1
-        akka.persistence.snapshot-store.rocksdb.writer-threads = 1
-        """);
 
     private static void CheckRocksDb(string path)
     {

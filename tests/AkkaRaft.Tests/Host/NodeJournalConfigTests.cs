@@ -28,9 +28,6 @@ public sealed class NodeJournalConfigTests : IDisposable
         Assert.Equal(path, config.GetString("akka.persistence.journal.rocksdb.path"));
         Assert.Equal(path, config.GetString("akka.persistence.snapshot-store.rocksdb.path"));
         Assert.StartsWith("AkkaRaft.Persistence.RocksDb.RocksDbJournal", config.GetString("akka.persistence.journal.rocksdb.class"));
-        // One peer per node: one writer thread, where the plugin's own default is four.
-        Assert.Equal(1, config.GetInt("akka.persistence.journal.rocksdb.writer-threads"));
-        Assert.Equal(1, config.GetInt("akka.persistence.snapshot-store.rocksdb.writer-threads"));
     }
 
     [Fact]

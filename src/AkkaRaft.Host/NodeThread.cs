@@ -39,14 +39,5 @@ internal static class NodeThread
 
     /// <summary>What <paramref name="config"/> (a cluster file's, or empty) asks for: the settings above, or none.</summary>
     /// <exception cref="HostError">The key is neither on nor off.</exception>
-    public static Config For(Config config)
-    {
-        var value = config.HasPath(Key) ? config.GetString(Key) : "on";
-        return value switch
-        {
-            "on" or "true" or "yes" => Settings,
-            "off" or "false" or "no" => Config.Empty,
-            _ => throw new HostError($"{Key} must be on or off, is '{value}'"),
-        };
-    }
+    public static Config For(Config config) => OnOffKey.Read(config, Key) ? Settings : Config.Empty;
 }

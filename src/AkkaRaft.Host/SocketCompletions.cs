@@ -24,13 +24,7 @@ internal static class SocketCompletions
     /// <exception cref="HostError">The key is neither on nor off, or the variable asks for inline completions with a metrics page.</exception>
     public static bool Inline(Config config, int? metricsPort, string? environment)
     {
-        var value = config.HasPath(Key) ? config.GetString(Key) : "on";
-        var wanted = value switch
-        {
-            "on" or "true" or "yes" => true,
-            "off" or "false" or "no" => false,
-            _ => throw new HostError($"{Key} must be on or off, is '{value}'"),
-        };
+        var wanted = OnOffKey.Read(config, Key);
         if (!string.IsNullOrEmpty(environment))
         {
             if (environment == "1" && metricsPort is not null)

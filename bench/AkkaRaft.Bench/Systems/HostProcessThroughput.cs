@@ -88,6 +88,11 @@ internal static class HostProcessThroughput
             var after = await leader.Ask<RaftState>(GetState.Instance, TimeSpan.FromSeconds(15));
             if (!after.IsLeader || after.Term != term)
                 measurement = measurement with { Failure = measurement.Failure ?? $"{leaderId} lost leadership during the row (now {after.Role} at term {after.Term})" };
+            if (measurement.Failure is { } failure)
+            {
+                failed = true;
+                measurement = measurement with { Failure = $"{failure} (node logs in {directory})" };
+            }
             return RunResult.From(AkkaRaftThroughput.SystemName, Mode, clients, measurement);
         }
         catch (Exception e)

@@ -90,7 +90,9 @@ public sealed partial class RaftActor
 
     /// <summary>
     /// Figure 2, AppendEntries receiver, at the current term (<see cref="AppendRules"/>). The leader is recognised at
-    /// once; the answer, and any commit it enables, waits until new entries are durable.
+    /// once; the answer, and any commit it enables, waits until new entries are durable. A message without new entries
+    /// that arrives while appends are being written is answered at once for what is durable
+    /// (<see cref="AppendRules.AnswerAheadOfWrites"/>), so a slow disk does not silence the follower.
     /// </summary>
     private void HandleAppendEntries(AppendEntries ae)
     {
@@ -99,6 +101,11 @@ public sealed partial class RaftActor
         {
             _logger.Warning("{0} dropped AppendEntries from {1} at term {2}: {3}", _id, ae.From, ae.Term, problem);
             return;
+        }
+        if (_durability.AppendsInFlight > 0 && AppendRules.AnswerAheadOfWrites(step, _durability.DurableIndex) is (var now, var later))
+        {
+            Send(ae.From, now);
+            step = later;
         }
         Carry(step);
     }

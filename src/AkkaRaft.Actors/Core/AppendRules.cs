@@ -89,4 +89,19 @@ internal static class AppendRules
             CommitTo = Math.Min(ae.LeaderCommit, matchIndex),
         };
     }
+
+    /// <summary>
+    /// While earlier appends are still being written, splits a success answer that would wait for them
+    /// (<see cref="StepWrite.AfterEarlierWrites"/>): the leader hears now that this peer follows it, and the answer
+    /// claims a match only up to <paramref name="durableIndex"/>; the commit still waits for the writes. The entries
+    /// being written are acknowledged by their own answers once durable, so nothing is claimed early. Without it, a disk
+    /// that stalls longer than the leader's quorum check silences every follower at once, and a leader that nothing
+    /// cut off steps down (etcd likewise answers heartbeats without waiting for storage).
+    /// </summary>
+    /// <returns>The answer to send now and the rest of the step, or null when the step is not such an answer.</returns>
+    public static (AppendEntriesResult Now, Step Later)? AnswerAheadOfWrites(in Step step, long durableIndex)
+    {
+        if (step.Write != StepWrite.AfterEarlierWrites || step.Message is not AppendEntriesResult { Success: true } answer) return null;
+        return (answer with { MatchIndex = Math.Min(answer.MatchIndex, durableIndex) }, step with { Message = null });
+    }
 }

@@ -146,4 +146,41 @@ public sealed class AppendAnswerTests
         Assert.Null(step.Message);
         Assert.Empty(step.Events);
     }
+
+    [Fact]
+    public void While_appends_are_written_a_heartbeat_is_answered_at_once_claiming_only_the_durable_entries()
+    {
+        // Reference: Raft paper Figure 2 (entries durable before responding); etcd answers heartbeats apart from storage.
+        // Entries 2 and 3 are still being written: the leader hears now of entry 1, and of the rest from their writes.
+        var step = AppendRules.Answer(Peer(Log(1, 1, 1), term: 1), Append("n2", term: 1, 3, 1, [], leaderCommit: 3));
+
+        var (now, later) = AppendRules.AnswerAheadOfWrites(step, durableIndex: 1)!.Value;
+
+        Assert.Equal(Ack(1, 1), now);
+        Assert.Null(later.Message);
+        Assert.Equal((StepWrite.AfterEarlierWrites, 3L, "n2"), (later.Write, later.CommitTo, later.Leader));
+    }
+
+    [Fact]
+    public void An_answer_ahead_of_writes_claims_no_more_than_the_message_proves()
+    {
+        // Reference: Raft paper §5.3 (a success proves the logs match through the message's last entry, not beyond)
+        var step = AppendRules.Answer(Peer(Log(1, 1, 1), term: 2), Append("n3", term: 2, 1, 1, []));
+
+        Assert.Equal(Ack(2, 1), AppendRules.AnswerAheadOfWrites(step, durableIndex: 3)!.Value.Now);
+    }
+
+    [Fact]
+    public void Only_a_success_that_waits_for_earlier_writes_is_answered_ahead_of_them()
+    {
+        // An append of new entries is acknowledged once they are durable; a refusal and news of the commit index alone
+        // never wait; all three are left as they are.
+        var append = AppendRules.Answer(Peer(Log(1, 1), term: 1), Append("n2", term: 1, 2, 1, Entries(3, 1)));
+        var refusal = AppendRules.Answer(Peer(Log(1), term: 1), Append("n2", term: 1, 3, 1, []));
+        var commitNews = AppendRules.Answer(Peer(Log(1, 1), term: 1), Append("n2", term: 1, 2, 1, [], leaderCommit: 2) with { AnswerSuccess = false });
+
+        Assert.Null(AppendRules.AnswerAheadOfWrites(append, durableIndex: 2));
+        Assert.Null(AppendRules.AnswerAheadOfWrites(refusal, durableIndex: 1));
+        Assert.Null(AppendRules.AnswerAheadOfWrites(commitNews, durableIndex: 2));
+    }
 }

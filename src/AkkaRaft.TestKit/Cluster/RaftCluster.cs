@@ -170,8 +170,7 @@ public sealed partial class RaftCluster : IDisposable
     {
         for (var hop = 0; hop < hops; hop++)
         {
-            // Identify is answered by the actor cell in mailbox order, without reaching the link's forwarding.
-            await Task.WhenAll(_links.SelectMany(row => row).Select(link => link.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(3))));
+            await LinksHandled();
             await Task.WhenAll(Enumerable.Range(0, N).Select(AwaitJournalWrites));
         }
     }
@@ -185,10 +184,15 @@ public sealed partial class RaftCluster : IDisposable
     {
         for (var hop = 0; hop < hops; hop++)
         {
-            await Task.WhenAll(_links.SelectMany(row => row).Select(link => link.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(3))));
+            await LinksHandled();
             await Task.WhenAll(Enumerable.Range(0, N).Select(GetState));
         }
     }
+
+    /// <summary>Waits until every link has handled what its mailbox held.</summary>
+    private Task LinksHandled() =>
+        // Identify is answered by the actor cell in mailbox order, without reaching the link's forwarding.
+        Task.WhenAll(_links.SelectMany(row => row).Select(link => link.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(3))));
 
     /// <summary>Waits, up to 3 s, until peer i has handled its mailbox and finished the journal writes it began.</summary>
     private async Task AwaitJournalWrites(int i)

@@ -58,6 +58,44 @@ public sealed class KvStateTests
     }
 
     [Fact]
+    public void Reads_between_appends_see_each_append_and_a_capture_keeps_the_value_it_was_taken_at()
+    {
+        var r = new Replica();
+        var c = r.Register();
+        r.Put(c, 1, "k", "x");
+        r.Append(c, 2, "k", "a");
+        Assert.Equal("xa", r.State.Get("k"));
+        r.Append(c, 3, "k", "b");
+        var captured = r.State.Capture();
+        r.Append(c, 4, "k", "c");
+        Assert.Equal("xabc", r.State.Get("k"));
+        Assert.Equal("xab", captured.Get("k"));
+        r.Put(c, 5, "k", "y");
+        r.Append(c, 6, "k", "z");
+        Assert.Equal("yz", r.State.Get("k"));
+        Assert.Equal("xab", captured.Get("k"));
+    }
+
+    [Fact]
+    public void Replaying_appends_to_one_key_allocates_in_proportion_to_the_value_not_to_the_appends_times_the_value()
+    {
+        // A replica without a snapshot rebuilds its state from the whole log on restart; copying the value at every
+        // append made that quadratic (4,000 appends of 50 characters: about 800 MB copied, not 400 KB).
+        const int appends = 4_000;
+        var token = new string('t', 50);
+        var r = new Replica();
+        var c = r.Register();
+        var commands = Enumerable.Range(1, appends).Select(seq => new KvWriteCommand(c, seq, KvOperation.Append, "k", token)).ToArray();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        foreach (var command in commands) r.State.Apply(command, ++r.Index);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        var valueBytes = 2L * appends * token.Length;
+        Assert.True(allocated < 8 * valueBytes, $"{allocated} bytes allocated for a value of {valueBytes} bytes");
+        Assert.Equal(appends * token.Length, r.State.Get("k")!.Length);
+    }
+
+    [Fact]
     public void A_retried_write_is_applied_once()
     {
         // Reference: Raft thesis §6.3, client sessions.

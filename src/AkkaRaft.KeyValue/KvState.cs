@@ -186,46 +186,27 @@ internal sealed class KvState
 }
 
 /// <summary>
-/// One key's value, made for appends: its characters grow in place, doubling their room when full, so replaying a log
-/// of appends to one key costs time in proportion to the characters appended. With an immutable string each append
-/// copied the whole value, and a replica rebuilding a long-appended key from its log (after a restart without a
-/// snapshot) spent seconds copying, while the Raft traffic it forwards waited behind the applies. The string is made
-/// when read and kept until the next append.
+/// One key's value, made for appends: they go to a <see cref="StringBuilder"/>, which adds without copying what it
+/// holds, so replaying a log of appends to one key costs time in proportion to the characters appended. With an
+/// immutable string each append copied the whole value, and a replica rebuilding a long-appended key from its log
+/// (after a restart without a snapshot) spent seconds copying, while the Raft traffic it forwards waited behind the
+/// applies. The string is made when read and kept until the next append.
 /// </summary>
 internal sealed class KvValue
 {
-    /// <summary>The longest string .NET can make (its internal <c>string.MaxLength</c>).</summary>
-    private const int MaxLength = 0x3FFFFFDF;
-
-    private char[]? _chars;
-    private int _length;
+    private StringBuilder? _builder;
     private string? _text;
 
-    public KvValue(string text)
-    {
-        _text = text;
-        _length = text.Length;
-    }
+    public KvValue(string text) => _text = text;
 
     /// <summary>The value as a string (made at most once per change).</summary>
-    public string Text => _text ??= new string(_chars!, 0, _length);
+    public string Text => _text ??= _builder!.ToString();
 
     /// <summary>Adds <paramref name="more"/> at the end.</summary>
-    /// <exception cref="OutOfMemoryException">The value would outgrow the longest string .NET can make, as a string
-    /// concatenation would.</exception>
     public void Append(string more)
     {
         if (more.Length == 0) return;
-        var length = (long)_length + more.Length;
-        if (length > MaxLength) throw new OutOfMemoryException($"a value of {length} characters is longer than a string can be");
-        if (_chars is null || length > _chars.Length)
-        {
-            var grown = new char[Math.Min(MaxLength, Math.Max(length, Math.Max(16L, 2L * _length)))];
-            (_chars is null ? _text.AsSpan() : _chars.AsSpan(0, _length)).CopyTo(grown);
-            _chars = grown;
-        }
-        more.CopyTo(_chars.AsSpan(_length));
-        _length = (int)length;
+        (_builder ??= new StringBuilder(_text)).Append(more);
         _text = null;
     }
 }

@@ -105,7 +105,8 @@ internal sealed class KvState
         switch (operation)
         {
             case KvOperation.Put:
-                _data[key] = new KvValue(value);
+                if (_data.TryGetValue(key, out var current)) current.Replace(value);
+                else _data[key] = new KvValue(value);
                 break;
             case KvOperation.Append:
                 if (_data.TryGetValue(key, out var old)) old.Append(value);
@@ -201,6 +202,13 @@ internal sealed class KvValue
 
     /// <summary>The value as a string (made at most once per change).</summary>
     public string Text => _text ??= _builder!.ToString();
+
+    /// <summary>Becomes <paramref name="text"/>: a put reuses the key's value rather than allocating another.</summary>
+    public void Replace(string text)
+    {
+        _text = text;
+        _builder = null;
+    }
 
     /// <summary>Adds <paramref name="more"/> at the end.</summary>
     public void Append(string more)
